@@ -1,0 +1,81 @@
+"""Niemand Alleen matching service: the application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_babel import Babel
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from niemand_alleen.config import Settings
+from niemand_alleen.crypto import configure_keyring
+from niemand_alleen.db import Database
+from niemand_alleen.resources import resource_dir
+
+db = Database()
+migrate = Migrate()
+csrf = CSRFProtect()
+babel = Babel()
+
+log = logging.getLogger(__name__)
+
+
+def _locale() -> str:
+    # Dutch first; English is not translated yet, so every page is served in Dutch.
+    return "nl"
+
+
+def create_app(settings: Settings) -> Flask:
+    """Build the web application from settings passed in; never migrates, never schedules."""
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        instance_path=str(settings.instance_path),
+        instance_relative_config=False,
+    )
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.preset == "test",
+        DEBUG=False,
+        PROPAGATE_EXCEPTIONS=False,
+        SESSION_COOKIE_NAME="__Host-session" if settings.is_production else "na_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        SESSION_COOKIE_PATH="/",
+        PERMANENT_SESSION_LIFETIME=settings.session_absolute_hours * 3600,
+        # The token is bound to the session; a long aanmelding must not expire mid-typing.
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=True,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="nl",
+        BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
+        MAIL_SERVER=settings.mail_server,
+        MAIL_PORT=settings.mail_port,
+        MAIL_USE_TLS=settings.mail_use_tls,
+        MAIL_USE_SSL=settings.mail_use_ssl,
+        MAIL_USERNAME=settings.mail_username,
+        MAIL_PASSWORD=settings.mail_password,
+        MAIL_DEFAULT_SENDER=settings.mail_sender,
+    )
+    if settings.proxy_count:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count
+        )
+
+    configure_keyring(settings.encryption_keys, settings.hash_key)
+    db.init_app(app, settings.database_url)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+
+    from niemand_alleen import auth, security, web
+
+    security.init_app(app)
+    auth.init_app(app)
+    web.init_app(app)
+    return app

@@ -1,0 +1,50 @@
+"""Staff forms; messages in plain Dutch."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from niemand_alleen.models import Role
+
+ROLE_LABELS = {
+    Role.BEHEERDER: "Beheerder",
+    Role.COORDINATOR: "Coördinator",
+    Role.BUURTWERKER: "Buurtwerker",
+}
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    email = EmailField(
+        "E-mailadres",
+        validators=[DataRequired("Vul uw e-mailadres in."), Length(max=254)],
+        render_kw={"autocomplete": "username", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Wachtwoord",
+        validators=[DataRequired("Vul uw wachtwoord in."), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class NewUserForm(FlaskForm):  # type: ignore[misc]
+    name = StringField(
+        "Naam",
+        validators=[DataRequired("Vul een naam in."), Length(max=120, message="Hoogstens 120 tekens.")],
+        render_kw={"autocomplete": "off"},
+    )
+    email = EmailField(
+        "E-mailadres",
+        validators=[DataRequired("Vul een e-mailadres in."), Length(max=254)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    role = SelectField(
+        "Rol",
+        choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
+        validators=[DataRequired("Kies een rol.")],
+    )
+
+
+class ConfirmForm(FlaskForm):  # type: ignore[misc]
+    """An empty form: only the CSRF token, for buttons that change something."""

@@ -1,0 +1,228 @@
+"""Typed settings, read from the environment once and passed into the app factory.
+
+Three presets: ``demo`` (embedded defaults, generated development keys in the instance
+folder), ``test`` (throw-away keys, CSRF on) and ``production`` (every secret required).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+PRESETS = ("demo", "test", "production")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message is one line, Dutch / English."""
+
+    def __init__(self, setting: str, dutch: str, english: str) -> None:
+        self.setting = setting
+        super().__init__(f"{setting}: {dutch} / {english}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    preset: str
+    secret_key: str
+    encryption_keys: tuple[str, ...]
+    hash_key: str
+    database_url: str
+    instance_path: Path
+    public_base_url: str = "http://127.0.0.1:5000"
+    # Mail: in demo and test the outbox keeps the mail; production sends through SMTP.
+    mail_server: str = "127.0.0.1"
+    mail_port: int = 25
+    mail_use_tls: bool = False
+    mail_use_ssl: bool = False
+    mail_username: str | None = None
+    mail_password: str | None = None
+    mail_sender: str = "Niemand Alleen <noreply@niemand-alleen.example.org>"
+    mail_timeout_seconds: float = 10.0
+    mail_write_eml_files: bool = False
+    # Geocoding: "offline" uses the PC4/PC6 table, "pdok" asks the PDOK Locatieserver first.
+    geocoder: str = "offline"
+    pdok_base_url: str = "https://api.pdok.nl"
+    geocoder_timeout_seconds: float = 3.0
+    # Staff sessions (ASVS L2: 30 min idle, 12 h absolute).
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    login_free_failures: int = 10
+    login_max_delay_seconds: int = 900
+    proxy_count: int = 0
+    generated_keys_file: Path | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.preset == "production"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "ja", "on"}:
+        return True
+    if value in {"0", "false", "no", "nee", "off"}:
+        return False
+    raise ConfigError(name, "moet true of false zijn", "must be true or false")
+
+
+def _int(environ: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, "moet een geheel getal zijn", "must be a whole number") from None
+    if value < minimum:
+        raise ConfigError(name, f"moet minstens {minimum} zijn", f"must be at least {minimum}")
+    return value
+
+
+def _float(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, "moet een getal zijn", "must be a number") from None
+    if value <= 0:
+        raise ConfigError(name, "moet groter dan 0 zijn", "must be greater than 0")
+    return value
+
+
+def _require(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(name, "ontbreekt, stel deze in", "is missing, please set it")
+    return value
+
+
+def parse_encryption_keys(raw: str, setting: str = "ENCRYPTION_KEYS") -> tuple[str, ...]:
+    """Comma-separated Fernet keys; the first encrypts, all decrypt (rotation)."""
+    keys = tuple(part.strip() for part in raw.split(",") if part.strip())
+    if not keys:
+        raise ConfigError(setting, "ontbreekt, stel deze in", "is missing, please set it")
+    for key in keys:
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            raise ConfigError(
+                setting,
+                "bevat een sleutel die geen geldige Fernet-sleutel is",
+                "contains a key that is not a valid Fernet key",
+            ) from None
+    return keys
+
+
+def _demo_keys(instance_path: Path) -> tuple[dict[str, Any], Path]:
+    """Development keys, generated once and kept in the instance folder (mode 0600)."""
+    path = instance_path / "demo-keys.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8")), path
+    instance_path.mkdir(parents=True, exist_ok=True)
+    keys = {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "HASH_KEY": secrets.token_urlsafe(48),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(keys, handle, indent=2)
+    return keys, path
+
+
+def load_settings(
+    preset: str, environ: Mapping[str, str] | None = None, instance_path: Path | None = None
+) -> Settings:
+    """Build settings for a preset from the environment; production refuses missing secrets."""
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    if preset not in PRESETS:
+        raise ConfigError(
+            "preset", f"onbekend, kies uit {', '.join(PRESETS)}", f"unknown, use {PRESETS}"
+        )
+    instance = Path(instance_path or env.get("INSTANCE_PATH") or Path.cwd() / "instance")
+    instance = instance.resolve()
+    generated_keys_file: Path | None = None
+
+    if preset == "production":
+        secret_key = _require(env, "SECRET_KEY")
+        if len(secret_key) < 32:
+            raise ConfigError(
+                "SECRET_KEY", "moet minstens 32 tekens lang zijn", "must be at least 32 characters"
+            )
+        encryption_keys = parse_encryption_keys(_require(env, "ENCRYPTION_KEYS"))
+        hash_key = _require(env, "HASH_KEY")
+        if len(hash_key) < 32:
+            raise ConfigError(
+                "HASH_KEY", "moet minstens 32 tekens lang zijn", "must be at least 32 characters"
+            )
+        database_url = _require(env, "DATABASE_URL")
+        if database_url.startswith("sqlite"):
+            raise ConfigError(
+                "DATABASE_URL",
+                "productie draait op PostgreSQL, niet op SQLite",
+                "production runs on PostgreSQL, not SQLite",
+            )
+        public_base_url = _require(env, "PUBLIC_BASE_URL")
+    elif preset == "demo":
+        keys, generated_keys_file = _demo_keys(instance)
+        secret_key = env.get("SECRET_KEY") or keys["SECRET_KEY"]
+        encryption_keys = parse_encryption_keys(
+            env.get("ENCRYPTION_KEYS") or keys["ENCRYPTION_KEYS"]
+        )
+        hash_key = env.get("HASH_KEY") or keys["HASH_KEY"]
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'niemand-alleen.sqlite3'}"
+        public_base_url = env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    else:  # test
+        secret_key = secrets.token_urlsafe(48)
+        encryption_keys = (Fernet.generate_key().decode(),)
+        hash_key = secrets.token_urlsafe(48)
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite3'}"
+        public_base_url = "http://127.0.0.1:5000"
+
+    geocoder = env.get("GEOCODER", "offline").strip().lower()
+    if geocoder not in {"offline", "pdok"}:
+        raise ConfigError("GEOCODER", "moet offline of pdok zijn", "must be offline or pdok")
+
+    return Settings(
+        preset=preset,
+        secret_key=secret_key,
+        encryption_keys=encryption_keys,
+        hash_key=hash_key,
+        database_url=database_url,
+        instance_path=instance,
+        public_base_url=public_base_url.rstrip("/"),
+        mail_server=env.get("MAIL_SERVER", "127.0.0.1"),
+        mail_port=_int(env, "MAIL_PORT", 25, minimum=1),
+        mail_use_tls=_bool(env, "MAIL_USE_TLS", preset == "production"),
+        mail_use_ssl=_bool(env, "MAIL_USE_SSL", False),
+        mail_username=env.get("MAIL_USERNAME") or None,
+        mail_password=env.get("MAIL_PASSWORD") or None,
+        mail_sender=env.get("MAIL_SENDER", Settings.mail_sender),
+        mail_timeout_seconds=_float(env, "MAIL_TIMEOUT_SECONDS", 10.0),
+        mail_write_eml_files=preset == "demo",
+        geocoder=geocoder,
+        pdok_base_url=env.get("PDOK_BASE_URL", Settings.pdok_base_url),
+        geocoder_timeout_seconds=_float(env, "GEOCODER_TIMEOUT_SECONDS", 3.0),
+        session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30, minimum=1),
+        session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 12, minimum=1),
+        login_free_failures=_int(env, "LOGIN_FREE_FAILURES", 10, minimum=1),
+        login_max_delay_seconds=_int(env, "LOGIN_MAX_DELAY_SECONDS", 900, minimum=1),
+        proxy_count=_int(env, "PROXY_COUNT", 0),
+        generated_keys_file=generated_keys_file,
+    )

@@ -1,0 +1,110 @@
+"""Engine and sessions: one session per request (or job), committed once at its boundary.
+
+Services receive the session as an argument and only ``flush()``; the request commits after a
+successful view and rolls back otherwise. SQLite gets WAL, a busy timeout, foreign keys and
+``BEGIN IMMEDIATE`` (a deferred read-to-write upgrade fails at once, ignoring the timeout).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event, not pysqlite, decide when a transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
+        _configure_sqlite(engine)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """The database extension: engine, metadata (for Flask-Migrate) and request sessions."""
+
+    metadata = SQLModel.metadata
+
+    def __init__(self) -> None:
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("Database.init_app() has not been called")
+        return self._engine
+
+    def init_app(self, app: Flask, url: str) -> None:
+        self._engine = make_engine(url)
+        app.extensions["database"] = self
+        app.after_request(_commit_request_session)
+        app.teardown_appcontext(_close_request_session)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session for a job or command: commit on success, roll back on error."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+
+def database() -> Database:
+    db: Database = current_app.extensions["database"]
+    return db
+
+
+def request_session() -> Session:
+    """The session of the current request, created on first use."""
+    if "db_session" not in g:
+        g.db_session = Session(database().engine, expire_on_commit=False)
+    session: Session = g.db_session
+    return session
+
+
+def _commit_request_session(response: Response) -> Response:
+    session: Session | None = g.pop("db_session", None)
+    if session is None:
+        return response
+    try:
+        if response.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+    return response
+
+
+def _close_request_session(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()

@@ -1,0 +1,416 @@
+"""All tables of the service (SQLModel), in the words of DESIGN.md.
+
+Personal fields use ``EncryptedText`` (encrypted at rest); where equality lookups are needed a
+keyed hash column sits beside them (``*_hash``). Timestamps are timezone-aware UTC.
+Status fields are enums stored as their string values (no native database enum types, so
+migrations stay plain on SQLite and PostgreSQL alike).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+from niemand_alleen.crypto import EncryptedText
+from niemand_alleen.geo.location import LocationPrecision
+
+# Named constraints keep Alembic's batch mode on SQLite reliable (R3.3.4).
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timezone-aware UTC on the way in and out, also on SQLite (which drops the offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("UTCDateTime needs a timezone-aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def __repr__(self) -> str:
+        return "UTCDateTime()"
+
+
+def enum_type(enum_class: type[enum.Enum]) -> sa.Enum:
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def _fk(target: str, ondelete: str, nullable: bool = True, index: bool = True) -> Any:
+    return Field(
+        default=None, foreign_key=target, ondelete=ondelete, nullable=nullable, index=index
+    )
+
+
+def _secret(nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=EncryptedText, nullable=nullable)
+
+
+# --- enums ---------------------------------------------------------------------------
+
+
+class Role(enum.StrEnum):
+    BEHEERDER = "beheerder"
+    COORDINATOR = "coordinator"
+    BUURTWERKER = "buurtwerker"
+
+
+class ResidentStatus(enum.StrEnum):
+    REGISTERED = "registered"
+    CLOSED = "closed"
+
+
+class LawfulBasisArt6(enum.StrEnum):
+    CONSENT = "consent"
+    PUBLIC_TASK = "public_task"
+    LEGITIMATE_INTEREST = "legitimate_interest"
+    VITAL_INTEREST = "vital_interest"
+
+
+class LawfulBasisArt9(enum.StrEnum):
+    EXPLICIT_CONSENT = "explicit_consent"
+    SOCIAL_CARE = "social_care"
+    VITAL_INTEREST = "vital_interest"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class OproepStatus(enum.StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    OPEN = "open"
+    CLOSED = "closed"
+    MATCHED = "matched"
+    CANCELLED = "cancelled"
+
+
+class DispatchStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class VolunteerStatus(enum.StrEnum):
+    UNCONFIRMED = "unconfirmed"
+    CONFIRMED = "confirmed"
+    WITHDRAWN = "withdrawn"
+
+
+class MatchStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    APPROACHED = "approached"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    UNREACHABLE = "unreachable"
+
+
+class MailStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class AuditAction(enum.StrEnum):
+    VIEW = "view"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    EXPORT = "export"
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    DENIED = "denied"
+
+
+# --- geography -------------------------------------------------------------------------
+
+
+class Wijk(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=10)  # CBS statcode, e.g. WK050501
+    name: str = Field(max_length=120)  # CBS statnaam, e.g. "Wijk 01 Binnenstad"
+    municipality_code: str = Field(max_length=6, index=True)  # e.g. 0505
+    geometry: str = Field(sa_type=sa.Text)  # GeoJSON geometry, WGS84 lon/lat
+    source: str = Field(max_length=200)
+
+
+class Buurt(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=12)  # e.g. BU05050101
+    name: str = Field(max_length=120)
+    wijk_code: str = _fk("wijk.code", "CASCADE", nullable=False)
+    geometry: str = Field(sa_type=sa.Text)
+    source: str = Field(max_length=200)
+
+
+class PostcodePoint(SQLModel, table=True):
+    """Reference point of a PC4 (``3311``) or PC6 (``3311AB``) area; not personal data."""
+
+    __tablename__ = "postcode_point"
+
+    postcode: str = Field(primary_key=True, max_length=6)
+    precision: LocationPrecision = Field(sa_type=enum_type(LocationPrecision))
+    place: str | None = Field(default=None, max_length=120)
+    lat: float
+    lon: float
+    source: str = Field(max_length=200)
+
+
+# --- accounts --------------------------------------------------------------------------
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str = Field(sa_type=EncryptedText)
+    email_hash: str = Field(max_length=64, unique=True)
+    name: str = Field(sa_type=EncryptedText)
+    role: Role = Field(sa_type=enum_type(Role))
+    password_hash: str = Field(max_length=255)
+    active: bool = True
+    created_at: datetime = _created()
+
+
+class UserSession(SQLModel, table=True):
+    """Server-side staff session: the cookie holds a random token, this row its hash."""
+
+    __tablename__ = "user_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: uuid.UUID = _fk("user_account.id", "CASCADE", nullable=False)
+    created_at: datetime = _created()
+    last_seen_at: datetime = _created()
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed logins per account key, shared by every web worker (throttling)."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_key: str = Field(max_length=64, index=True)  # keyed hash of the typed e-mail
+    attempted_at: datetime = _created()
+    succeeded: bool = False
+
+
+# --- organisations ---------------------------------------------------------------------
+
+
+class Organisation(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(max_length=200)
+    contact_emails: str = Field(sa_type=sa.Text)  # newline-separated, validated on input
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    active: bool = True
+    unsubscribed_at: datetime | None = _ts(nullable=True)
+    unsubscribe_token: str = Field(max_length=64, unique=True)
+    created_at: datetime = _created()
+
+
+class OrganisationWijk(SQLModel, table=True):
+    __tablename__ = "organisation_wijk"
+
+    organisation_id: uuid.UUID = Field(
+        foreign_key="organisation.id", ondelete="CASCADE", primary_key=True
+    )
+    wijk_code: str = Field(
+        foreign_key="wijk.code", ondelete="CASCADE", primary_key=True, max_length=10
+    )
+
+
+# --- residents and oproepen ------------------------------------------------------------
+
+
+class Resident(SQLModel, table=True):
+    """A resident registered by a buurtwerker: every personal field is encrypted."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    registered_by_id: uuid.UUID | None = _fk("user_account.id", "SET NULL")
+    first_name: str = Field(sa_type=EncryptedText)
+    last_name: str = Field(sa_type=EncryptedText)
+    street: str = Field(sa_type=EncryptedText)
+    house_number: str = Field(sa_type=EncryptedText)
+    postcode: str = Field(sa_type=EncryptedText)
+    phone: str = Field(sa_type=EncryptedText)
+    email: str | None = _secret()
+    birth_date: str = Field(sa_type=EncryptedText)  # ISO date; justified in the data inventory
+    situation: str = Field(sa_type=EncryptedText)
+    help_wished: str = Field(default="", max_length=200)  # comma-separated choice codes
+    help_other: str | None = _secret()
+    preferences: str | None = _secret()
+    location: str | None = _secret()  # "lat,lon"
+    location_precision: LocationPrecision = Field(
+        default=LocationPrecision.UNKNOWN, sa_type=enum_type(LocationPrecision)
+    )
+    pc4: str | None = Field(default=None, max_length=4, index=True)
+    wijk_code: str | None = _fk("wijk.code", "SET NULL")
+    buurt_code: str | None = _fk("buurt.code", "SET NULL")
+    lawful_basis_art6: LawfulBasisArt6 = Field(sa_type=enum_type(LawfulBasisArt6))
+    lawful_basis_art9: LawfulBasisArt9 = Field(sa_type=enum_type(LawfulBasisArt9))
+    consent_recorded_at: datetime | None = _ts(nullable=True)
+    consent_recorded_by: str | None = _secret()
+    status: ResidentStatus = Field(
+        default=ResidentStatus.REGISTERED, sa_type=enum_type(ResidentStatus)
+    )
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    closed_at: datetime | None = _ts(nullable=True)
+
+
+class Oproep(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    resident_id: uuid.UUID | None = _fk("resident.id", "SET NULL")
+    proposed_text: str | None = _secret()
+    text: str | None = _secret()  # the approved, anonymised text
+    pc4: str | None = Field(default=None, max_length=4, index=True)
+    wijk_code: str | None = _fk("wijk.code", "SET NULL")
+    places: int = 3
+    deadline: date | None = None
+    status: OproepStatus = Field(default=OproepStatus.DRAFT, sa_type=enum_type(OproepStatus))
+    approved_by_id: uuid.UUID | None = _fk("user_account.id", "SET NULL")
+    approved_at: datetime | None = _ts(nullable=True)
+    closed_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _created()
+
+
+class Dispatch(SQLModel, table=True):
+    """One oproep mailed to one organisation; the referral code marks its sign-up link."""
+
+    __table_args__ = (sa.UniqueConstraint("oproep_id", "organisation_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    oproep_id: uuid.UUID = _fk("oproep.id", "CASCADE", nullable=False)
+    organisation_id: uuid.UUID = _fk("organisation.id", "CASCADE", nullable=False)
+    referral_code: str = Field(max_length=32, unique=True)
+    status: DispatchStatus = Field(default=DispatchStatus.QUEUED, sa_type=enum_type(DispatchStatus))
+    created_at: datetime = _created()
+    sent_at: datetime | None = _ts(nullable=True)
+
+
+class Volunteer(SQLModel, table=True):
+    """A good neighbour's sign-up, for one oproep or for the wijk in general."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    oproep_id: uuid.UUID | None = _fk("oproep.id", "SET NULL")
+    dispatch_id: uuid.UUID | None = _fk("dispatch.id", "SET NULL")
+    wijk_code: str | None = _fk("wijk.code", "SET NULL")
+    first_name: str = Field(sa_type=EncryptedText)
+    last_name: str = Field(sa_type=EncryptedText)
+    email: str = Field(sa_type=EncryptedText)
+    email_hash: str = Field(max_length=64, index=True)
+    phone: str = Field(sa_type=EncryptedText)
+    postcode: str = Field(sa_type=EncryptedText)
+    house_number: str = Field(sa_type=EncryptedText)
+    pc4: str | None = Field(default=None, max_length=4, index=True)
+    # Plain coordinates so candidates can be prefiltered on an indexed bounding box.
+    lat: float | None = Field(default=None, index=True)
+    lon: float | None = Field(default=None, index=True)
+    location_precision: LocationPrecision = Field(
+        default=LocationPrecision.UNKNOWN, sa_type=enum_type(LocationPrecision)
+    )
+    availability: str | None = _secret()
+    motivation: str | None = _secret()
+    languages: str | None = _secret()
+    consent_at: datetime = _created()
+    contact_again: bool = False
+    status: VolunteerStatus = Field(
+        default=VolunteerStatus.UNCONFIRMED, sa_type=enum_type(VolunteerStatus)
+    )
+    created_at: datetime = _created()
+    confirmed_at: datetime | None = _ts(nullable=True)
+    withdrawn_at: datetime | None = _ts(nullable=True)
+
+
+class Match(SQLModel, table=True):
+    __tablename__ = "match"
+    __table_args__ = (sa.UniqueConstraint("oproep_id", "volunteer_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    oproep_id: uuid.UUID = _fk("oproep.id", "CASCADE", nullable=False)
+    volunteer_id: uuid.UUID | None = _fk("volunteer.id", "SET NULL")
+    rank: int
+    distance_m: float | None = None
+    status: MatchStatus = Field(default=MatchStatus.PROPOSED, sa_type=enum_type(MatchStatus))
+    decline_reason: str | None = _secret()
+    decided_by_id: uuid.UUID | None = _fk("user_account.id", "SET NULL")
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+# --- mail and audit --------------------------------------------------------------------
+
+
+class OutboxMail(SQLModel, table=True):
+    """A mail waiting to be sent, written in the same transaction as its cause."""
+
+    __tablename__ = "outbox_mail"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=120, unique=True)
+    kind: str = Field(max_length=60, index=True)
+    recipient: str | None = _secret()
+    subject: str | None = _secret()
+    body_text: str | None = _secret()
+    body_html: str | None = _secret()
+    status: MailStatus = Field(default=MailStatus.PENDING, sa_type=enum_type(MailStatus))
+    attempts: int = 0
+    next_attempt_at: datetime = _created()
+    last_error: str | None = Field(default=None, max_length=500)
+    oproep_id: uuid.UUID | None = _fk("oproep.id", "SET NULL")
+    dispatch_id: uuid.UUID | None = _fk("dispatch.id", "SET NULL")
+    created_at: datetime = _created()
+    sent_at: datetime | None = _ts(nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which record, and when; never the data itself."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    actor_user_id: uuid.UUID | None = _fk("user_account.id", "SET NULL")
+    action: AuditAction = Field(sa_type=enum_type(AuditAction))
+    record_type: str = Field(max_length=40)
+    record_id: str | None = Field(default=None, max_length=64)
+    outcome: str = Field(default="ok", max_length=20)
+    detail: str | None = Field(default=None, max_length=200)

@@ -1,0 +1,77 @@
+"""Protective headers and neutral error pages, set centrally for every response."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import Flask, Response, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def _set_headers(response: Response) -> Response:
+    headers = response.headers
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "geolocation=(), camera=(), microphone=()"
+    if request.endpoint != "static":
+        # Pages may show personal data; nothing may be kept by browsers or proxies.
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    return response
+
+
+def _hsts(response: Response) -> Response:
+    response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+def _error_page(status: int) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status), status
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_set_headers)
+    if app.config["SETTINGS"].is_production:
+        app.after_request(_hsts)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> tuple[str, int]:
+        log.info("csrf rejected endpoint=%s", request.endpoint)
+        return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+        status = error.code or 500
+        if status in (400, 403, 404, 405, 413, 429):
+            return _error_page(status)
+        return error
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[str, int]:
+        # Log the type and place only: exception messages can carry personal data.
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        log.error(
+            "unhandled %s at endpoint=%s\n%s", type(error).__name__, request.endpoint, frames
+        )
+        return _error_page(500)

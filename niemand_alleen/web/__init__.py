@@ -1,0 +1,81 @@
+"""The web shell: start pages per role, privacy statement and sources."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, render_template
+from flask_login import current_user
+from sqlalchemy import func
+from sqlmodel import select
+
+from niemand_alleen.auth import current_staff, public, roles_required
+from niemand_alleen.auth.forms import ConfirmForm
+from niemand_alleen.db import request_session
+from niemand_alleen.models import Oproep, OproepStatus, Resident, Role, Wijk
+
+bp = Blueprint("web", __name__)
+
+STATUS_LABELS = {
+    OproepStatus.DRAFT: "Wacht op goedkeuring",
+    OproepStatus.APPROVED: "Goedgekeurd",
+    OproepStatus.OPEN: "Verstuurd, aanmelden kan",
+    OproepStatus.CLOSED: "Gesloten",
+    OproepStatus.MATCHED: "Vervuld",
+    OproepStatus.CANCELLED: "Geannuleerd",
+}
+
+ATTRIBUTION = "Bron: CBS/PDOK, Wijk- en buurtkaart 2024, CC-BY 4.0"
+
+
+@bp.route("/")
+@public
+def home() -> str:
+    if not current_user.is_authenticated:
+        return render_template("web/home_public.html")
+    staff = current_staff()
+    db = request_session()
+    if staff.role == Role.BUURTWERKER:
+        residents = db.exec(
+            select(Resident).where(Resident.registered_by_id == staff.user_id)
+        ).all()
+        return render_template("web/home_buurtwerker.html", residents=residents)
+    counts = dict(
+        db.exec(select(Oproep.status, func.count()).group_by(Oproep.status)).all()  # type: ignore[call-overload]
+    )
+    wijken = db.exec(select(func.count()).select_from(Wijk)).one()
+    return render_template(
+        "web/home_staff.html",
+        counts=[(label, counts.get(status, 0)) for status, label in STATUS_LABELS.items()],
+        wijken=wijken,
+    )
+
+
+@bp.route("/privacy")
+@public
+def privacy() -> str:
+    return render_template("web/privacy.html")
+
+
+@bp.route("/over")
+@public
+def about() -> str:
+    return render_template("web/about.html", attribution=ATTRIBUTION)
+
+
+@bp.route("/mijn-account")
+@roles_required(Role.BEHEERDER, Role.COORDINATOR, Role.BUURTWERKER)
+def account() -> str:
+    config = current_app.config["SETTINGS"]
+    return render_template(
+        "web/account.html",
+        staff=current_staff(),
+        idle_minutes=config.session_idle_minutes,
+        absolute_hours=config.session_absolute_hours,
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _shell() -> dict[str, object]:
+        return {"logout_form": ConfirmForm(), "Role": Role, "attribution": ATTRIBUTION}

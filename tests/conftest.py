@@ -1,0 +1,186 @@
+"""Shared fixtures: an app per test on SQLite and on PostgreSQL, databases built by migrations.
+
+PostgreSQL comes from ``TEST_DATABASE_URL`` (a role that may create databases). Without it the
+PostgreSQL half is skipped, unless ``NA_REQUIRE_ALL_PARTS=1`` (set by CI), which fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+from niemand_alleen import create_app
+from niemand_alleen.auth.service import create_user
+from niemand_alleen.config import Settings, load_settings
+from niemand_alleen.models import Role, User
+
+BACKENDS = ["sqlite", "postgresql"]
+REQUIRE_ALL_PARTS = os.environ.get("NA_REQUIRE_ALL_PARTS") == "1"
+STAFF_PASSWORD = "een lang genoeg wachtwoord"
+
+
+def require_part(name: str, reason: str) -> None:
+    """Skip locally when a real part is missing; fail in CI, where every part is required."""
+    if REQUIRE_ALL_PARTS:
+        pytest.fail(f"{name} is required (NA_REQUIRE_ALL_PARTS=1): {reason}")
+    pytest.skip(f"{name} not available: {reason}")
+
+
+@dataclass
+class TestDatabases:
+    """Creates throw-away databases; PostgreSQL ones are dropped at the end of the run."""
+
+    tmp: Path
+    postgres_admin_url: str | None
+    created: list[str]
+
+    def new_url(self, backend: str) -> str:
+        name = f"na_test_{secrets.token_hex(6)}"
+        if backend == "sqlite":
+            return f"sqlite:///{self.tmp / (name + '.sqlite3')}"
+        if not self.postgres_admin_url:
+            require_part("PostgreSQL", "set TEST_DATABASE_URL")
+        admin = sa.create_engine(self.postgres_admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        except sa.exc.OperationalError as error:
+            require_part("PostgreSQL", f"cannot connect: {type(error).__name__}")
+        finally:
+            admin.dispose()
+        self.created.append(name)
+        url = make_url(self.postgres_admin_url).set(database=name)
+        return url.render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if not self.postgres_admin_url or not self.created:
+            return
+        admin = sa.create_engine(self.postgres_admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in self.created:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def test_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabases]:
+    databases = TestDatabases(
+        tmp=tmp_path_factory.mktemp("db"),
+        postgres_admin_url=os.environ.get("TEST_DATABASE_URL"),
+        created=[],
+    )
+    yield databases
+    databases.drop_all()
+
+
+def make_settings(tmp: Path, database_url: str, **overrides: object) -> Settings:
+    settings = load_settings("test", environ={}, instance_path=tmp / "instance")
+    return settings.with_overrides(database_url=database_url, **overrides)
+
+
+def migrate_to_head(settings: Settings) -> None:
+    app = create_app(settings)
+    with app.app_context():
+        upgrade()
+    app.extensions["database"].engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def migrated_url(
+    request: pytest.FixtureRequest, test_databases: TestDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """One database per backend per run, built by running the migrations."""
+    url = test_databases.new_url(request.param)
+    migrate_to_head(make_settings(tmp_path_factory.mktemp("migrate"), url))
+    return url
+
+
+def _empty_all_tables(engine: sa.Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def settings(migrated_url: str, tmp_path: Path) -> Settings:
+    return make_settings(tmp_path, migrated_url)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    app = create_app(settings)
+    yield app
+    engine = app.extensions["database"].engine
+    _empty_all_tables(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    """A session outside any request, for arranging and checking data."""
+    with Session(app.extensions["database"].engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def make_user(db_session: Session):  # type: ignore[no-untyped-def]
+    def _make(role: Role = Role.COORDINATOR, email: str | None = None, name: str = "Test Medewerker") -> User:
+        user = create_user(
+            db_session,
+            email=email or f"{role.value}-{uuid.uuid4().hex[:8]}@example.org",
+            name=name,
+            role=role,
+            password=STAFF_PASSWORD,
+        )
+        db_session.commit()
+        return user
+
+    return _make
+
+
+def csrf_token(client: FlaskClient, path: str = "/inloggen") -> str:
+    """Fetch a page and read the CSRF token from its form."""
+    html = client.get(path).get_data(as_text=True)
+    marker = 'name="csrf_token" type="hidden" value="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+def login(client: FlaskClient, email: str, password: str = STAFF_PASSWORD) -> None:
+    response = client.post(
+        "/inloggen",
+        data={"email": email, "password": password, "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def get_csrf():  # type: ignore[no-untyped-def]
+    return csrf_token
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, make_user):  # type: ignore[no-untyped-def]
+    def _login(role: Role) -> User:
+        user = make_user(role)
+        login(client, user.email)
+        return user
+
+    return _login
