@@ -24,8 +24,10 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
 
     Migrations then never import application code, which may change after they were written.
     """
-    if type_ == "type" and isinstance(obj, TypeDecorator) and type(obj).__module__.startswith(
-        "niemand_alleen"
+    if (
+        type_ == "type"
+        and isinstance(obj, TypeDecorator)
+        and type(obj).__module__.startswith("niemand_alleen")
     ):
         return f"sa.{obj.impl!r}"
     return False

@@ -69,7 +69,9 @@ def create_app(settings: Settings) -> Flask:
 
     configure_keyring(settings.encryption_keys, settings.hash_key)
     db.init_app(app, settings.database_url)
-    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
 

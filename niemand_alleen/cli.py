@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
 import click
-from flask import Flask
-from flask.cli import FlaskGroup
+import flask_migrate
+import waitress
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
 
 from niemand_alleen import create_app
+from niemand_alleen.auth.passwords import PasswordPolicyError, generate_password
+from niemand_alleen.auth.service import AccountError, create_user
 from niemand_alleen.config import PRESETS, ConfigError, load_settings
+from niemand_alleen.db import database
+from niemand_alleen.demo import seed_accounts, seed_organisations
+from niemand_alleen.geo import (
+    AreaDataError,
+    AreaKind,
+    PointDataError,
+    load_area_geojson,
+    load_point_csv,
+)
+from niemand_alleen.jobs import JOBS, UnknownJobError, run_job
+from niemand_alleen.jobs.scheduler import build_scheduler
+from niemand_alleen.maintenance import reencrypt_all
+from niemand_alleen.models import Role
+from niemand_alleen.reference import has_reference, import_reference, import_shipped_reference
 
 PRESET_ENV = "NIEMAND_ALLEEN_PRESET"
 
@@ -48,3 +67,177 @@ def _set_preset(ctx: click.Context, _param: click.Parameter, value: str | None) 
 )
 def main() -> None:
     """Niemand Alleen matching service."""
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(2)
+
+
+@main.command("create-user")
+@click.option("--email", required=True, help="E-mailadres (inlognaam).")
+@click.option("--name", required=True, help="Naam zoals collega's die zien.")
+@click.option(
+    "--role", required=True, type=click.Choice([role.value for role in Role]), help="Rol."
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Lees het wachtwoord van standaardinvoer in plaats van er een te maken.",
+)
+@with_appcontext
+def create_user_command(email: str, name: str, role: str, password_stdin: bool) -> None:
+    """Maak een account voor een medewerker."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else generate_password()
+    try:
+        with database().session() as session:
+            user = create_user(session, email=email, name=name, role=Role(role), password=password)
+            user_id = user.id
+    except (AccountError, PasswordPolicyError) as error:
+        _fail(f"Niet aangemaakt: {error.message}")
+    click.echo(f"Account aangemaakt ({role}), id {user_id}.")
+    if not password_stdin:
+        click.echo(f"Wachtwoord (wordt maar één keer getoond): {password}")
+
+
+@main.command("import-geo")
+@click.option(
+    "--wijken", type=click.Path(exists=True, dir_okay=False), help="CBS wijken (GeoJSON)."
+)
+@click.option(
+    "--buurten", type=click.Path(exists=True, dir_okay=False), help="CBS buurten (GeoJSON)."
+)
+@click.option(
+    "--points",
+    type=click.Path(exists=True, dir_okay=False),
+    multiple=True,
+    help="PC4- of PC6-punten (CSV); mag vaker.",
+)
+@click.option("--source", default=None, help="Bronvermelding die bij de gegevens wordt bewaard.")
+@click.option("--shipped", is_flag=True, help="Laad de meegeleverde gegevens van Dordrecht.")
+@with_appcontext
+def import_geo_command(
+    wijken: str | None,
+    buurten: str | None,
+    points: tuple[str, ...],
+    source: str | None,
+    shipped: bool,
+) -> None:
+    """Laad wijken, buurten en postcodepunten; bij een fout wordt niets gewijzigd."""
+    if not (shipped or wijken or buurten or points):
+        _fail("Geef --shipped, of een of meer van --wijken, --buurten en --points.")
+    try:
+        with database().session() as session:
+            if shipped:
+                counts = import_shipped_reference(session)
+            else:
+                if not source:
+                    _fail("Geef met --source de bron en licentie van de gegevens op.")
+                counts = import_reference(
+                    session,
+                    wijken=load_area_geojson(wijken, AreaKind.WIJK) if wijken else [],
+                    buurten=load_area_geojson(buurten, AreaKind.BUURT) if buurten else [],
+                    points=[point for path in points for point in load_point_csv(path)],
+                    source=source or "",
+                )
+    except (AreaDataError, PointDataError) as error:
+        _fail(f"Niets geïmporteerd: {error}")
+    click.echo(
+        f"Geïmporteerd: {counts.wijken} wijken, {counts.buurten} buurten, "
+        f"{counts.points} postcodepunten."
+    )
+
+
+@main.command("rotate-keys")
+@with_appcontext
+def rotate_keys_command() -> None:
+    """Versleutel alle persoonsgegevens opnieuw met de eerste sleutel uit ENCRYPTION_KEYS."""
+    with database().session() as session:
+        rows = reencrypt_all(session)
+    click.echo(f"{rows} records opnieuw versleuteld. Oude sleutels kunnen nu weg.")
+
+
+@main.group("jobs")
+def jobs_group() -> None:
+    """Periodieke taken bekijken of met de hand uitvoeren."""
+
+
+@jobs_group.command("list")
+def jobs_list_command() -> None:
+    """Toon alle periodieke taken."""
+    for job in JOBS.values():
+        click.echo(f"{job.name:<24} elke {job.every_minutes} min  {job.description}")
+
+
+@jobs_group.command("run")
+@click.argument("name")
+@with_appcontext
+def jobs_run_command(name: str) -> None:
+    """Voer één taak nu uit."""
+    try:
+        run_job(current_app._get_current_object(), name)  # type: ignore[attr-defined]
+    except UnknownJobError:
+        _fail(f"Onbekende taak: {name}. Zie 'niemand-alleen jobs list'.")
+    click.echo(f"Taak {name} uitgevoerd.")
+
+
+@main.command("worker")
+@with_appcontext
+def worker_command() -> None:
+    """Start de planner met alle periodieke taken (precies één per installatie)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _configure_logging()
+    click.echo("Worker gestart; stoppen met Ctrl+C.")
+    scheduler = build_scheduler(app, blocking=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Worker gestopt.")
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Alleen database en demogegevens klaarzetten.")
+def demo_command(host: str, port: int, no_serve: bool) -> None:
+    """Start de demo: SQLite, demogegevens, webserver en planner in één proces."""
+    os.environ[PRESET_ENV] = "demo"
+    settings = load_settings("demo")
+    app = create_app(settings)
+    _configure_logging()
+    if settings.generated_keys_file is not None:
+        click.echo(
+            f"Ontwikkelsleutels staan in {settings.generated_keys_file} "
+            "(alleen voor de demo, nooit voor productie)."
+        )
+    with app.app_context():
+        flask_migrate.upgrade()
+        with database().session() as session:
+            if not has_reference(session):
+                counts = import_shipped_reference(session)
+                click.echo(
+                    f"Kaartgegevens geladen: {counts.wijken} wijken, {counts.buurten} buurten."
+                )
+            accounts = seed_accounts(session)
+            organisations = seed_organisations(session)
+    if organisations:
+        click.echo(f"{organisations} partnerorganisaties toegevoegd.")
+    if accounts:
+        click.echo("Demo-accounts (wachtwoorden worden maar één keer getoond):")
+        for account in accounts:
+            click.echo(f"  {account.role.value:<12} {account.email:<28} {account.password}")
+    else:
+        click.echo("Demo-accounts bestaan al; hun wachtwoorden zijn bij de eerste start getoond.")
+    if no_serve:
+        return
+    scheduler = build_scheduler(app, blocking=False)
+    scheduler.start()
+    click.echo(f"Niemand Alleen draait op http://{host}:{port}/  (stoppen met Ctrl+C)")
+    try:
+        waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

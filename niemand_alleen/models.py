@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -77,7 +77,12 @@ def _created() -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-def _fk(target: str, ondelete: str, nullable: bool = True, index: bool = True) -> Any:
+def _fk(
+    target: str,
+    ondelete: Literal["CASCADE", "SET NULL", "RESTRICT"],
+    nullable: bool = True,
+    index: bool = True,
+) -> Any:
     return Field(
         default=None, foreign_key=target, ondelete=ondelete, nullable=nullable, index=index
     )

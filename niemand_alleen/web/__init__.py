@@ -38,9 +38,7 @@ def home() -> str:
             select(Resident).where(Resident.registered_by_id == staff.user_id)
         ).all()
         return render_template("web/home_buurtwerker.html", residents=residents)
-    counts = dict(
-        db.exec(select(Oproep.status, func.count()).group_by(Oproep.status)).all()  # type: ignore[call-overload]
-    )
+    counts = dict(db.exec(select(Oproep.status, func.count()).group_by(Oproep.status)).all())
     wijken = db.exec(select(func.count()).select_from(Wijk)).one()
     return render_template(
         "web/home_staff.html",

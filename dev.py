@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Set up and run the project with nothing but Python 3.11.
+
+    python3 dev.py demo   # the service on its embedded defaults at http://127.0.0.1:5000
+    python3 dev.py test   # lint, type check and the whole test suite
+
+Both create .venv and install the pinned, hash-checked dependencies of requirements/dev.lock
+(again only when the lock file or pyproject.toml changed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+LOCK = ROOT / "requirements" / "dev.lock"
+STAMP = VENV / ".niemand-alleen-installed"
+
+
+def run(*args: str | Path) -> None:
+    print("+", " ".join(str(arg) for arg in args), flush=True)
+    # Fixed programs from our own virtualenv; arguments come from the developer's command line.
+    subprocess.run([str(arg) for arg in args], check=True, cwd=ROOT)  # noqa: S603
+
+
+def ensure_environment() -> None:
+    if sys.version_info[:2] != (3, 11):
+        sys.exit(f"Python 3.11 is nodig; dit is {sys.version.split()[0]}.")
+    if not (BIN / "python").exists():
+        venv.create(VENV, with_pip=True)
+    wanted = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    python = BIN / "python"
+    run(python, "-m", "pip", "install", "--quiet", "--require-hashes", "-r", LOCK)
+    run(python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", ".")
+    STAMP.write_text(wanted)
+
+
+def demo(args: list[str]) -> None:
+    run(BIN / "niemand-alleen", "demo", *args)
+
+
+def test(args: list[str]) -> None:
+    run(BIN / "ruff", "check", ".")
+    run(BIN / "mypy")
+    run(BIN / "pytest", "-p", "no:cacheprovider", *args)
+
+
+COMMANDS = {"demo": demo, "test": test}
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(__doc__)
+    ensure_environment()
+    try:
+        COMMANDS[sys.argv[1]](sys.argv[2:])
+    except subprocess.CalledProcessError as error:
+        sys.exit(error.returncode)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Reference geography in the database: import CBS wijken/buurten and postcode points.
+
+Parsing and validation are done by the pure ``geo`` package; this module only stores the
+records and builds a ``Gazetteer`` back from the stored rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from shapely.geometry import mapping
+from sqlmodel import Session, select
+
+from niemand_alleen import models
+from niemand_alleen.geo import Area, AreaDataError, Gazetteer, LocationPrecision
+from niemand_alleen.geo import PostcodePoint as PointRecord
+from niemand_alleen.geo.areas import AreaKind, load_area_geojson
+from niemand_alleen.geo.gazetteer import BUURTEN_FILE, PC4_FILE, WIJKEN_FILE
+from niemand_alleen.geo.points import load_point_csv
+from niemand_alleen.resources import resource_dir
+
+SHIPPED_SOURCE = "CBS/PDOK Wijk- en buurtkaart 2024 (CC-BY 4.0); PC4: postcodetabel (MIT)"
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    wijken: int
+    buurten: int
+    points: int
+
+
+def _municipality_code(statcode: str) -> str:
+    return statcode[2:6]
+
+
+def import_reference(
+    session: Session,
+    *,
+    wijken: Sequence[Area] = (),
+    buurten: Sequence[Area] = (),
+    points: Sequence[PointRecord] = (),
+    source: str,
+) -> ImportCounts:
+    """Insert or update areas and points; a buurt must belong to a known or imported wijk."""
+    known_wijken = {wijk.statcode for wijk in wijken} | set(
+        session.exec(select(models.Wijk.code)).all()
+    )
+    for buurt in buurten:
+        if buurt.wijkcode not in known_wijken:
+            raise AreaDataError(
+                f"buurt {buurt.statcode} belongs to wijk {buurt.wijkcode}, which is not known;"
+                " import that wijk first or in the same run"
+            )
+    for wijk in wijken:
+        session.merge(
+            models.Wijk(
+                code=wijk.statcode,
+                name=wijk.statnaam,
+                municipality_code=_municipality_code(wijk.statcode),
+                geometry=json.dumps(mapping(wijk.geometry)),
+                source=source[:200],
+            )
+        )
+    session.flush()
+    for buurt in buurten:
+        session.merge(
+            models.Buurt(
+                code=buurt.statcode,
+                name=buurt.statnaam,
+                wijk_code=buurt.wijkcode,
+                geometry=json.dumps(mapping(buurt.geometry)),
+                source=source[:200],
+            )
+        )
+    for point in points:
+        session.merge(
+            models.PostcodePoint(
+                postcode=point.postcode,
+                precision=LocationPrecision.PC6
+                if len(point.postcode) == 6
+                else LocationPrecision.PC4,
+                place=point.plaats,
+                lat=point.lat,
+                lon=point.lon,
+                source=source[:200],
+            )
+        )
+    session.flush()
+    return ImportCounts(wijken=len(wijken), buurten=len(buurten), points=len(points))
+
+
+def import_shipped_reference(session: Session) -> ImportCounts:
+    """The Dordrecht wijken and buurten and the Drechtsteden PC4 points shipped in postcodes/."""
+    folder = resource_dir("postcodes")
+    return import_reference(
+        session,
+        wijken=load_area_geojson(folder / WIJKEN_FILE, AreaKind.WIJK),
+        buurten=load_area_geojson(folder / BUURTEN_FILE, AreaKind.BUURT),
+        points=load_point_csv(folder / PC4_FILE),
+        source=SHIPPED_SOURCE,
+    )
+
+
+def has_reference(session: Session) -> bool:
+    return session.exec(select(models.Wijk.code).limit(1)).first() is not None
+
+
+def gazetteer_from_database(session: Session) -> Gazetteer:
+    wijken = session.exec(select(models.Wijk)).all()
+    buurten = session.exec(select(models.Buurt)).all()
+    points = session.exec(select(models.PostcodePoint)).all()
+    return Gazetteer.from_records(
+        wijken=[{"statcode": w.code, "statnaam": w.name, "geometry": w.geometry} for w in wijken],
+        buurten=[
+            {
+                "statcode": b.code,
+                "statnaam": b.name,
+                "wijkcode": b.wijk_code,
+                "geometry": b.geometry,
+            }
+            for b in buurten
+        ],
+        points=[
+            {"postcode": p.postcode, "lat": p.lat, "lon": p.lon, "plaats": p.place} for p in points
+        ],
+    )
