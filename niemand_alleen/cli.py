@@ -15,13 +15,15 @@ from flask.cli import FlaskGroup, with_appcontext
 from niemand_alleen import create_app
 from niemand_alleen.auth.passwords import PasswordPolicyError, generate_password
 from niemand_alleen.auth.service import AccountError, create_user
-from niemand_alleen.config import PRESETS, ConfigError, load_settings
+from niemand_alleen.config import PRESETS, ConfigError, Settings, load_settings
 from niemand_alleen.db import database
 from niemand_alleen.demo import seed_accounts, seed_organisations
 from niemand_alleen.geo import (
     AreaDataError,
     AreaKind,
+    HouseNumberError,
     PointDataError,
+    PostcodeError,
     load_area_geojson,
     load_point_csv,
 )
@@ -29,7 +31,12 @@ from niemand_alleen.jobs import JOBS, UnknownJobError, run_job
 from niemand_alleen.jobs.scheduler import build_scheduler
 from niemand_alleen.maintenance import reencrypt_all
 from niemand_alleen.models import Role
-from niemand_alleen.reference import has_reference, import_reference, import_shipped_reference
+from niemand_alleen.reference import (
+    has_reference,
+    import_reference,
+    import_shipped_reference,
+    locate_address,
+)
 
 PRESET_ENV = "NIEMAND_ALLEEN_PRESET"
 
@@ -145,6 +152,30 @@ def import_geo_command(
     click.echo(
         f"Geïmporteerd: {counts.wijken} wijken, {counts.buurten} buurten, "
         f"{counts.points} postcodepunten."
+    )
+
+
+@main.command("locate")
+@click.argument("postcode")
+@click.argument("house_number", required=False)
+@with_appcontext
+def locate_command(postcode: str, house_number: str | None) -> None:
+    """Zoek de plaats, wijk en buurt van een adres op met de ingestelde geocoder."""
+    settings: Settings = current_app.config["SETTINGS"]
+    try:
+        with database().session() as session:
+            placed = locate_address(session, settings, postcode, house_number)
+    except (PostcodeError, HouseNumberError) as error:
+        _fail(error.message)
+    location = placed.result.location
+    if location is None:
+        click.echo(f"{placed.postcode}: onbekende locatie (niet in de postcodetabel).")
+        return
+    wijk = placed.areas.wijk.short_name if placed.areas.wijk else "buiten het werkgebied"
+    buurt = placed.areas.buurt.short_name if placed.areas.buurt else "-"
+    click.echo(
+        f"{placed.postcode}: {location.lat:.5f}, {location.lon:.5f} "
+        f"({placed.result.label}); wijk {wijk}; buurt {buurt}"
     )
 
 

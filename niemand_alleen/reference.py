@@ -14,11 +14,24 @@ from shapely.geometry import mapping
 from sqlmodel import Session, select
 
 from niemand_alleen import models
-from niemand_alleen.geo import Area, AreaDataError, Gazetteer, LocationPrecision
+from niemand_alleen.config import Settings
+from niemand_alleen.geo import (
+    Area,
+    AreaDataError,
+    AreaKind,
+    AreaMatch,
+    Gazetteer,
+    GeocodeCache,
+    LocateResult,
+    LocationPrecision,
+    PdokLocatieserver,
+    load_area_geojson,
+    load_point_csv,
+    normalise_house_number,
+    normalise_postcode,
+)
 from niemand_alleen.geo import PostcodePoint as PointRecord
-from niemand_alleen.geo.areas import AreaKind, load_area_geojson
 from niemand_alleen.geo.gazetteer import BUURTEN_FILE, PC4_FILE, WIJKEN_FILE
-from niemand_alleen.geo.points import load_point_csv
 from niemand_alleen.resources import resource_dir
 
 SHIPPED_SOURCE = "CBS/PDOK Wijk- en buurtkaart 2024 (CC-BY 4.0); PC4: postcodetabel (MIT)"
@@ -88,6 +101,7 @@ def import_reference(
             )
         )
     session.flush()
+    forget_cached_gazetteers()
     return ImportCounts(wijken=len(wijken), buurten=len(buurten), points=len(points))
 
 
@@ -126,3 +140,53 @@ def gazetteer_from_database(session: Session) -> Gazetteer:
             {"postcode": p.postcode, "lat": p.lat, "lon": p.lon, "plaats": p.place} for p in points
         ],
     )
+
+
+@dataclass(frozen=True)
+class PlacedAddress:
+    """Where an address is (with its precision), and its wijk and buurt if inside the area."""
+
+    postcode: str
+    result: LocateResult
+    areas: AreaMatch
+
+
+_gazetteers: dict[str, Gazetteer] = {}
+_geocode_cache = GeocodeCache(maxsize=4096)
+
+
+def cached_gazetteer(session: Session) -> Gazetteer:
+    """The stored geography, read once per process and database (it changes only on import)."""
+    key = str(session.get_bind().engine.url)
+    if key not in _gazetteers:
+        _gazetteers[key] = gazetteer_from_database(session)
+    return _gazetteers[key]
+
+
+def forget_cached_gazetteers() -> None:
+    _gazetteers.clear()
+
+
+def clear_geocode_cache() -> None:
+    _geocode_cache.clear()
+
+
+def locate_address(
+    session: Session, settings: Settings, postcode: str, house_number: str | None
+) -> PlacedAddress:
+    """Locate an address with the configured geocoder (PDOK or offline table).
+
+    Raises PostcodeError / HouseNumberError (Dutch ``.message``) for input that cannot be an
+    address; a valid postcode outside the reference data gives precision ``unknown``.
+    """
+    normalised = normalise_postcode(postcode)
+    number = normalise_house_number(house_number) if house_number else None
+    gazetteer = cached_gazetteer(session)
+    if settings.geocoder == "pdok":
+        with PdokLocatieserver(
+            settings.pdok_base_url, timeout=settings.geocoder_timeout_seconds
+        ) as geocoder:
+            result = gazetteer.locate(normalised, number, geocoder=geocoder, cache=_geocode_cache)
+    else:
+        result = gazetteer.locate(normalised, number)
+    return PlacedAddress(postcode=normalised, result=result, areas=gazetteer.areas_for(result))
