@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
@@ -37,30 +37,45 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: bound values (personal data, tokens) never end up in error messages/logs.
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 5}, hide_parameters=True
+        )
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Database:
-    """The database extension: engine, metadata (for Flask-Migrate) and request sessions."""
+    """The database extension: engine, metadata (for Flask-Migrate) and request sessions.
+
+    Every app gets its own bound ``Database`` in ``app.extensions["database"]``; the shared
+    module-level instance resolves to the current app's engine, so two apps in one process
+    (tests, a CLI next to a worker) never talk to each other's database.
+    """
 
     metadata = SQLModel.metadata
 
-    def __init__(self) -> None:
-        self._engine: Engine | None = None
+    def __init__(self, engine: Engine | None = None) -> None:
+        self._engine: Engine | None = engine
+        self._bound = engine is not None
 
     @property
     def engine(self) -> Engine:
+        if not self._bound and has_app_context():
+            bound = current_app.extensions.get("database")
+            if isinstance(bound, Database) and bound is not self:
+                return bound.engine
         if self._engine is None:
             raise RuntimeError("Database.init_app() has not been called")
         return self._engine
 
     def init_app(self, app: Flask, url: str) -> None:
-        self._engine = make_engine(url)
-        app.extensions["database"] = self
+        bound = Database(make_engine(url))
+        # Outside an app context the shared instance falls back to the latest app's engine.
+        self._engine = bound.engine
+        app.extensions["database"] = bound
         app.after_request(_commit_request_session)
         app.teardown_appcontext(_close_request_session)
 

@@ -5,7 +5,6 @@ Seeding is idempotent: what exists is kept, so running the demo twice keeps the 
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -95,7 +94,6 @@ def seed_organisations(session: Session) -> int:
             name=name,
             contact_emails="\n".join(emails),
             note=note,
-            unsubscribe_token=secrets.token_urlsafe(32),
         )
         session.add(organisation)
         session.flush()

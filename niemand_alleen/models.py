@@ -243,11 +243,12 @@ class LoginAttempt(SQLModel, table=True):
 class Organisation(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(max_length=200)
-    contact_emails: str = Field(sa_type=sa.Text)  # newline-separated, validated on input
-    note: str | None = Field(default=None, sa_type=sa.Text)
+    # May name a contact person, so encrypted; newline-separated, validated on input.
+    contact_emails: str = Field(sa_type=EncryptedText)
+    note: str | None = _secret()
     active: bool = True
+    # Unsubscribe links carry a signed token (no stored secret); this records its use.
     unsubscribed_at: datetime | None = _ts(nullable=True)
-    unsubscribe_token: str = Field(max_length=64, unique=True)
     created_at: datetime = _created()
 
 
@@ -268,6 +269,15 @@ class OrganisationWijk(SQLModel, table=True):
 class Resident(SQLModel, table=True):
     """A resident registered by a buurtwerker: every personal field is encrypted."""
 
+    # R1.2: explicit consent as the art. 9 basis needs its evidence.
+    __table_args__ = (
+        sa.CheckConstraint(
+            "lawful_basis_art9 <> 'explicit_consent' OR "
+            "(consent_recorded_at IS NOT NULL AND consent_text_version IS NOT NULL)",
+            name="explicit_consent_recorded",
+        ),
+    )
+
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     registered_by_id: uuid.UUID | None = _fk("user_account.id", "SET NULL")
     first_name: str = Field(sa_type=EncryptedText)
@@ -279,7 +289,8 @@ class Resident(SQLModel, table=True):
     email: str | None = _secret()
     birth_date: str = Field(sa_type=EncryptedText)  # ISO date; justified in the data inventory
     situation: str = Field(sa_type=EncryptedText)
-    help_wished: str = Field(default="", max_length=200)  # comma-separated choice codes
+    # Comma-separated choice codes; can reveal care needs, so encrypted like the free text.
+    help_wished: str = Field(default="", sa_type=EncryptedText)
     help_other: str | None = _secret()
     preferences: str | None = _secret()
     location: str | None = _secret()  # "lat,lon"
@@ -292,7 +303,8 @@ class Resident(SQLModel, table=True):
     lawful_basis_art6: LawfulBasisArt6 = Field(sa_type=enum_type(LawfulBasisArt6))
     lawful_basis_art9: LawfulBasisArt9 = Field(sa_type=enum_type(LawfulBasisArt9))
     consent_recorded_at: datetime | None = _ts(nullable=True)
-    consent_recorded_by: str | None = _secret()
+    consent_recorded_by_id: uuid.UUID | None = _fk("user_account.id", "SET NULL")
+    consent_text_version: str | None = Field(default=None, max_length=40)
     status: ResidentStatus = Field(
         default=ResidentStatus.REGISTERED, sa_type=enum_type(ResidentStatus)
     )
@@ -346,7 +358,8 @@ class Volunteer(SQLModel, table=True):
     postcode: str = Field(sa_type=EncryptedText)
     house_number: str = Field(sa_type=EncryptedText)
     pc4: str | None = Field(default=None, max_length=4, index=True)
-    # Plain coordinates so candidates can be prefiltered on an indexed bounding box.
+    # Plain so candidates can be prefiltered on an indexed bounding box; rounded to 0.001°
+    # (about 100 m) before storing, so they never point at one house.
     lat: float | None = Field(default=None, index=True)
     lon: float | None = Field(default=None, index=True)
     location_precision: LocationPrecision = Field(
@@ -372,8 +385,7 @@ class Match(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     oproep_id: uuid.UUID = _fk("oproep.id", "CASCADE", nullable=False)
     volunteer_id: uuid.UUID | None = _fk("volunteer.id", "SET NULL")
-    rank: int
-    distance_m: float | None = None
+    rank: int  # the distance is derived from the two locations, never stored
     status: MatchStatus = Field(default=MatchStatus.PROPOSED, sa_type=enum_type(MatchStatus))
     decline_reason: str | None = _secret()
     decided_by_id: uuid.UUID | None = _fk("user_account.id", "SET NULL")
@@ -399,7 +411,7 @@ class OutboxMail(SQLModel, table=True):
     status: MailStatus = Field(default=MailStatus.PENDING, sa_type=enum_type(MailStatus))
     attempts: int = 0
     next_attempt_at: datetime = _created()
-    last_error: str | None = Field(default=None, max_length=500)
+    last_error: str | None = _secret()  # SMTP replies may quote the recipient
     oproep_id: uuid.UUID | None = _fk("oproep.id", "SET NULL")
     dispatch_id: uuid.UUID | None = _fk("dispatch.id", "SET NULL")
     created_at: datetime = _created()

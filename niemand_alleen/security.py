@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from typing import Any
 
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -46,6 +47,12 @@ def _hsts(response: Response) -> Response:
     return response
 
 
+def _log_unhandled(error: BaseException) -> None:
+    # Log the type and place only: exception messages can carry personal data.
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    log.error("unhandled %s at endpoint=%s\n%s", type(error).__name__, request.endpoint, frames)
+
+
 def _error_page(status: int) -> tuple[str, int]:
     return render_template("errors/error.html", status=status), status
 
@@ -63,15 +70,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
         status = error.code or 500
-        if status in (400, 403, 404, 405, 413, 429):
+        if status in (400, 403, 404, 405, 413, 429, 500):
+            # 500 arrives here when an error escapes the view, e.g. the commit after it.
             return _error_page(status)
         return error
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
-        # Log the type and place only: exception messages can carry personal data.
-        frames = "".join(traceback.format_tb(error.__traceback__))
-        log.error(
-            "unhandled %s at endpoint=%s\n%s", type(error).__name__, request.endpoint, frames
-        )
+        _log_unhandled(error)
         return _error_page(500)
+
+    def _log_exception(exc_info: Any) -> None:
+        # Flask's own logger prints the message (with SQL values) for errors outside the view.
+        _log_unhandled(exc_info[1])
+
+    app.log_exception = _log_exception  # type: ignore[method-assign]

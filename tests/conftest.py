@@ -99,7 +99,9 @@ def migrate_to_head(settings: Settings) -> None:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def migrated_url(
-    request: pytest.FixtureRequest, test_databases: TestDatabases, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    test_databases: TestDatabases,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> str:
     """One database per backend per run, built by running the migrations."""
     url = test_databases.new_url(request.param)
@@ -141,7 +143,9 @@ def db_session(app: Flask) -> Iterator[Session]:
 
 @pytest.fixture
 def make_user(db_session: Session):  # type: ignore[no-untyped-def]
-    def _make(role: Role = Role.COORDINATOR, email: str | None = None, name: str = "Test Medewerker") -> User:
+    def _make(
+        role: Role = Role.COORDINATOR, email: str | None = None, name: str = "Test Medewerker"
+    ) -> User:
         user = create_user(
             db_session,
             email=email or f"{role.value}-{uuid.uuid4().hex[:8]}@example.org",

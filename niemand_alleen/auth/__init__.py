@@ -25,7 +25,7 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
 
 
-class StaffUser(UserMixin):  # type: ignore[misc]
+class StaffUser(UserMixin):
     """The logged-in staff member; ``get_id`` is the session token, not the user id."""
 
     def __init__(self, token: str, user_id: uuid.UUID, name: str, role: Role) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from niemand_alleen.models import Role
@@ -15,7 +15,7 @@ ROLE_LABELS = {
 }
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
+class LoginForm(FlaskForm):
     email = EmailField(
         "E-mailadres",
         validators=[DataRequired("Vul uw e-mailadres in."), Length(max=254)],
@@ -28,10 +28,13 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class NewUserForm(FlaskForm):  # type: ignore[misc]
+class NewUserForm(FlaskForm):
     name = StringField(
         "Naam",
-        validators=[DataRequired("Vul een naam in."), Length(max=120, message="Hoogstens 120 tekens.")],
+        validators=[
+            DataRequired("Vul een naam in."),
+            Length(max=120, message="Hoogstens 120 tekens."),
+        ],
         render_kw={"autocomplete": "off"},
     )
     email = EmailField(
@@ -41,10 +44,11 @@ class NewUserForm(FlaskForm):  # type: ignore[misc]
     )
     role = SelectField(
         "Rol",
-        choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
+        # SelectChoice, not (value, label) tuples: tuples are deprecated in WTForms 3.3.
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
         validators=[DataRequired("Kies een rol.")],
     )
 
 
-class ConfirmForm(FlaskForm):  # type: ignore[misc]
+class ConfirmForm(FlaskForm):
     """An empty form: only the CSRF token, for buttons that change something."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from argon2 import PasswordHasher
@@ -31,8 +32,15 @@ COMMON_PASSWORDS = frozenset(
 )
 
 _hasher = PasswordHasher()
-# Verified against when the account does not exist, so timing does not reveal that.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the account does not exist, so timing does not reveal that.
+
+    Made on first use: hashing costs about a quarter second, too much for every start-up.
+    """
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class PasswordPolicyError(ValueError):
@@ -57,7 +65,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

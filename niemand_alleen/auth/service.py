@@ -154,7 +154,9 @@ class LoginThrottledError(Exception):
         self.wait_seconds = wait_seconds
 
 
-def authenticate(session: Session, email: str, password: str, policy: ThrottlePolicy) -> User | None:
+def authenticate(
+    session: Session, email: str, password: str, policy: ThrottlePolicy
+) -> User | None:
     """The user for these credentials, or None; raises LoginThrottledError when too many failed.
 
     The same work is done for unknown accounts, so neither answer nor timing tells them apart.

@@ -137,7 +137,9 @@ def users() -> str | Response:
     )
 
 
-@bp.route("/beheer/gebruikers/<uuid:user_id>/<any(activeren, deactiveren):change>", methods=["POST"])
+@bp.route(
+    "/beheer/gebruikers/<uuid:user_id>/<any(activeren, deactiveren):change>", methods=["POST"]
+)
 @roles_required(Role.BEHEERDER)
 def set_user_active(user_id: uuid.UUID, change: str) -> Response:
     form = ConfirmForm()

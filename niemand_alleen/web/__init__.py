@@ -76,4 +76,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _shell() -> dict[str, object]:
-        return {"logout_form": ConfirmForm(), "Role": Role, "attribution": ATTRIBUTION}
+        # formdata=None: the logout button never reads the posted body, which may be the very
+        # thing that failed (a 413 page would otherwise crash while rendering).
+        logout_form = ConfirmForm(formdata=None)
+        return {"logout_form": logout_form, "Role": Role, "attribution": ATTRIBUTION}

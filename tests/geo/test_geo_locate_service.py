@@ -6,9 +6,9 @@ import pytest
 from flask import Flask
 from sqlmodel import Session
 
+from niemand_alleen import reference
 from niemand_alleen.config import Settings
 from niemand_alleen.geo import HouseNumberError, LocationPrecision, PostcodeError
-from niemand_alleen import reference
 from niemand_alleen.reference import import_shipped_reference, locate_address
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 046b7cc97f7b
+Revision ID: 3a6609be8b35
 Revises: 
-Create Date: 2026-11-22 14:53:35.994676
+Create Date: 2026-11-22 15:14:47.390707
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel  # noqa: F401  (autogenerate renders sqlmodel.sql.sqltypes.AutoS
 from alembic import op
 
 
-revision: str = '046b7cc97f7b'
+revision: str = '3a6609be8b35'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -37,10 +37,8 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('unsubscribed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('unsubscribe_token', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation')),
-    sa.UniqueConstraint('unsubscribe_token', name=op.f('uq_organisation_unsubscribe_token'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation'))
     )
     op.create_table('postcode_point',
     sa.Column('postcode', sqlmodel.sql.sqltypes.AutoString(length=6), nullable=False),
@@ -132,7 +130,7 @@ def upgrade() -> None:
     sa.Column('email', sa.Text(), nullable=True),
     sa.Column('birth_date', sa.Text(), nullable=False),
     sa.Column('situation', sa.Text(), nullable=False),
-    sa.Column('help_wished', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('help_wished', sa.Text(), nullable=False),
     sa.Column('help_other', sa.Text(), nullable=True),
     sa.Column('preferences', sa.Text(), nullable=True),
     sa.Column('location', sa.Text(), nullable=True),
@@ -143,18 +141,22 @@ def upgrade() -> None:
     sa.Column('lawful_basis_art6', sa.Enum('consent', 'public_task', 'legitimate_interest', 'vital_interest', name='lawfulbasisart6', native_enum=False, length=32), nullable=False),
     sa.Column('lawful_basis_art9', sa.Enum('explicit_consent', 'social_care', 'vital_interest', 'not_applicable', name='lawfulbasisart9', native_enum=False, length=32), nullable=False),
     sa.Column('consent_recorded_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('consent_recorded_by', sa.Text(), nullable=True),
+    sa.Column('consent_recorded_by_id', sa.Uuid(), nullable=True),
+    sa.Column('consent_text_version', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('status', sa.Enum('registered', 'closed', name='residentstatus', native_enum=False, length=32), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("lawful_basis_art9 <> 'explicit_consent' OR (consent_recorded_at IS NOT NULL AND consent_text_version IS NOT NULL)", name=op.f('ck_resident_explicit_consent_recorded')),
     sa.ForeignKeyConstraint(['buurt_code'], ['buurt.code'], name=op.f('fk_resident_buurt_code_buurt'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['consent_recorded_by_id'], ['user_account.id'], name=op.f('fk_resident_consent_recorded_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['registered_by_id'], ['user_account.id'], name=op.f('fk_resident_registered_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['wijk_code'], ['wijk.code'], name=op.f('fk_resident_wijk_code_wijk'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_resident'))
     )
     with op.batch_alter_table('resident', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_resident_buurt_code'), ['buurt_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_resident_consent_recorded_by_id'), ['consent_recorded_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_resident_pc4'), ['pc4'], unique=False)
         batch_op.create_index(batch_op.f('ix_resident_registered_by_id'), ['registered_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_resident_wijk_code'), ['wijk_code'], unique=False)
@@ -213,7 +215,7 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('pending', 'sent', 'failed', name='mailstatus', native_enum=False, length=32), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('oproep_id', sa.Uuid(), nullable=True),
     sa.Column('dispatch_id', sa.Uuid(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -272,7 +274,6 @@ def upgrade() -> None:
     sa.Column('oproep_id', sa.Uuid(), nullable=False),
     sa.Column('volunteer_id', sa.Uuid(), nullable=True),
     sa.Column('rank', sa.Integer(), nullable=False),
-    sa.Column('distance_m', sa.Float(), nullable=True),
     sa.Column('status', sa.Enum('proposed', 'approached', 'confirmed', 'declined', 'unreachable', name='matchstatus', native_enum=False, length=32), nullable=False),
     sa.Column('decline_reason', sa.Text(), nullable=True),
     sa.Column('decided_by_id', sa.Uuid(), nullable=True),
@@ -332,6 +333,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_resident_wijk_code'))
         batch_op.drop_index(batch_op.f('ix_resident_registered_by_id'))
         batch_op.drop_index(batch_op.f('ix_resident_pc4'))
+        batch_op.drop_index(batch_op.f('ix_resident_consent_recorded_by_id'))
         batch_op.drop_index(batch_op.f('ix_resident_buurt_code'))
 
     op.drop_table('resident')
