@@ -56,8 +56,17 @@ class Settings:
     login_free_failures: int = 10
     login_max_delay_seconds: int = 900
     proxy_count: int = 0
+    # Intake: the version of the consent text residents agree to, and neighbours per oproep.
+    consent_text_version: str = "2026-11"
+    oproep_places: int = 3
+    deduce_cache_dir: Path | None = None
     generated_keys_file: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def anonymiser_cache_dir(self) -> Path:
+        """Where deduce's lookup structures are built once and loaded from."""
+        return self.deduce_cache_dir or self.instance_path / "deduce-cache"
 
     @property
     def is_production(self) -> bool:
@@ -224,5 +233,8 @@ def load_settings(
         login_free_failures=_int(env, "LOGIN_FREE_FAILURES", 10, minimum=1),
         login_max_delay_seconds=_int(env, "LOGIN_MAX_DELAY_SECONDS", 900, minimum=1),
         proxy_count=_int(env, "PROXY_COUNT", 0),
+        consent_text_version=env.get("CONSENT_TEXT_VERSION", Settings.consent_text_version),
+        oproep_places=_int(env, "OPROEP_PLACES", 3, minimum=1),
+        deduce_cache_dir=Path(env["DEDUCE_CACHE_DIR"]) if env.get("DEDUCE_CACHE_DIR") else None,
         generated_keys_file=generated_keys_file,
     )

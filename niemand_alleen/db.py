@@ -19,7 +19,7 @@ from sqlmodel import Session, SQLModel
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event, not pysqlite, decide when a transaction starts.
@@ -33,16 +33,21 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, immediate_writes: bool = True) -> Engine:
+    """The engine for a database URL.
+
+    ``immediate_writes=False`` (SQLite only) starts deferred transactions that do not hold
+    the write lock while reading: for read-mostly observers such as tests' own sessions.
+    """
     # hide_parameters: bound values (personal data, tokens) never end up in error messages/logs.
     if url.startswith("sqlite"):
         engine = sa.create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 5}, hide_parameters=True
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, immediate=immediate_writes)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shapely.geometry import mapping
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from niemand_alleen import models
 from niemand_alleen.config import Settings
@@ -48,6 +48,20 @@ def _municipality_code(statcode: str) -> str:
     return statcode[2:6]
 
 
+def _upsert(session: Session, model: type[SQLModel], rows: Sequence[SQLModel]) -> None:
+    """Insert new rows in bulk and update the ones whose primary key already exists."""
+    if not rows:
+        return
+    (key,) = model.__table__.primary_key.columns  # type: ignore[attr-defined]
+    existing = set(session.exec(select(key)).all())
+    for row in rows:
+        if getattr(row, key.key) in existing:
+            session.merge(row)
+        else:
+            session.add(row)
+    session.flush()
+
+
 def import_reference(
     session: Session,
     *,
@@ -66,29 +80,39 @@ def import_reference(
                 f"buurt {buurt.statcode} belongs to wijk {buurt.wijkcode}, which is not known;"
                 " import that wijk first or in the same run"
             )
-    for wijk in wijken:
-        session.merge(
+    source = source[:200]
+    _upsert(
+        session,
+        models.Wijk,
+        [
             models.Wijk(
                 code=wijk.statcode,
                 name=wijk.statnaam,
                 municipality_code=_municipality_code(wijk.statcode),
                 geometry=json.dumps(mapping(wijk.geometry)),
-                source=source[:200],
+                source=source,
             )
-        )
-    session.flush()
-    for buurt in buurten:
-        session.merge(
+            for wijk in wijken
+        ],
+    )
+    _upsert(
+        session,
+        models.Buurt,
+        [
             models.Buurt(
                 code=buurt.statcode,
                 name=buurt.statnaam,
                 wijk_code=buurt.wijkcode,
                 geometry=json.dumps(mapping(buurt.geometry)),
-                source=source[:200],
+                source=source,
             )
-        )
-    for point in points:
-        session.merge(
+            for buurt in buurten
+        ],
+    )
+    _upsert(
+        session,
+        models.PostcodePoint,
+        [
             models.PostcodePoint(
                 postcode=point.postcode,
                 precision=LocationPrecision.PC6
@@ -97,10 +121,11 @@ def import_reference(
                 place=point.plaats,
                 lat=point.lat,
                 lon=point.lon,
-                source=source[:200],
+                source=source,
             )
-        )
-    session.flush()
+            for point in points
+        ],
+    )
     forget_cached_gazetteers()
     return ImportCounts(wijken=len(wijken), buurten=len(buurten), points=len(points))
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -22,11 +23,26 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
 from niemand_alleen import create_app
+from niemand_alleen.auth import passwords
 from niemand_alleen.auth.service import create_user
 from niemand_alleen.config import Settings, load_settings
+from niemand_alleen.db import make_engine
 from niemand_alleen.models import Role, User
 
 BACKENDS = ["sqlite", "postgresql"]
+
+# Real argon2 costs ~0.3 s per login; tests use cheap parameters (still argon2id, still a
+# dummy hash for unknown accounts). tests/auth/test_user_admin.py checks the real ones.
+_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_FAST_DUMMY = _FAST_HASHER.hash("dummy password for unknown accounts")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(passwords, "_hasher", _FAST_HASHER)
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: _FAST_DUMMY)
+
+
 REQUIRE_ALL_PARTS = os.environ.get("NA_REQUIRE_ALL_PARTS") == "1"
 STAFF_PASSWORD = "een lang genoeg wachtwoord"
 
@@ -97,6 +113,18 @@ def migrate_to_head(settings: Settings) -> None:
     app.extensions["database"].engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def settings_for():  # type: ignore[no-untyped-def]
+    """``make_settings`` for conftests below (under importlib mode this one is not importable)."""
+    return make_settings
+
+
+@pytest.fixture(scope="session")
+def migrate_database():  # type: ignore[no-untyped-def]
+    """``migrate_to_head`` for conftests below: builds a database by running the migrations."""
+    return migrate_to_head
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def migrated_url(
     request: pytest.FixtureRequest,
@@ -135,10 +163,16 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def db_session(app: Flask) -> Iterator[Session]:
-    """A session outside any request, for arranging and checking data."""
-    with Session(app.extensions["database"].engine, expire_on_commit=False) as session:
+def db_session(app: Flask, settings: Settings) -> Iterator[Session]:
+    """A session outside any request, for arranging and checking data.
+
+    Its SQLite transactions are deferred, so a test that reads and then lets a request run
+    does not hold the write lock against the app.
+    """
+    engine = make_engine(settings.database_url, immediate_writes=False)
+    with Session(engine, expire_on_commit=False) as session:
         yield session
+    engine.dispose()
 
 
 @pytest.fixture

@@ -2,47 +2,37 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, render_template
+from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func
 from sqlmodel import select
+from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import current_staff, public, roles_required
 from niemand_alleen.auth.forms import ConfirmForm
 from niemand_alleen.db import request_session
-from niemand_alleen.models import Oproep, OproepStatus, Resident, Role, Wijk
+from niemand_alleen.intake.service import OPROEP_STATUS_LABELS
+from niemand_alleen.models import Oproep, Role, Wijk
 
 bp = Blueprint("web", __name__)
-
-STATUS_LABELS = {
-    OproepStatus.DRAFT: "Wacht op goedkeuring",
-    OproepStatus.APPROVED: "Goedgekeurd",
-    OproepStatus.OPEN: "Verstuurd, aanmelden kan",
-    OproepStatus.CLOSED: "Gesloten",
-    OproepStatus.MATCHED: "Vervuld",
-    OproepStatus.CANCELLED: "Geannuleerd",
-}
 
 ATTRIBUTION = "Bron: CBS/PDOK, Wijk- en buurtkaart 2024, CC-BY 4.0"
 
 
 @bp.route("/")
 @public
-def home() -> str:
+def home() -> str | Response:
     if not current_user.is_authenticated:
         return render_template("web/home_public.html")
     staff = current_staff()
     db = request_session()
     if staff.role == Role.BUURTWERKER:
-        residents = db.exec(
-            select(Resident).where(Resident.registered_by_id == staff.user_id)
-        ).all()
-        return render_template("web/home_buurtwerker.html", residents=residents)
+        return redirect(url_for("intake.my_residents"))
     counts = dict(db.exec(select(Oproep.status, func.count()).group_by(Oproep.status)).all())
     wijken = db.exec(select(func.count()).select_from(Wijk)).one()
     return render_template(
         "web/home_staff.html",
-        counts=[(label, counts.get(status, 0)) for status, label in STATUS_LABELS.items()],
+        counts=[(label, counts.get(status, 0)) for status, label in OPROEP_STATUS_LABELS.items()],
         wijken=wijken,
     )
 

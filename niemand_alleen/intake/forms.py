@@ -1,0 +1,217 @@
+"""The aanmelding form (buurtwerker) and the review form (coordinator); Dutch messages."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Field,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+    widgets,
+)
+
+from niemand_alleen import validation
+from niemand_alleen.geo import (
+    HouseNumberError,
+    PostcodeError,
+    normalise_house_number,
+    normalise_postcode,
+)
+from niemand_alleen.intake.service import HELP_CHOICES, AanmeldingInput
+from niemand_alleen.models import LawfulBasisArt6, LawfulBasisArt9, utcnow
+
+SITUATION_MAX_LENGTH = 5000
+SHORT_TEXT_MAX_LENGTH = 500
+DEADLINE_MAX_DAYS = 120
+
+ART6_LABELS = {
+    LawfulBasisArt6.PUBLIC_TASK: "Taak van algemeen belang (gemeentelijke taak)",
+    LawfulBasisArt6.CONSENT: "Toestemming van de bewoner",
+    LawfulBasisArt6.LEGITIMATE_INTEREST: "Gerechtvaardigd belang",
+    LawfulBasisArt6.VITAL_INTEREST: "Vitaal belang",
+}
+ART9_LABELS = {
+    LawfulBasisArt9.EXPLICIT_CONSENT: "Uitdrukkelijke toestemming van de bewoner",
+    LawfulBasisArt9.SOCIAL_CARE: "Noodzakelijk voor sociale dienstverlening",
+    LawfulBasisArt9.VITAL_INTEREST: "Vitaal belang",
+    LawfulBasisArt9.NOT_APPLICABLE: "Geen bijzondere persoonsgegevens",
+}
+
+
+def _check(call: Any) -> Any:
+    """Run a validation function, turning its Dutch message into a field error."""
+    try:
+        return call()
+    except (validation.InvalidInput, PostcodeError, HouseNumberError) as error:
+        raise ValidationError(error.message) from None
+
+
+class AanmeldingForm(FlaskForm):
+    first_name = StringField("Voornaam", render_kw={"autocomplete": "off"})
+    last_name = StringField("Achternaam", render_kw={"autocomplete": "off"})
+    street = StringField("Straat", render_kw={"autocomplete": "off"})
+    house_number = StringField(
+        "Huisnummer en toevoeging", render_kw={"autocomplete": "off", "class": "short"}
+    )
+    postcode = StringField(
+        "Postcode", render_kw={"autocomplete": "off", "class": "short", "spellcheck": "false"}
+    )
+    phone = StringField("Telefoonnummer", render_kw={"autocomplete": "off", "inputmode": "tel"})
+    email = StringField(
+        "E-mailadres (als de bewoner dat heeft)",
+        render_kw={"autocomplete": "off", "inputmode": "email", "spellcheck": "false"},
+    )
+    birth_date = StringField(
+        "Geboortedatum", render_kw={"autocomplete": "off", "class": "short", "inputmode": "numeric"}
+    )
+    situation = TextAreaField("Situatie", render_kw={"rows": 8})
+    help_wished = SelectMultipleField(
+        "Welke hulp of welk gezelschap wordt gezocht?",
+        choices=[SelectChoice(code, label) for code, label in HELP_CHOICES.items()],
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+        validate_choice=True,
+    )
+    help_other = StringField("Anders, namelijk", render_kw={"autocomplete": "off"})
+    preferences = StringField("Voorkeuren", render_kw={"autocomplete": "off"})
+    lawful_basis_art6 = SelectField(
+        "Grondslag voor de verwerking",
+        choices=[SelectChoice(key.value, label) for key, label in ART6_LABELS.items()],
+    )
+    lawful_basis_art9 = SelectField(
+        "Grondslag voor gegevens over gezondheid",
+        choices=[SelectChoice(key.value, label) for key, label in ART9_LABELS.items()],
+    )
+    consent_date = StringField(
+        "Datum van de toestemming",
+        render_kw={"autocomplete": "off", "class": "short", "inputmode": "numeric"},
+    )
+    deadline = StringField(
+        "Aanmelden kan tot en met",
+        render_kw={"autocomplete": "off", "class": "short", "inputmode": "numeric"},
+    )
+
+    def validate_first_name(self, field: Field) -> None:
+        field.data = _check(lambda: validation.person_name(field.data, label="voornaam"))
+
+    def validate_last_name(self, field: Field) -> None:
+        field.data = _check(lambda: validation.person_name(field.data, label="achternaam"))
+
+    def validate_street(self, field: Field) -> None:
+        value = " ".join((field.data or "").split())
+        validation.no_line_breaks(field.data or "", "Een straat staat op één regel.")
+        if not value:
+            raise ValidationError("Vul de straat in.")
+        if len(value) > 120:
+            raise ValidationError("Een straatnaam is hoogstens 120 tekens lang.")
+        field.data = value
+
+    def validate_house_number(self, field: Field) -> None:
+        field.data = str(_check(lambda: normalise_house_number(field.data or "")))
+
+    def validate_postcode(self, field: Field) -> None:
+        field.data = _check(lambda: normalise_postcode(field.data or ""))
+
+    def validate_phone(self, field: Field) -> None:
+        field.data = _check(lambda: validation.phone_number(field.data))
+
+    def validate_email(self, field: Field) -> None:
+        field.data = _check(lambda: validation.email_address(field.data, required=False))
+
+    def validate_birth_date(self, field: Field) -> None:
+        today = utcnow().date()
+        field.parsed = _check(lambda: validation.birth_date(field.data, today=today))
+
+    def validate_situation(self, field: Field) -> None:
+        field.data = _check(
+            lambda: validation.free_text(
+                field.data, label="de situatie", max_length=SITUATION_MAX_LENGTH
+            )
+        )
+
+    def validate_help_other(self, field: Field) -> None:
+        field.data = _check(
+            lambda: validation.free_text(
+                field.data, label="de hulp", max_length=SHORT_TEXT_MAX_LENGTH
+            )
+        )
+
+    def validate_preferences(self, field: Field) -> None:
+        field.data = _check(
+            lambda: validation.free_text(
+                field.data, label="de voorkeuren", max_length=SHORT_TEXT_MAX_LENGTH
+            )
+        )
+
+    def validate_help_wished(self, field: Field) -> None:
+        if not field.data and not (self.help_other.data or "").strip():
+            raise ValidationError("Kies minstens één soort hulp, of vul in wat er nodig is.")
+
+    def validate_consent_date(self, field: Field) -> None:
+        field.parsed = None
+        if self.lawful_basis_art9.data != LawfulBasisArt9.EXPLICIT_CONSENT.value:
+            return
+        if not (field.data or "").strip():
+            raise ValidationError("Vul in op welke dag de bewoner toestemming gaf.")
+        consent = _check(lambda: validation.parse_date(field.data, label="datum"))
+        if consent > utcnow().date():
+            raise ValidationError("De datum van de toestemming kan niet in de toekomst liggen.")
+        field.parsed = consent
+
+    def validate_deadline(self, field: Field) -> None:
+        deadline = _check(lambda: validation.parse_date(field.data, label="einddatum"))
+        today = utcnow().date()
+        if deadline <= today:
+            raise ValidationError("Kies een einddatum na vandaag.")
+        if deadline > today + timedelta(days=DEADLINE_MAX_DAYS):
+            raise ValidationError(
+                f"Kies een einddatum binnen {DEADLINE_MAX_DAYS} dagen, "
+                "zodat de oproep actueel blijft."
+            )
+        field.parsed = deadline
+
+    def to_input(self) -> AanmeldingInput:
+        return AanmeldingInput(
+            first_name=self.first_name.data,
+            last_name=self.last_name.data,
+            street=self.street.data,
+            house_number=self.house_number.data,
+            postcode=self.postcode.data,
+            phone=self.phone.data,
+            email=self.email.data,
+            birth_date=self.birth_date.parsed,
+            situation=self.situation.data,
+            help_wished=tuple(self.help_wished.data or ()),
+            help_other=self.help_other.data,
+            preferences=self.preferences.data,
+            lawful_basis_art6=LawfulBasisArt6(self.lawful_basis_art6.data),
+            lawful_basis_art9=LawfulBasisArt9(self.lawful_basis_art9.data),
+            consent_date=self.consent_date.parsed,
+            deadline=self.deadline.parsed,
+        )
+
+
+def default_deadline() -> date:
+    return utcnow().date() + timedelta(days=21)
+
+
+class ReviewForm(FlaskForm):
+    text = TextAreaField("Tekst van de oproep", render_kw={"rows": 10})
+    warnings_checked = BooleanField(
+        "Ik heb de waarschuwingen gecontroleerd: de tekst maakt de bewoner niet herkenbaar."
+    )
+
+    def validate_text(self, field: Field) -> None:
+        field.data = _check(
+            lambda: validation.free_text(
+                field.data, label="de tekst van de oproep", max_length=2000, required=True
+            )
+        )

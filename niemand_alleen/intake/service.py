@@ -1,0 +1,266 @@
+"""Aanmeldingen (registered residents) and their oproepen: create, change, review, approve.
+
+Services take the database session and never commit; the request or the job does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from niemand_alleen.auth.service import record_audit
+from niemand_alleen.config import Settings
+from niemand_alleen.geo import AreaMatch, LocateResult
+from niemand_alleen.models import (
+    AuditAction,
+    LawfulBasisArt6,
+    LawfulBasisArt9,
+    Oproep,
+    OproepStatus,
+    Resident,
+    utcnow,
+)
+from niemand_alleen.reference import locate_address
+
+HELP_CHOICES = {
+    "bezoekje": "Een bezoekje, een praatje",
+    "wandelen": "Samen wandelen",
+    "boodschappen": "Boodschappen doen",
+    "klusjes": "Kleine klusjes",
+    "vervoer": "Vervoer, bijvoorbeeld naar de huisarts",
+    "gezelschap": "Gezelschap bij een activiteit",
+}
+
+OPROEP_STATUS_LABELS = {
+    OproepStatus.DRAFT: "Concept",
+    OproepStatus.APPROVED: "Klaar voor verzending",
+    OproepStatus.OPEN: "Verzonden",
+    OproepStatus.CLOSED: "Gesloten",
+    OproepStatus.MATCHED: "Gematcht",
+    OproepStatus.CANCELLED: "Geannuleerd",
+}
+
+
+@dataclass(frozen=True)
+class AanmeldingInput:
+    """Validated values of the aanmelding form."""
+
+    first_name: str
+    last_name: str
+    street: str
+    house_number: str
+    postcode: str
+    phone: str
+    email: str | None
+    birth_date: date
+    situation: str
+    help_wished: tuple[str, ...]
+    help_other: str
+    preferences: str
+    lawful_basis_art6: LawfulBasisArt6
+    lawful_basis_art9: LawfulBasisArt9
+    consent_date: date | None
+    deadline: date
+
+
+@dataclass
+class SaveResult:
+    resident: Resident
+    oproep: Oproep
+    warnings: list[str] = field(default_factory=list)
+
+
+def _location_fields(placed_result: LocateResult, areas: AreaMatch) -> dict[str, object]:
+    location = placed_result.location
+    return {
+        "location": f"{location.lat:.6f},{location.lon:.6f}" if location else None,
+        "location_precision": placed_result.precision,
+        "wijk_code": areas.wijk.statcode if areas.wijk else None,
+        "buurt_code": areas.buurt.statcode if areas.buurt else None,
+    }
+
+
+def _apply(
+    session: Session,
+    settings: Settings,
+    resident: Resident,
+    data: AanmeldingInput,
+    recorded_by: uuid.UUID,
+) -> list[str]:
+    """Copy the form values onto the resident, locate the address; returns warnings."""
+    placed = locate_address(session, settings, data.postcode, data.house_number)
+    resident.first_name = data.first_name
+    resident.last_name = data.last_name
+    resident.street = data.street
+    resident.house_number = data.house_number
+    resident.postcode = placed.postcode
+    resident.pc4 = placed.postcode[:4]
+    resident.phone = data.phone
+    resident.email = data.email
+    resident.birth_date = data.birth_date.isoformat()
+    resident.situation = data.situation
+    resident.help_wished = ",".join(data.help_wished)
+    resident.help_other = data.help_other or None
+    resident.preferences = data.preferences or None
+    resident.lawful_basis_art6 = data.lawful_basis_art6
+    resident.lawful_basis_art9 = data.lawful_basis_art9
+    if data.lawful_basis_art9 == LawfulBasisArt9.EXPLICIT_CONSENT:
+        consent_day = data.consent_date or utcnow().date()
+        if (
+            resident.consent_recorded_at is None
+            or resident.consent_recorded_at.date() != consent_day
+        ):
+            resident.consent_recorded_at = datetime.combine(
+                consent_day, datetime.min.time(), tzinfo=utcnow().tzinfo
+            )
+            resident.consent_recorded_by_id = recorded_by
+        resident.consent_text_version = settings.consent_text_version
+    else:
+        resident.consent_recorded_at = None
+        resident.consent_recorded_by_id = None
+        resident.consent_text_version = None
+    for name, value in _location_fields(placed.result, placed.areas).items():
+        setattr(resident, name, value)
+    resident.updated_at = utcnow()
+    warnings = []
+    if placed.areas.wijk is None:
+        warnings.append(
+            "Dit adres ligt buiten de wijken die we kennen. De aanmelding is opgeslagen, "
+            "maar er is geen wijk toegekend; overleg met de coördinator."
+        )
+    return warnings
+
+
+def register_resident(
+    session: Session, settings: Settings, data: AanmeldingInput, registered_by: uuid.UUID
+) -> SaveResult:
+    """A new aanmelding with its oproep in concept; the worker prepares the proposal."""
+    resident = Resident(
+        registered_by_id=registered_by,
+        first_name="",
+        last_name="",
+        street="",
+        house_number="",
+        postcode="",
+        phone="",
+        birth_date="",
+        situation="",
+        lawful_basis_art6=data.lawful_basis_art6,
+        lawful_basis_art9=data.lawful_basis_art9,
+    )
+    warnings = _apply(session, settings, resident, data, registered_by)
+    session.add(resident)
+    session.flush()
+    oproep = Oproep(
+        resident_id=resident.id,
+        pc4=resident.pc4,
+        wijk_code=resident.wijk_code,
+        deadline=data.deadline,
+        places=settings.oproep_places,
+    )
+    session.add(oproep)
+    session.flush()
+    record_audit(
+        session,
+        actor_user_id=registered_by,
+        action=AuditAction.CREATE,
+        record_type="resident",
+        record_id=str(resident.id),
+    )
+    return SaveResult(resident=resident, oproep=oproep, warnings=warnings)
+
+
+def update_resident(
+    session: Session,
+    settings: Settings,
+    resident: Resident,
+    data: AanmeldingInput,
+    changed_by: uuid.UUID,
+) -> SaveResult:
+    """Change an aanmelding; a concept oproep gets a fresh proposal when the text changed."""
+    old_situation = resident.situation
+    warnings = _apply(session, settings, resident, data, changed_by)
+    session.add(resident)
+    oproep = oproep_of(session, resident)
+    if oproep.status == OproepStatus.DRAFT:
+        oproep.pc4 = resident.pc4
+        oproep.wijk_code = resident.wijk_code
+        oproep.deadline = data.deadline
+        if old_situation != resident.situation:
+            oproep.proposed_text = None  # the worker prepares a new proposal
+        session.add(oproep)
+    session.flush()
+    record_audit(
+        session,
+        actor_user_id=changed_by,
+        action=AuditAction.UPDATE,
+        record_type="resident",
+        record_id=str(resident.id),
+    )
+    return SaveResult(resident=resident, oproep=oproep, warnings=warnings)
+
+
+def oproep_of(session: Session, resident: Resident) -> Oproep:
+    oproep = session.exec(
+        select(Oproep).where(Oproep.resident_id == resident.id).order_by(col(Oproep.created_at))
+    ).first()
+    if oproep is None:  # every resident gets one on registration
+        raise LookupError(f"resident {resident.id} has no oproep")
+    return oproep
+
+
+def residents_of(session: Session, buurtwerker_id: uuid.UUID) -> list[tuple[Resident, Oproep]]:
+    rows = session.exec(
+        select(Resident, Oproep)
+        .join(Oproep, col(Oproep.resident_id) == col(Resident.id))
+        .where(Resident.registered_by_id == buurtwerker_id)
+        .order_by(col(Resident.created_at).desc())
+    ).all()
+    return [(resident, oproep) for resident, oproep in rows]
+
+
+def oproepen_by_status(session: Session) -> list[Oproep]:
+    return list(session.exec(select(Oproep).order_by(col(Oproep.created_at).desc())).all())
+
+
+def record_view(session: Session, actor: uuid.UUID, resident: Resident) -> None:
+    """R1.10: every view of a resident's personal data is in the audit log."""
+    record_audit(
+        session,
+        actor_user_id=actor,
+        action=AuditAction.VIEW,
+        record_type="resident",
+        record_id=str(resident.id),
+    )
+
+
+class ApprovalError(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def approve_oproep(session: Session, oproep: Oproep, text: str, approved_by: uuid.UUID) -> Oproep:
+    """Mark the (already checked) text as approved: ready for distribution."""
+    if oproep.status != OproepStatus.DRAFT:
+        raise ApprovalError("Deze oproep is al goedgekeurd of niet meer actief.")
+    if not text.strip():
+        raise ApprovalError("Schrijf eerst de tekst van de oproep.")
+    oproep.text = text.strip()
+    oproep.status = OproepStatus.APPROVED
+    oproep.approved_by_id = approved_by
+    oproep.approved_at = utcnow()
+    session.add(oproep)
+    session.flush()
+    record_audit(
+        session,
+        actor_user_id=approved_by,
+        action=AuditAction.UPDATE,
+        record_type="oproep",
+        record_id=str(oproep.id),
+        detail="approved",
+    )
+    return oproep

@@ -1,0 +1,206 @@
+"""Intake pages: the buurtwerker's aanmeldingen and the coordinator's review of oproepen."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from niemand_alleen.auth import current_staff, roles_required
+from niemand_alleen.config import Settings
+from niemand_alleen.db import request_session
+from niemand_alleen.intake import review
+from niemand_alleen.intake.forms import (
+    ART6_LABELS,
+    ART9_LABELS,
+    AanmeldingForm,
+    ReviewForm,
+    default_deadline,
+)
+from niemand_alleen.intake.service import (
+    HELP_CHOICES,
+    OPROEP_STATUS_LABELS,
+    ApprovalError,
+    approve_oproep,
+    oproep_of,
+    oproepen_by_status,
+    record_view,
+    register_resident,
+    residents_of,
+    update_resident,
+)
+from niemand_alleen.models import Oproep, OproepStatus, Resident, Role, Wijk
+from niemand_alleen.validation import format_phone
+
+bp = Blueprint("intake", __name__)
+
+
+def _settings() -> Settings:
+    value: Settings = current_app.config["SETTINGS"]
+    return value
+
+
+def _dutch_date(value: date) -> str:
+    return value.strftime("%d-%m-%Y")
+
+
+def _own_resident(resident_id: uuid.UUID) -> Resident:
+    """A buurtwerker's own aanmelding; anyone else's is 'not found' (not 'forbidden')."""
+    resident = request_session().get(Resident, resident_id)
+    if resident is None or resident.registered_by_id != current_staff().user_id:
+        abort(404)
+    return resident
+
+
+def _wijk_name(code: str | None) -> str | None:
+    if code is None:
+        return None
+    wijk = request_session().get(Wijk, code)
+    return wijk.name.split(" ", 2)[-1] if wijk else None
+
+
+def _context() -> dict[str, object]:
+    return {
+        "help_labels": HELP_CHOICES,
+        "art6_labels": ART6_LABELS,
+        "art9_labels": ART9_LABELS,
+        "status_labels": OPROEP_STATUS_LABELS,
+        "format_phone": format_phone,
+        "wijk_name": _wijk_name,
+    }
+
+
+@bp.route("/aanmeldingen")
+@roles_required(Role.BUURTWERKER)
+def my_residents() -> str:
+    rows = residents_of(request_session(), current_staff().user_id)
+    return render_template("intake/my_residents.html", rows=rows, **_context())
+
+
+@bp.route("/aanmeldingen/nieuw", methods=["GET", "POST"])
+@roles_required(Role.BUURTWERKER)
+def new_resident() -> str | Response:
+    form = AanmeldingForm()
+    if not form.is_submitted():
+        form.deadline.data = _dutch_date(default_deadline())
+        form.consent_date.data = _dutch_date(date.today())
+    if form.validate_on_submit():
+        result = register_resident(
+            request_session(), _settings(), form.to_input(), current_staff().user_id
+        )
+        for warning in result.warnings:
+            flash(warning, "warning")
+        flash("De aanmelding is opgeslagen. Een coördinator bekijkt de oproep.", "info")
+        return redirect(url_for("intake.resident_detail", resident_id=result.resident.id))
+    return render_template("intake/resident_form.html", form=form, resident=None, **_context())
+
+
+@bp.route("/aanmeldingen/<uuid:resident_id>")
+@roles_required(Role.BUURTWERKER)
+def resident_detail(resident_id: uuid.UUID) -> str:
+    resident = _own_resident(resident_id)
+    db = request_session()
+    record_view(db, current_staff().user_id, resident)
+    return render_template(
+        "intake/resident_detail.html",
+        resident=resident,
+        oproep=oproep_of(db, resident),
+        **_context(),
+    )
+
+
+@bp.route("/aanmeldingen/<uuid:resident_id>/wijzigen", methods=["GET", "POST"])
+@roles_required(Role.BUURTWERKER)
+def edit_resident(resident_id: uuid.UUID) -> str | Response:
+    resident = _own_resident(resident_id)
+    db = request_session()
+    oproep = oproep_of(db, resident)
+    form = AanmeldingForm()
+    if not form.is_submitted():
+        _fill_form(form, resident, oproep)
+        record_view(db, current_staff().user_id, resident)
+    if form.validate_on_submit():
+        result = update_resident(
+            db, _settings(), resident, form.to_input(), current_staff().user_id
+        )
+        for warning in result.warnings:
+            flash(warning, "warning")
+        flash("De wijzigingen zijn opgeslagen.", "info")
+        return redirect(url_for("intake.resident_detail", resident_id=resident.id))
+    return render_template(
+        "intake/resident_form.html", form=form, resident=resident, oproep=oproep, **_context()
+    )
+
+
+def _fill_form(form: AanmeldingForm, resident: Resident, oproep: Oproep) -> None:
+    form.first_name.data = resident.first_name
+    form.last_name.data = resident.last_name
+    form.street.data = resident.street
+    form.house_number.data = resident.house_number
+    form.postcode.data = f"{resident.postcode[:4]} {resident.postcode[4:]}"
+    form.phone.data = format_phone(resident.phone)
+    form.email.data = resident.email or ""
+    form.birth_date.data = _dutch_date(date.fromisoformat(resident.birth_date))
+    form.situation.data = resident.situation
+    form.help_wished.data = [code for code in resident.help_wished.split(",") if code]
+    form.help_other.data = resident.help_other or ""
+    form.preferences.data = resident.preferences or ""
+    form.lawful_basis_art6.data = resident.lawful_basis_art6.value
+    form.lawful_basis_art9.data = resident.lawful_basis_art9.value
+    if resident.consent_recorded_at is not None:
+        form.consent_date.data = _dutch_date(resident.consent_recorded_at.date())
+    if oproep.deadline is not None:
+        form.deadline.data = _dutch_date(oproep.deadline)
+
+
+@bp.route("/oproepen")
+@roles_required(Role.COORDINATOR)
+def oproepen() -> str:
+    return render_template(
+        "intake/oproepen.html", oproepen=oproepen_by_status(request_session()), **_context()
+    )
+
+
+@bp.route("/oproepen/<uuid:oproep_id>", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def review_oproep(oproep_id: uuid.UUID) -> str | Response:
+    db = request_session()
+    oproep = db.get(Oproep, oproep_id)
+    if oproep is None:
+        abort(404)
+    resident = db.get(Resident, oproep.resident_id) if oproep.resident_id else None
+    staff = current_staff()
+    form = ReviewForm()
+    if not form.is_submitted() and oproep.status == OproepStatus.DRAFT:
+        form.text.data = oproep.proposed_text or ""
+    blocking: list[review.ReviewFinding] = []
+    warnings: list[review.ReviewFinding] = []
+    error: str | None = None
+    if form.validate_on_submit() and resident is not None:
+        blocking, warnings = review.check(resident, form.text.data)
+        if blocking:
+            error = "De tekst bevat nog gegevens van de bewoner. Haal die eerst weg."
+        elif warnings and not form.warnings_checked.data:
+            error = "Controleer de waarschuwingen en vink aan dat de tekst in orde is."
+        else:
+            try:
+                approve_oproep(db, oproep, form.text.data, staff.user_id)
+            except ApprovalError as refused:
+                error = refused.message
+            else:
+                flash("De oproep is goedgekeurd en klaar voor verzending.", "info")
+                return redirect(url_for("intake.review_oproep", oproep_id=oproep.id))
+    if resident is not None:
+        record_view(db, staff.user_id, resident)
+    return render_template(
+        "intake/review.html",
+        oproep=oproep,
+        resident=resident,
+        form=form,
+        blocking=blocking,
+        warnings=warnings,
+        error=error,
+        **_context(),
+    )

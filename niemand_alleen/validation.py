@@ -1,0 +1,141 @@
+"""Validation of personal input shared by the staff and public forms; no Flask here.
+
+Every function returns the normalised value or raises ``InvalidInput`` with a Dutch message
+(plain language) that forms show next to the field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+
+class InvalidInput(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+NAME_MAX_LENGTH = 100
+# Letters (any script, with accents), joined by single spaces, apostrophes, hyphens or dots:
+# "Özdemir", "N'Diaye", "van der Berg-de Vries", "J.P."
+_NAME_RE = re.compile(r"[^\W\d_]+(?:(?:[ '’\-]|\. ?)[^\W\d_]+)*\.?")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]")
+
+
+def no_line_breaks(value: str, message: str) -> None:
+    """Refuse line breaks: values may end up in mail headers (header injection)."""
+    if _LINE_BREAKS.search(value):
+        raise InvalidInput(message)
+
+
+def person_name(raw: str | None, *, label: str) -> str:
+    """A first name or surname; ``label`` is the Dutch field name in lower case."""
+    value = unicodedata.normalize("NFC", " ".join((raw or "").split()))
+    no_line_breaks(raw or "", f"Een {label} kan geen regelovergang bevatten.")
+    if not value:
+        raise InvalidInput(f"Vul de {label} in.")
+    if len(value) > NAME_MAX_LENGTH:
+        raise InvalidInput(f"Een {label} is hoogstens {NAME_MAX_LENGTH} tekens lang.")
+    if not _NAME_RE.fullmatch(value):
+        raise InvalidInput(
+            f"Een {label} bestaat uit letters, eventueel met spaties, streepjes of apostroffen."
+        )
+    return value
+
+
+def phone_number(raw: str | None) -> str:
+    """A Dutch (or international) phone number in any common notation, stored as E.164."""
+    value = (raw or "").strip()
+    if not value:
+        raise InvalidInput("Vul een telefoonnummer in.")
+    if len(value) > 30:
+        raise InvalidInput("Dit telefoonnummer is te lang.")
+    # phonenumbers would read letters as a keypad ("0800-BLOEMEN"); people do not mean that.
+    if not re.fullmatch(r"[0-9+()\-./ \u00a0]+", value):
+        raise InvalidInput(
+            "Een telefoonnummer bestaat alleen uit cijfers, bijvoorbeeld 06 12345678."
+        )
+    try:
+        parsed = phonenumbers.parse(value, "NL")
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise InvalidInput(
+            "Vul een geldig telefoonnummer in, bijvoorbeeld 06 12345678 of 078 1234567."
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """How a stored number is shown: national notation for Dutch numbers."""
+    try:
+        parsed = phonenumbers.parse(e164, "NL")
+    except phonenumbers.NumberParseException:
+        return e164
+    if parsed.country_code == 31:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def email_address(raw: str | None, *, required: bool = True) -> str | None:
+    value = (raw or "").strip()
+    no_line_breaks(raw or "", "Een e-mailadres kan geen regelovergang bevatten.")
+    if not value:
+        if required:
+            raise InvalidInput("Vul een e-mailadres in.")
+        return None
+    if len(value) > 254:
+        raise InvalidInput("Dit e-mailadres is te lang.")
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise InvalidInput(
+            "Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl."
+        ) from None
+
+
+_DATE_FORMATS = (
+    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),
+    re.compile(r"(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})"),
+)
+
+
+def parse_date(raw: str | None, *, label: str) -> date:
+    """A date typed as 12-03-1941 / 12/3/1941 or sent as 1941-03-12 by a date input."""
+    value = (raw or "").strip()
+    if not value:
+        raise InvalidInput(f"Vul de {label} in.")
+    for pattern in _DATE_FORMATS:
+        match = pattern.fullmatch(value)
+        if match:
+            try:
+                return date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                break
+    raise InvalidInput(f"Vul de {label} in als dag-maand-jaar, bijvoorbeeld 12-03-1941.")
+
+
+def birth_date(raw: str | None, *, today: date) -> date:
+    value = parse_date(raw, label="geboortedatum")
+    if value > today:
+        raise InvalidInput("Een geboortedatum kan niet in de toekomst liggen.")
+    if value.year < 1900:
+        raise InvalidInput("Een geboortedatum ligt na 1900. Kijk het jaar na.")
+    return value
+
+
+def free_text(raw: str | None, *, label: str, max_length: int, required: bool = False) -> str:
+    """Multi-line text; kept as typed (it is shown escaped, never as HTML)."""
+    value = (raw or "").replace("\r\n", "\n").strip()
+    if required and not value:
+        raise InvalidInput(f"Vul {label} in.")
+    if len(value) > max_length:
+        raise InvalidInput(
+            f"Dit is te lang: hoogstens {max_length} tekens. Nu zijn het er {len(value)}."
+        )
+    return value

@@ -1,0 +1,235 @@
+"""The buurtwerker's aanmelding: stored encrypted and located, every bad field refused."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session, func, select
+
+from niemand_alleen.models import (
+    AuditEvent,
+    LocationPrecision,
+    Oproep,
+    OproepStatus,
+    Resident,
+    Role,
+)
+from niemand_alleen.reference import import_shipped_reference
+
+
+def dutch(day: date) -> str:
+    return day.strftime("%d-%m-%Y")
+
+
+def valid_form(**overrides: object) -> dict[str, object]:
+    today = date.today()
+    data: dict[str, object] = {
+        "first_name": "Wilhelmina",
+        "last_name": "van der Berg-de Vries",
+        "street": "Groenedijk",
+        "house_number": "12a",
+        "postcode": "3311 ab",
+        "phone": "06-12 34 56 78",
+        "email": "",
+        "birth_date": "12-03-1941",
+        "situation": "Mevrouw is weduwe, slecht ter been en houdt van kaarten.",
+        "help_wished": ["bezoekje", "wandelen"],
+        "help_other": "",
+        "preferences": "liever een vrouw",
+        "lawful_basis_art6": "public_task",
+        "lawful_basis_art9": "explicit_consent",
+        "consent_date": dutch(today),
+        "deadline": dutch(today + timedelta(days=21)),
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def geography(app: Flask, db_session: Session) -> None:
+    import_shipped_reference(db_session)
+    db_session.commit()
+
+
+def post_form(client: FlaskClient, get_csrf, path: str, data: dict[str, object]):  # type: ignore[no-untyped-def]
+    return client.post(path, data={**data, "csrf_token": get_csrf(client, path)})
+
+
+def count(session: Session, model: type) -> int:
+    session.rollback()
+    number = session.exec(select(func.count()).select_from(model)).one()
+    session.rollback()
+    return number
+
+
+def test_aanmelding_is_stored_encrypted_located_and_normalised(
+    client: FlaskClient, login_as, get_csrf, geography, db_session: Session, app: Flask
+) -> None:
+    buurtwerker = login_as(Role.BUURTWERKER)
+    response = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form())
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db_session.rollback()
+    resident = db_session.exec(select(Resident)).one()
+    assert resident.phone == "+31612345678"
+    assert resident.postcode == "3311AB"
+    assert resident.pc4 == "3311"
+    assert resident.wijk_code == "WK050501"
+    assert resident.location_precision == LocationPrecision.PC4
+    assert resident.registered_by_id == buurtwerker.id
+    assert resident.consent_recorded_by_id == buurtwerker.id
+    oproep = db_session.exec(select(Oproep)).one()
+    assert oproep.status == OproepStatus.DRAFT
+    assert oproep.pc4 == "3311"
+    with app.extensions["database"].engine.connect() as connection:
+        raw = connection.execute(sa.text("SELECT * FROM resident")).mappings().one()
+    flat = " ".join(str(value) for value in raw.values())
+    for secret in ("Wilhelmina", "Berg", "Groenedijk", "612345678", "3311AB", "1941", "kaarten"):
+        assert secret not in flat
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "van der Berg-de Vries" in page
+    assert "06 12345678" in page
+
+
+def test_outside_the_known_area_is_accepted_with_a_warning(
+    client: FlaskClient, login_as, get_csrf, geography, db_session: Session
+) -> None:
+    login_as(Role.BUURTWERKER)
+    response = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form(postcode="1012 AB"))
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "buiten de wijken die we kennen" in page
+    resident = db_session.exec(select(Resident)).one()
+    assert resident.wijk_code is None
+    assert resident.location_precision == LocationPrecision.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("birth_date", dutch(date.today() + timedelta(days=1)), "niet in de toekomst"),
+        ("birth_date", "01-01-1899", "na 1900"),
+        ("birth_date", "31-02-1941", "dag-maand-jaar"),
+        ("email", "jan@", "geldig e-mailadres"),
+        ("email", "jan@example.org\r\nBcc: x@evil.example", "regelovergang"),
+        ("phone", "06-1234abcd", "alleen uit cijfers"),
+        ("phone", "12345", "geldig telefoonnummer"),
+        ("postcode", "3328SA", "postcode"),
+        ("postcode", "0123AB", "postcode"),
+        ("house_number", "abc", "huisnummer"),
+        ("first_name", "x" * 500, "hoogstens 100 tekens"),
+        ("first_name", "", "Vul de voornaam in"),
+        ("last_name", "Jansen\nBcc: x@evil.example", "regelovergang"),
+        ("situation", "x" * 5001, "hoogstens 5000 tekens"),
+        ("deadline", dutch(date.today()), "na vandaag"),
+        ("deadline", dutch(date.today() + timedelta(days=400)), "binnen 120 dagen"),
+        ("consent_date", "", "toestemming gaf"),
+        ("help_wished", [], "minstens één soort hulp"),
+        ("lawful_basis_art6", "anything", "Ongeldige keuze"),
+    ],
+)
+def test_bad_input_is_refused_with_a_field_message_and_changes_nothing(
+    client: FlaskClient,
+    login_as,
+    get_csrf,
+    geography,
+    db_session: Session,
+    field: str,
+    value: object,
+    message: str,
+) -> None:
+    login_as(Role.BUURTWERKER)
+    response = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form(**{field: value}))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Er ging iets mis" in body
+    assert message in body
+    assert f'href="#{field}"' in body
+    kept = "Groenedijk" if field == "first_name" else "Wilhelmina"
+    assert kept in body, "typed values are kept"
+    assert count(db_session, Resident) == 0
+    assert count(db_session, Oproep) == 0
+
+
+def test_script_in_fields_is_shown_as_text(
+    client: FlaskClient, login_as, get_csrf, geography
+) -> None:
+    login_as(Role.BUURTWERKER)
+    script = "<script>alert(1)</script>"
+    response = post_form(
+        client,
+        get_csrf,
+        "/aanmeldingen/nieuw",
+        valid_form(situation=f"Houdt van kaarten {script}", preferences=script),
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert script not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_names_with_accents_apostrophes_and_hyphens_are_kept(
+    client: FlaskClient, login_as, get_csrf, geography, db_session: Session
+) -> None:
+    login_as(Role.BUURTWERKER)
+    response = post_form(
+        client, get_csrf, "/aanmeldingen/nieuw", valid_form(first_name="Ayşe", last_name="N'Diaye")
+    )
+    assert response.status_code == 302
+    resident = db_session.exec(select(Resident)).one()
+    assert (resident.first_name, resident.last_name) == ("Ayşe", "N'Diaye")
+
+
+def test_phone_notations_are_stored_as_e164(
+    client: FlaskClient, login_as, get_csrf, geography, db_session: Session
+) -> None:
+    login_as(Role.BUURTWERKER)
+    for notation in ("078 123 45 67", "+31 78 1234567", "0031781234567", "(078) 1234567"):
+        post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form(phone=notation))
+    db_session.rollback()
+    phones = {resident.phone for resident in db_session.exec(select(Resident)).all()}
+    assert phones == {"+31781234567"}
+
+
+def test_buurtwerker_sees_and_edits_only_own_aanmeldingen(
+    client: FlaskClient, login_as, make_user, get_csrf, geography, db_session: Session, app: Flask
+) -> None:
+    login_as(Role.BUURTWERKER)
+    response = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form())
+    own_path = response.headers["Location"]
+    colleague = app.test_client()
+    other = make_user(Role.BUURTWERKER)
+    page = colleague.get("/inloggen").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    colleague.post(
+        "/inloggen",
+        data={"email": other.email, "password": "een lang genoeg wachtwoord", "csrf_token": token},
+    )
+    assert colleague.get(own_path).status_code == 404
+    assert colleague.get(own_path + "/wijzigen").status_code == 404
+    assert "Wilhelmina" not in colleague.get("/aanmeldingen").get_data(as_text=True)
+
+
+def test_editing_keeps_values_and_audits_views(
+    client: FlaskClient, login_as, get_csrf, geography, db_session: Session
+) -> None:
+    login_as(Role.BUURTWERKER)
+    path = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form()).headers["Location"]
+    form_page = client.get(path + "/wijzigen").get_data(as_text=True)
+    assert 'value="Groenedijk"' in form_page
+    assert 'value="3311 AB"' in form_page
+    response = post_form(client, get_csrf, path + "/wijzigen", valid_form(street="Voorstraat"))
+    assert response.status_code == 302
+    db_session.rollback()
+    assert db_session.exec(select(Resident)).one().street == "Voorstraat"
+    actions = [
+        event.action.value
+        for event in db_session.exec(
+            select(AuditEvent).where(AuditEvent.record_type == "resident")
+        ).all()
+    ]
+    assert actions.count("create") == 1
+    assert actions.count("update") == 1
+    assert actions.count("view") >= 2
