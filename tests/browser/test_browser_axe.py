@@ -1,0 +1,78 @@
+"""axe-core finds no violations on the shell's pages; the CSP blocks nothing the pages need."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from niemand_alleen.models import Role
+
+DESKTOP = {"width": 1280, "height": 900}
+MOBILE = {"width": 375, "height": 740}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: str
+    role: Role | None = None
+    heading: str = ""
+    submit: str | None = None  # a button to press first (an empty form shows its errors)
+    status: int = 200
+
+
+SCENARIOS = {
+    "public-home": Scenario("/", heading="Niemand Alleen"),
+    "privacy": Scenario("/privacy", heading="Privacyverklaring"),
+    "over": Scenario("/over", heading="Over deze dienst"),
+    "inloggen": Scenario("/inloggen", heading="Inloggen voor medewerkers"),
+    "inloggen-errors": Scenario(
+        "/inloggen", heading="Inloggen voor medewerkers", submit="Inloggen"
+    ),
+    "404": Scenario("/bestaat-niet", heading="Pagina niet gevonden", status=404),
+    "coordinator-home": Scenario("/", Role.COORDINATOR, heading="Overzicht"),
+    "buurtwerker-home": Scenario("/", Role.BUURTWERKER, heading="Mijn aanmeldingen"),
+    "beheerder-users": Scenario("/beheer/gebruikers", Role.BEHEERDER, heading="Gebruikers"),
+    "beheerder-users-errors": Scenario(
+        "/beheer/gebruikers", Role.BEHEERDER, heading="Gebruikers", submit="Account maken"
+    ),
+    "account": Scenario("/mijn-account", Role.COORDINATOR, heading="Mijn account"),
+    "staff-404": Scenario(
+        "/bestaat-niet", Role.BUURTWERKER, heading="Pagina niet gevonden", status=404
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def axe() -> Axe:
+    return Axe()
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_page_has_no_axe_violations_and_no_csp_errors(
+    open_site: Callable[..., Any], axe: Axe, name: str
+) -> None:
+    scenario = SCENARIOS[name]
+    site = open_site(DESKTOP)
+    if scenario.role is not None:
+        site.login(scenario.role)
+    response = site.goto(scenario.path)
+    assert response.status == scenario.status
+    if scenario.submit:
+        site.page.get_by_role("button", name=scenario.submit).click()
+        site.page.wait_for_load_state()
+        assert site.page.locator(".error-summary").is_visible()
+    assert site.page.get_by_role("heading", level=1).inner_text() == scenario.heading
+
+    # The same page at desktop width and narrowed to a phone's 375 px (media queries apply).
+    for viewport in (DESKTOP, MOBILE):
+        site.page.set_viewport_size(viewport)
+        results = axe.run(site.page)
+        width = viewport["width"]
+        assert results.violations_count == 0, f"at {width}px:\n{results.generate_report()}"
+        scroll_width = site.scroll_width()
+        assert scroll_width <= width, f"horizontal scrolling at {width}px ({scroll_width}px wide)"
+    assert site.csp_errors() == [], site.csp_errors()
