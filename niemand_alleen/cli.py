@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -27,6 +28,9 @@ from niemand_alleen.geo import (
     load_area_geojson,
     load_point_csv,
 )
+from niemand_alleen.intake.anonymiser import Anonymiser
+from niemand_alleen.intake.anonymiser import warmup as anonymiser_warmup
+from niemand_alleen.intake.batch import anonymise_line
 from niemand_alleen.jobs import JOBS, UnknownJobError, run_job
 from niemand_alleen.jobs.scheduler import build_scheduler
 from niemand_alleen.maintenance import reencrypt_all
@@ -179,6 +183,33 @@ def locate_command(postcode: str, house_number: str | None) -> None:
     )
 
 
+@main.command("anonymise")
+@click.option("--jsonl", is_flag=True, help="Lees aanmeldingen als JSON Lines van standaardinvoer.")
+@click.option("--warmup", is_flag=True, help="Bouw alleen de opzoekcache van deduce (eenmalig).")
+@with_appcontext
+def anonymise_command(jsonl: bool, warmup: bool) -> None:
+    """Maak anonieme oproepteksten van aanmeldingen (laadt de anonimiseerder één keer)."""
+    settings: Settings = current_app.config["SETTINGS"]
+    if warmup:
+        path = anonymiser_warmup(settings.anonymiser_cache_dir)
+        click.echo(f"Cache van de anonimiseerder staat klaar in {path.parent}.")
+        return
+    if not jsonl:
+        _fail("Geef --jsonl (aanmeldingen op standaardinvoer) of --warmup.")
+    anonymiser = Anonymiser(settings.anonymiser_cache_dir)
+    offline = settings.with_overrides(geocoder="offline")  # never send addresses out here
+    failed = 0
+    with database().session() as session:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            result = anonymise_line(session, offline, anonymiser, line)
+            failed += "error" in result
+            click.echo(json.dumps(result, ensure_ascii=False))
+    if failed:
+        sys.exit(1)
+
+
 @main.command("rotate-keys")
 @with_appcontext
 def rotate_keys_command() -> None:
@@ -197,7 +228,7 @@ def jobs_group() -> None:
 def jobs_list_command() -> None:
     """Toon alle periodieke taken."""
     for job in JOBS.values():
-        click.echo(f"{job.name:<24} elke {job.every_minutes} min  {job.description}")
+        click.echo(f"{job.name:<24} elke {job.every_seconds:>4} s  {job.description}")
 
 
 @jobs_group.command("run")

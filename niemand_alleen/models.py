@@ -317,6 +317,10 @@ class Oproep(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     resident_id: uuid.UUID | None = _fk("resident.id", "SET NULL")
     proposed_text: str | None = _secret()
+    # The worker checks every proposed text with the de-identification library; its
+    # warnings (JSON: category, offsets, sentence; never the text) need confirmation.
+    proposal_checked_at: datetime | None = _ts(nullable=True)
+    proposal_warnings: str | None = Field(default=None, sa_type=sa.Text)
     text: str | None = _secret()  # the approved, anonymised text
     pc4: str | None = Field(default=None, max_length=4, index=True)
     wijk_code: str | None = _fk("wijk.code", "SET NULL")

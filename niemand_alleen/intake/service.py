@@ -190,7 +190,10 @@ def update_resident(
         oproep.wijk_code = resident.wijk_code
         oproep.deadline = data.deadline
         if old_situation != resident.situation:
-            oproep.proposed_text = None  # the worker prepares a new proposal
+            # The worker prepares (and checks) a new proposal.
+            oproep.proposed_text = None
+            oproep.proposal_checked_at = None
+            oproep.proposal_warnings = None
         session.add(oproep)
     session.flush()
     record_audit(

@@ -19,6 +19,7 @@ from niemand_alleen.intake.forms import (
     ReviewForm,
     default_deadline,
 )
+from niemand_alleen.intake.proposals import submit_text, wijk_short_name
 from niemand_alleen.intake.service import (
     HELP_CHOICES,
     OPROEP_STATUS_LABELS,
@@ -31,7 +32,7 @@ from niemand_alleen.intake.service import (
     residents_of,
     update_resident,
 )
-from niemand_alleen.models import Oproep, OproepStatus, Resident, Role, Wijk
+from niemand_alleen.models import Oproep, OproepStatus, Resident, Role
 from niemand_alleen.validation import format_phone
 
 bp = Blueprint("intake", __name__)
@@ -55,10 +56,7 @@ def _own_resident(resident_id: uuid.UUID) -> Resident:
 
 
 def _wijk_name(code: str | None) -> str | None:
-    if code is None:
-        return None
-    wijk = request_session().get(Wijk, code)
-    return wijk.name.split(" ", 2)[-1] if wijk else None
+    return wijk_short_name(request_session(), code)
 
 
 def _context() -> dict[str, object]:
@@ -176,22 +174,31 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
     if not form.is_submitted() and oproep.status == OproepStatus.DRAFT:
         form.text.data = oproep.proposed_text or ""
     blocking: list[review.ReviewFinding] = []
-    warnings: list[review.ReviewFinding] = []
     error: str | None = None
     if form.validate_on_submit() and resident is not None:
-        blocking, warnings = review.check(resident, form.text.data)
+        text = form.text.data
+        blocking = review.blocking_findings(resident, text)
         if blocking:
             error = "De tekst bevat nog gegevens van de bewoner. Haal die eerst weg."
-        elif warnings and not form.warnings_checked.data:
+        elif oproep.proposal_checked_at is None or not review.same_text(text, oproep.proposed_text):
+            submit_text(db, oproep, text)
+            flash(
+                "De tekst wordt nagekeken op herkenbare gegevens. Dat duurt meestal minder "
+                "dan een minuut. Laad deze pagina daarna opnieuw om goed te keuren.",
+                "info",
+            )
+            return redirect(url_for("intake.review_oproep", oproep_id=oproep.id))
+        elif review.stored_warnings(oproep) and not form.warnings_checked.data:
             error = "Controleer de waarschuwingen en vink aan dat de tekst in orde is."
         else:
             try:
-                approve_oproep(db, oproep, form.text.data, staff.user_id)
+                approve_oproep(db, oproep, text, staff.user_id)
             except ApprovalError as refused:
                 error = refused.message
             else:
                 flash("De oproep is goedgekeurd en klaar voor verzending.", "info")
                 return redirect(url_for("intake.review_oproep", oproep_id=oproep.id))
+    warnings = review.stored_warnings(oproep) if oproep.proposal_checked_at else []
     if resident is not None:
         record_view(db, staff.user_id, resident)
     return render_template(

@@ -15,7 +15,10 @@ from flask import Flask
 from niemand_alleen import db
 from niemand_alleen.auth import session_limits, throttle_policy
 from niemand_alleen.auth.service import purge_expired_sessions, purge_old_login_attempts
-from niemand_alleen.models import utcnow
+from niemand_alleen.config import Settings
+from niemand_alleen.intake.anonymiser import Anonymiser
+from niemand_alleen.intake.proposals import pending_oproepen, prepare
+from niemand_alleen.models import Oproep, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +27,7 @@ log = logging.getLogger(__name__)
 class Job:
     name: str
     run: Callable[[Flask], None]
-    every_minutes: int
+    every_seconds: int
     description: str
 
 
@@ -37,14 +40,50 @@ def purge_staff_sessions(app: Flask) -> None:
     log.info("job purge-staff-sessions sessions=%d attempts=%d", sessions, attempts)
 
 
+_anonymiser: Anonymiser | None = None
+
+
+def loaded_anonymiser(settings: Settings) -> Anonymiser:
+    """The anonymiser of this (worker) process, loaded on first need (~10 s, ~1 GB)."""
+    global _anonymiser
+    if _anonymiser is None:
+        log.info("loading the anonymiser")
+        _anonymiser = Anonymiser(settings.anonymiser_cache_dir)
+        log.info("anonymiser loaded in %.1f s", _anonymiser.load_seconds)
+    return _anonymiser
+
+
+def prepare_proposals(app: Flask) -> None:
+    """Write and check proposed oproep texts; loads the anonymiser only when there is work."""
+    with app.app_context():
+        with db.session() as session:
+            pending = [oproep.id for oproep in pending_oproepen(session)]
+        if not pending:
+            return
+        anonymiser = loaded_anonymiser(app.config["SETTINGS"])
+        for oproep_id in pending:
+            # One transaction per oproep: a failure leaves the others prepared.
+            with db.session() as session:
+                oproep = session.get(Oproep, oproep_id)
+                if oproep is not None and oproep.proposal_checked_at is None:
+                    prepare(session, anonymiser, oproep)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in [
         Job(
             name="purge-staff-sessions",
             run=purge_staff_sessions,
-            every_minutes=15,
+            every_seconds=15 * 60,
             description="Verwijdert verlopen sessies en oude inlogpogingen van medewerkers.",
+        ),
+        Job(
+            name="prepare-proposals",
+            run=prepare_proposals,
+            every_seconds=15,
+            description="Maakt voorstellen voor oproepteksten en kijkt teksten na op "
+            "herkenbare gegevens.",
         ),
     ]
 }

@@ -39,7 +39,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         scheduler.add_job(
             functools.partial(job.run, app),
             "interval",
-            minutes=job.every_minutes,
+            seconds=job.every_seconds,
             id=job.name,
             name=job.name,
             next_run_time=datetime.now(UTC),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -18,6 +18,9 @@ from niemand_alleen.models import (
     Resident,
     Role,
 )
+
+
+PROPOSAL = "Een weduwe in de 80 zoekt gezelschap om te kaarten."
 
 
 @pytest.fixture
@@ -43,7 +46,9 @@ def oproep(db_session: Session) -> Oproep:
         resident_id=resident.id,
         pc4="3311",
         deadline=date.today() + timedelta(days=14),
-        proposed_text="Een weduwe in de 80 zoekt gezelschap om te kaarten.",
+        proposed_text=PROPOSAL,
+        proposal_checked_at=datetime.now(UTC),
+        proposal_warnings="[]",
     )
     db_session.add(oproep)
     db_session.commit()
@@ -120,20 +125,57 @@ def test_own_fields_block_approval_and_say_what_and_where(
     assert fresh(db_session, oproep).status == OproepStatus.DRAFT
 
 
-def test_clean_text_is_approved_and_ready_for_distribution(
+def test_checked_text_is_approved_and_ready_for_distribution(
     client: FlaskClient, login_as, get_csrf, oproep: Oproep, db_session: Session
 ) -> None:
     coordinator = login_as(Role.COORDINATOR)
-    text = "Een weduwe in de 80 zoekt iemand om samen te kaarten, liefst op dinsdagmiddag."
-    response = approve(client, get_csrf, oproep, text)
+    response = approve(client, get_csrf, oproep, PROPOSAL)
     assert response.status_code == 302
     approved = fresh(db_session, oproep)
     assert approved.status == OproepStatus.APPROVED
-    assert approved.text == text
+    assert approved.text == PROPOSAL
     assert approved.approved_by_id == coordinator.id
     page = client.get(review_path(oproep)).get_data(as_text=True)
     assert "Klaar voor verzending" in page
     assert 'name="text"' not in page, "an approved oproep can no longer be edited here"
+
+
+def test_an_edited_text_is_checked_by_the_worker_before_approval(
+    client: FlaskClient, login_as, get_csrf, oproep: Oproep, db_session: Session
+) -> None:
+    login_as(Role.COORDINATOR)
+    edited = "Een weduwe in de 80 zoekt iemand om samen te kaarten, liefst op dinsdagmiddag."
+    response = approve(client, get_csrf, oproep, edited)
+    assert response.status_code == 302
+    waiting = fresh(db_session, oproep)
+    assert waiting.status == OproepStatus.DRAFT
+    assert waiting.proposed_text == edited
+    assert waiting.proposal_checked_at is None
+    page = client.get(review_path(oproep)).get_data(as_text=True)
+    assert "wordt nagekeken" in page
+    # Until the worker has checked it, approving the same text again only re-queues it.
+    approve(client, get_csrf, oproep, edited)
+    assert fresh(db_session, oproep).status == OproepStatus.DRAFT
+
+
+def test_warnings_need_an_explicit_confirmation(
+    client: FlaskClient, login_as, get_csrf, oproep: Oproep, db_session: Session
+) -> None:
+    start = PROPOSAL.index("80")
+    oproep.proposal_warnings = (
+        f'[{{"category": "leeftijd", "start": {start}, "end": {start + 2}, "sentence": 1}}]'
+    )
+    db_session.add(oproep)
+    db_session.commit()
+    login_as(Role.COORDINATOR)
+    page = client.get(review_path(oproep)).get_data(as_text=True)
+    assert "Controleer deze gegevens" in page
+    assert "leeftijd: “80” in zin 1" in page
+    refused = approve(client, get_csrf, oproep, PROPOSAL).get_data(as_text=True)
+    assert "vink aan" in refused
+    assert fresh(db_session, oproep).status == OproepStatus.DRAFT
+    approve(client, get_csrf, oproep, PROPOSAL, warnings_checked="y")
+    assert fresh(db_session, oproep).status == OproepStatus.APPROVED
 
 
 def test_empty_text_cannot_be_approved(

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3a6609be8b35
+Revision ID: 565b34eeaac3
 Revises: 
-Create Date: 2026-11-22 15:14:47.390707
+Create Date: 2026-11-22 15:48:05.190833
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel  # noqa: F401  (autogenerate renders sqlmodel.sql.sqltypes.AutoS
 from alembic import op
 
 
-revision: str = '3a6609be8b35'
+revision: str = '565b34eeaac3'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -165,6 +165,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('resident_id', sa.Uuid(), nullable=True),
     sa.Column('proposed_text', sa.Text(), nullable=True),
+    sa.Column('proposal_checked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('proposal_warnings', sa.Text(), nullable=True),
     sa.Column('text', sa.Text(), nullable=True),
     sa.Column('pc4', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=True),
     sa.Column('wijk_code', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
