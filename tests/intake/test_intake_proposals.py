@@ -112,3 +112,26 @@ def test_the_web_app_never_loads_the_de_identification_library() -> None:
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout
     assert output.strip() == "[]"
+
+
+def test_the_real_anonymiser_writes_a_proposal_without_the_resident(
+    db_session: Session, draft: Oproep, anonymiser
+) -> None:
+    prepare(db_session, anonymiser, draft)
+    db_session.commit()
+    text = draft.proposed_text or ""
+    assert "Pietersen" not in text
+    assert "slecht ter been" in text
+    assert draft.proposal_checked_at is not None
+
+
+def test_empty_situatie_gives_an_empty_proposal_to_write(
+    db_session: Session, draft: Oproep, anonymiser
+) -> None:
+    resident = db_session.get(Resident, draft.resident_id)
+    assert resident is not None
+    resident.situation = "   "
+    db_session.add(resident)
+    prepare(db_session, anonymiser, draft)
+    assert draft.proposed_text == ""
+    assert draft.proposal_checked_at is not None

@@ -19,7 +19,6 @@ from niemand_alleen.models import (
     Role,
 )
 
-
 PROPOSAL = "Een weduwe in de 80 zoekt gezelschap om te kaarten."
 
 

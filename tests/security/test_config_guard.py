@@ -126,7 +126,7 @@ def test_cli_refuses_production_without_secret_key(tmp_path: Path) -> None:
         "HOME": str(tmp_path),
         "LANG": "C.UTF-8",
     }
-    result = subprocess.run(  # noqa: S603  (fixed arguments, our own console script)
+    result = subprocess.run(
         [command, "--preset", "production", "db", "current"],
         cwd=tmp_path,
         env=environ,

@@ -1,0 +1,105 @@
+"""Load time, memory and per-aanmelding latency of the anonymiser.
+
+    .venv/bin/python bench/anonymiser_speed.py [--cache DIR] [--rounds 5]
+
+Prints the time to construct an ``Anonymiser`` (deduce from a warm cache plus our
+annotators), the peak RSS of this process, and the latency of ``anonymise`` per
+aanmelding (p50/p95/max) over all evaluation cases, repeated ``--rounds`` times after one
+warm-up round, with the per-resident patterns compiled afresh for every call (as
+for a new aanmelding). Target (issue 3): p95 ≤ 20 ms after load. The cache folder defaults to
+$NA_DEDUCE_CACHE or .cache/deduce (built first if missing: a few minutes, once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from niemand_alleen.intake.anonymiser import Anonymiser, ResidentFields  # noqa: E402
+from niemand_alleen.intake.anonymiser.own_fields import clear_pattern_cache  # noqa: E402
+
+CASES = [
+    ROOT / "tests" / "intake" / "anonymiser_cases.jsonl",
+    ROOT / "tests" / "intake" / "anonymiser_heldout.jsonl",
+]
+DEFAULT_CACHE = Path(os.environ.get("NA_DEDUCE_CACHE", ROOT / ".cache" / "deduce"))
+
+
+def peak_rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    rss_before = peak_rss_mb()
+    started = time.perf_counter()
+    anonymiser = Anonymiser(args.cache)
+    load_seconds = time.perf_counter() - started
+    rss_loaded = peak_rss_mb()
+
+    cases = []
+    for path in CASES:
+        with path.open(encoding="utf-8") as handle:
+            cases.extend(json.loads(line) for line in handle if line.strip())
+    inputs = [
+        (ResidentFields.from_mapping(case["fields"]), case["situatie"], case["pc4"], case["wijk"])
+        for case in cases
+    ]
+    for fields, situatie, pc4, wijk in inputs:  # warm-up round (regex compilation, caches)
+        anonymiser.anonymise(fields, situatie, pc4=pc4, wijk=wijk)
+
+    latencies_ms: list[float] = []
+    for _ in range(args.rounds):
+        for fields, situatie, pc4, wijk in inputs:
+            clear_pattern_cache()  # every aanmelding is a new resident in real use
+            tick = time.perf_counter()
+            anonymiser.anonymise(fields, situatie, pc4=pc4, wijk=wijk)
+            latencies_ms.append((time.perf_counter() - tick) * 1000)
+    check_ms: list[float] = []
+    for fields, situatie, _, wijk in inputs:
+        tick = time.perf_counter()
+        anonymiser.check(fields, situatie, wijk=wijk)
+        check_ms.append((time.perf_counter() - tick) * 1000)
+
+    lengths = [len(situatie) for _, situatie, _, _ in inputs]
+    print(f"load (Anonymiser from warm cache): {load_seconds:.1f} s")
+    print(f"peak RSS: {rss_loaded:.0f} MB after load (interpreter before: {rss_before:.0f} MB)")
+    print(
+        f"anonymise: {len(inputs)} aanmeldingen x {args.rounds} rounds, "
+        f"{statistics.mean(lengths):.0f} chars on average"
+    )
+    p50, p95 = percentile(latencies_ms, 0.50), percentile(latencies_ms, 0.95)
+    print(
+        f"  p50 {p50:.1f} ms   p95 {p95:.1f} ms   max {max(latencies_ms):.1f} ms"
+        "   (target p95 <= 20 ms)"
+    )
+    print(
+        f"check (blocking + warnings): p50 {percentile(check_ms, 0.50):.1f} ms   "
+        f"p95 {percentile(check_ms, 0.95):.1f} ms"
+    )
+    print(f"peak RSS at the end: {peak_rss_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""niemand-alleen anonymise --jsonl: one answer per line, in order; bad lines do not stop it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask import Flask
+from sqlmodel import Session
+
+from niemand_alleen import cli
+from niemand_alleen.reference import import_shipped_reference
+
+FIELDS = {
+    "voornaam": "Hendrik",
+    "achternaam": "de Groot",
+    "straat": "Reeweg",
+    "huisnummer": "88",
+    "postcode": "3328 AB",
+    "telefoon": "078-6123456",
+    "email": None,
+    "geboortedatum": "1938-07-21",
+}
+
+
+@pytest.fixture
+def with_loaded_anonymiser(monkeypatch: pytest.MonkeyPatch, anonymiser) -> None:
+    # The session's anonymiser stands in for a second 1 GB load inside the command.
+    monkeypatch.setattr(cli, "Anonymiser", lambda cache_dir: anonymiser)
+
+
+def run(app: Flask, *args: str, stdin: str):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner().invoke(cli.main, ["anonymise", *args], input=stdin)
+
+
+def test_jsonl_stream(app: Flask, db_session: Session, with_loaded_anonymiser) -> None:
+    import_shipped_reference(db_session)
+    db_session.commit()
+    lines = [
+        json.dumps(
+            {
+                "id": "a",
+                "fields": FIELDS,
+                "situatie": "Meneer De Groot is weduwnaar en houdt van kaarten.",
+            }
+        ),
+        "dit is geen json",
+        json.dumps({"id": "c", "fields": FIELDS}),
+        json.dumps({"id": "d", "fields": FIELDS, "situatie": "Hendrik wil graag wandelen."}),
+    ]
+    result = run(app, "--jsonl", stdin="\n".join(lines) + "\n")
+    assert result.exit_code == 1, "a failed line makes the exit status non-zero"
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [answer.get("id") for answer in answers] == ["a", None, "c", "d"]
+    first = answers[0]
+    assert (first["pc4"], first["wijk"]) == ("3328", "Sterrenburg")
+    assert "Groot" not in first["oproep"]
+    assert "kaarten" in first["oproep"]
+    assert "geen geldige JSON" in answers[1]["error"]
+    assert "situatie" in answers[2]["error"]
+    assert "Hendrik" not in answers[3]["oproep"]
+    assert "wandelen" in answers[3]["oproep"]
+
+
+def test_jsonl_all_good_exits_zero(app: Flask, with_loaded_anonymiser) -> None:
+    line = json.dumps({"id": 1, "fields": FIELDS, "situatie": "Houdt van vissen."})
+    result = run(app, "--jsonl", stdin=line + "\n")
+    assert result.exit_code == 0, result.output
+    (answer,) = [json.loads(out) for out in result.stdout.splitlines()]
+    assert answer["id"] == 1
+    assert answer["pc4"] == "3328"
+
+
+def test_needs_a_mode(app: Flask) -> None:
+    result = run(app, stdin="")
+    assert result.exit_code == 2
+    assert "--jsonl" in result.output
