@@ -303,3 +303,5 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # APScheduler announces every run at INFO; misses and errors still come through.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -67,6 +67,7 @@ def _context() -> dict[str, object]:
         "status_labels": OPROEP_STATUS_LABELS,
         "format_phone": format_phone,
         "wijk_name": _wijk_name,
+        "dutch_date": lambda iso: _dutch_date(date.fromisoformat(iso)),
     }
 
 

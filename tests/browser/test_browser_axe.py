@@ -40,6 +40,16 @@ SCENARIOS = {
         "/beheer/gebruikers", Role.BEHEERDER, heading="Gebruikers", submit="Account maken"
     ),
     "account": Scenario("/mijn-account", Role.COORDINATOR, heading="Mijn account"),
+    "aanmelding-new": Scenario(
+        "/aanmeldingen/nieuw", Role.BUURTWERKER, heading="Nieuwe aanmelding"
+    ),
+    "aanmelding-errors": Scenario(
+        "/aanmeldingen/nieuw",
+        Role.BUURTWERKER,
+        heading="Nieuwe aanmelding",
+        submit="Aanmelding opslaan",
+    ),
+    "oproepen": Scenario("/oproepen", Role.COORDINATOR, heading="Oproepen"),
     "staff-404": Scenario(
         "/bestaat-niet", Role.BUURTWERKER, heading="Pagina niet gevonden", status=404
     ),
