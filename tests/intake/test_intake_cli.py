@@ -75,3 +75,12 @@ def test_needs_a_mode(app: Flask) -> None:
     result = run(app, stdin="")
     assert result.exit_code == 2
     assert "--jsonl" in result.output
+
+
+def test_warmup_prepares_the_configured_cache(app: Flask, deduce_cache_dir, anonymiser) -> None:
+    # The session's anonymiser fixture has built the cache; warm-up finds and checks it.
+    settings = app.config["SETTINGS"]
+    app.config["SETTINGS"] = settings.with_overrides(deduce_cache_dir=deduce_cache_dir)
+    result = run(app, "--warmup", stdin="")
+    assert result.exit_code == 0, result.output
+    assert str(deduce_cache_dir) in result.output
