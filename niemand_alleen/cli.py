@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import click
 import flask_migrate
@@ -31,8 +34,9 @@ from niemand_alleen.geo import (
 from niemand_alleen.intake.anonymiser import Anonymiser
 from niemand_alleen.intake.anonymiser import warmup as anonymiser_warmup
 from niemand_alleen.intake.batch import anonymise_line
-from niemand_alleen.jobs import JOBS, UnknownJobError, run_job
-from niemand_alleen.jobs.scheduler import build_scheduler
+from niemand_alleen.jobs import UnknownJobError, job_statuses, run_job
+from niemand_alleen.jobs.lease import worker_identity
+from niemand_alleen.jobs.scheduler import build_scheduler, give_up_lease
 from niemand_alleen.maintenance import reencrypt_all
 from niemand_alleen.models import Role
 from niemand_alleen.reference import (
@@ -225,10 +229,29 @@ def jobs_group() -> None:
 
 
 @jobs_group.command("list")
+@with_appcontext
 def jobs_list_command() -> None:
-    """Toon alle periodieke taken."""
-    for job in JOBS.values():
-        click.echo(f"{job.name:<24} elke {job.every_seconds:>4} s  {job.description}")
+    """Toon alle periodieke taken met hun laatste en volgende run en laatste fout."""
+    with database().session() as session:
+        statuses = job_statuses(session)
+    for status in statuses:
+        last = _when(status.last_started)
+        outcome = {None: "", "ok": "gelukt", "failed": "mislukt", "running": "bezig"}[
+            status.last_status
+        ]
+        click.echo(f"{status.job.name}  (elke {status.job.every_seconds} s)")
+        click.echo(f"  {status.job.description}")
+        click.echo(f"  laatste run: {last} {outcome}".rstrip())
+        next_run = _when(status.next_run) if status.next_run else "bij de start van de worker"
+        click.echo(f"  volgende run: {next_run}")
+        if status.last_error:
+            click.echo(f"  laatste fout: {status.last_error}")
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "nog nooit"
+    return moment.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%d-%m-%Y %H:%M:%S")
 
 
 @jobs_group.command("run")
@@ -237,9 +260,11 @@ def jobs_list_command() -> None:
 def jobs_run_command(name: str) -> None:
     """Voer één taak nu uit."""
     try:
-        run_job(current_app._get_current_object(), name)  # type: ignore[attr-defined]
+        succeeded = run_job(current_app._get_current_object(), name)  # type: ignore[attr-defined]
     except UnknownJobError:
         _fail(f"Onbekende taak: {name}. Zie 'niemand-alleen jobs list'.")
+    if not succeeded:
+        _fail(f"Taak {name} is mislukt; zie 'niemand-alleen jobs list' voor de fout.")
     click.echo(f"Taak {name} uitgevoerd.")
 
 
@@ -249,12 +274,17 @@ def worker_command() -> None:
     """Start de planner met alle periodieke taken (precies één per installatie)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _configure_logging()
+    worker = worker_identity()
+    # systemd and container runtimes stop with SIGTERM: leave through the clean path.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     click.echo("Worker gestart; stoppen met Ctrl+C.")
-    scheduler = build_scheduler(app, blocking=True)
+    scheduler = build_scheduler(app, worker, blocking=True)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("Worker gestopt.")
+    finally:
+        give_up_lease(app, worker)
 
 
 @main.command("demo")
@@ -292,13 +322,15 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         click.echo("Demo-accounts bestaan al; hun wachtwoorden zijn bij de eerste start getoond.")
     if no_serve:
         return
-    scheduler = build_scheduler(app, blocking=False)
+    worker = worker_identity()
+    scheduler = build_scheduler(app, worker, blocking=False)
     scheduler.start()
     click.echo(f"Niemand Alleen draait op http://{host}:{port}/  (stoppen met Ctrl+C)")
     try:
         waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
     finally:
         scheduler.shutdown(wait=False)
+        give_up_lease(app, worker)
 
 
 def _configure_logging() -> None:

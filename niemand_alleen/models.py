@@ -435,3 +435,36 @@ class AuditEvent(SQLModel, table=True):
     record_id: str | None = Field(default=None, max_length=64)
     outcome: str = Field(default="ok", max_length=20)
     detail: str | None = Field(default=None, max_length=200)
+
+
+# --- scheduler -------------------------------------------------------------------------
+
+
+class JobRunStatus(enum.StrEnum):
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a periodic job: when, by which worker, and how it ended (no data)."""
+
+    __tablename__ = "job_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_name: str = Field(max_length=60, index=True)
+    worker: str = Field(max_length=120)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    finished_at: datetime | None = _ts(nullable=True)
+    status: JobRunStatus = Field(default=JobRunStatus.RUNNING, sa_type=enum_type(JobRunStatus))
+    error: str | None = Field(default=None, max_length=200)  # exception type only
+
+
+class WorkerLease(SQLModel, table=True):
+    """Which worker process may run the jobs; others wait until the lease expires."""
+
+    __tablename__ = "worker_lease"
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=120)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import Flask
+from sqlmodel import Session, col, select
 
 from niemand_alleen import db
 from niemand_alleen.auth import session_limits, throttle_policy
@@ -18,7 +20,8 @@ from niemand_alleen.auth.service import purge_expired_sessions, purge_old_login_
 from niemand_alleen.config import Settings
 from niemand_alleen.intake.anonymiser import Anonymiser
 from niemand_alleen.intake.proposals import pending_oproepen, prepare
-from niemand_alleen.models import Oproep, utcnow
+from niemand_alleen.jobs.lease import acquire_lease
+from niemand_alleen.models import JobRun, JobRunStatus, Oproep, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +96,85 @@ class UnknownJobError(KeyError):
     pass
 
 
-def run_job(app: Flask, name: str) -> None:
+def _record_run(app: Flask, job: Job, worker: str) -> bool:
+    """Run the job and record how it went; a failure is logged (type only) and retried
+    on its next run, and never stops the other jobs."""
+    with app.app_context(), db.session() as session:
+        run = JobRun(job_name=job.name, worker=worker)
+        session.add(run)
+    message: str | None = None
+    try:
+        job.run(app)
+    except Exception as error:  # any failure is recorded; the worker goes on
+        status, message = JobRunStatus.FAILED, type(error).__name__
+        log.error("job %s failed error=%s", job.name, message)
+    else:
+        status = JobRunStatus.OK
+    with app.app_context(), db.session() as session:
+        stored = session.get(JobRun, run.id)
+        if stored is not None:
+            stored.status, stored.error, stored.finished_at = status, message, utcnow()
+            session.add(stored)
+    return status == JobRunStatus.OK
+
+
+def run_job(app: Flask, name: str) -> bool:
+    """Run one job now, by hand; returns whether it succeeded."""
     job = JOBS.get(name)
     if job is None:
         raise UnknownJobError(name)
-    job.run(app)
+    return _record_run(app, job, worker="hand")
+
+
+def run_if_leader(app: Flask, job: Job, worker: str) -> bool:
+    """The scheduler's entry point: only the lease holder runs jobs."""
+    with app.app_context(), db.session() as session:
+        leader = acquire_lease(session, worker, utcnow())
+    if not leader:
+        log.debug("job %s skipped: another worker holds the lease", job.name)
+        return False
+    _record_run(app, job, worker)
+    return True
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    job: Job
+    last_started: datetime | None
+    last_finished: datetime | None
+    last_status: JobRunStatus | None
+    last_error: str | None
+
+    @property
+    def next_run(self) -> datetime | None:
+        if self.last_started is None:
+            return None
+        return self.last_started + timedelta(seconds=self.job.every_seconds)
+
+
+def job_statuses(session: Session) -> list[JobStatus]:
+    """Per job its latest run, for ``jobs list`` and the beheerder."""
+    statuses = []
+    for job in JOBS.values():
+        last = session.exec(
+            select(JobRun)
+            .where(JobRun.job_name == job.name)
+            .order_by(col(JobRun.started_at).desc(), col(JobRun.id).desc())
+            .limit(1)
+        ).first()
+        last_error = session.exec(
+            select(JobRun.error)
+            .where(JobRun.job_name == job.name, JobRun.status == JobRunStatus.FAILED)
+            .order_by(col(JobRun.started_at).desc(), col(JobRun.id).desc())
+            .limit(1)
+        ).first()
+        statuses.append(
+            JobStatus(
+                job=job,
+                last_started=last.started_at if last else None,
+                last_finished=last.finished_at if last else None,
+                last_status=last.status if last else None,
+                last_error=last_error,
+            )
+        )
+    return statuses
