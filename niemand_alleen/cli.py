@@ -25,6 +25,7 @@ from niemand_alleen.demo import seed_accounts, seed_organisations
 from niemand_alleen.geo import (
     AreaDataError,
     AreaKind,
+    Gazetteer,
     HouseNumberError,
     PointDataError,
     PostcodeError,
@@ -40,6 +41,7 @@ from niemand_alleen.jobs.scheduler import build_scheduler, give_up_lease
 from niemand_alleen.maintenance import reencrypt_all
 from niemand_alleen.models import Role
 from niemand_alleen.reference import (
+    cached_gazetteer,
     has_reference,
     import_reference,
     import_shipped_reference,
@@ -200,16 +202,17 @@ def anonymise_command(jsonl: bool, warmup: bool) -> None:
         return
     if not jsonl:
         _fail("Geef --jsonl (aanmeldingen op standaardinvoer) of --warmup.")
-    anonymiser = Anonymiser(settings.anonymiser_cache_dir)
-    offline = settings.with_overrides(geocoder="offline")  # never send addresses out here
-    failed = 0
     with database().session() as session:
-        for line in sys.stdin:
-            if not line.strip():
-                continue
-            result = anonymise_line(session, offline, anonymiser, line)
-            failed += "error" in result
-            click.echo(json.dumps(result, ensure_ascii=False))
+        # The stored geography, or the shipped Dordrecht data when none was imported yet.
+        gazetteer = cached_gazetteer(session) if has_reference(session) else Gazetteer.shipped()
+    anonymiser = Anonymiser(settings.anonymiser_cache_dir)
+    failed = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        result = anonymise_line(gazetteer, anonymiser, line)
+        failed += "error" in result
+        click.echo(json.dumps(result, ensure_ascii=False))
     if failed:
         sys.exit(1)
 

@@ -5,27 +5,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlmodel import Session
-
-from niemand_alleen.config import Settings
-from niemand_alleen.geo import PostcodeError, short_name
+from niemand_alleen.geo import Gazetteer, PostcodeError, normalise_postcode, short_name
 from niemand_alleen.intake.anonymiser import AnonymiserInputError, ResidentFields
 from niemand_alleen.intake.proposals import ProposalWriter
-from niemand_alleen.reference import locate_address
 
 
-def _area(session: Session, settings: Settings, postcode: str) -> tuple[str | None, str | None]:
+def _area(gazetteer: Gazetteer, postcode: str) -> tuple[str | None, str | None]:
+    """PC4 and wijk from the postcode alone (offline: no address leaves the service)."""
     try:
-        placed = locate_address(session, settings, postcode, None)
+        result = gazetteer.locate(postcode)
     except PostcodeError:
         return None, None
-    wijk = placed.areas.wijk
-    return placed.postcode[:4], short_name(wijk.statnaam) if wijk else None
+    wijk = gazetteer.areas_for(result).wijk
+    return normalise_postcode(postcode)[:4], short_name(wijk.statnaam) if wijk else None
 
 
-def anonymise_line(
-    session: Session, settings: Settings, anonymiser: ProposalWriter, line: str
-) -> dict[str, Any]:
+def anonymise_line(gazetteer: Gazetteer, anonymiser: ProposalWriter, line: str) -> dict[str, Any]:
     """The answer for one input line; errors are answers too, so the stream goes on."""
     try:
         record = json.loads(line)
@@ -42,7 +37,7 @@ def anonymise_line(
         return {"id": identifier, "error": "Het veld 'fields' ontbreekt of is geen object."}
     try:
         fields = ResidentFields.from_mapping(fields_raw)
-        pc4, wijk = _area(session, settings, fields.postcode)
+        pc4, wijk = _area(gazetteer, fields.postcode)
         result = anonymiser.anonymise(fields, situatie, pc4=pc4, wijk=wijk)
     except AnonymiserInputError as error:
         return {"id": identifier, "error": error.message}
