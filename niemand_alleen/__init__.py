@@ -76,10 +76,12 @@ def create_app(settings: Settings) -> Flask:
     babel.init_app(app, locale_selector=_locale)
 
     from niemand_alleen import auth, security, web
+    from niemand_alleen.audit import views as audit_views
     from niemand_alleen.intake import views as intake_views
 
     security.init_app(app)
     auth.init_app(app)
     web.init_app(app)
     app.register_blueprint(intake_views.bp)
+    app.register_blueprint(audit_views.bp)
     return app

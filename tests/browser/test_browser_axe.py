@@ -50,6 +50,10 @@ SCENARIOS = {
         submit="Aanmelding opslaan",
     ),
     "oproepen": Scenario("/oproepen", Role.COORDINATOR, heading="Oproepen"),
+    "auditlog": Scenario("/beheer/audit", Role.BEHEERDER, heading="Auditlog"),
+    "auditlog-errors": Scenario(
+        "/beheer/audit?since=31-02-2026", Role.BEHEERDER, heading="Auditlog", status=400
+    ),
     "staff-404": Scenario(
         "/bestaat-niet", Role.BUURTWERKER, heading="Pagina niet gevonden", status=404
     ),

@@ -1,0 +1,146 @@
+"""Audit log pages for the beheerder."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import Field, SelectChoice, SelectField, StringField, ValidationError
+
+from niemand_alleen import validation
+from niemand_alleen.audit.service import (
+    ACTION_LABELS,
+    LOCAL,
+    PAGE_SIZE,
+    RECORD_LABELS,
+    AuditFilter,
+    actor_names,
+    count_events,
+    export_csv,
+    find_events,
+)
+from niemand_alleen.auth import current_staff, roles_required
+from niemand_alleen.auth.forms import ConfirmForm
+from niemand_alleen.auth.service import record_audit
+from niemand_alleen.db import request_session
+from niemand_alleen.models import AuditAction, Role, utcnow
+
+bp = Blueprint("audit", __name__)
+
+
+class AuditFilterForm(FlaskForm):
+    """A search form (GET): no CSRF token, nothing changes."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField("Actie", choices=[])
+    record_type = SelectField("Soort gegevens", choices=[])
+    actor = SelectField("Medewerker", choices=[])
+    since = StringField("Vanaf", render_kw={"class": "short", "inputmode": "numeric"})
+    until = StringField("Tot en met", render_kw={"class": "short", "inputmode": "numeric"})
+
+    def _date(self, field: Field) -> date | None:
+        if not (field.data or "").strip():
+            return None
+        try:
+            return validation.parse_date(field.data, label="datum")
+        except validation.InvalidInput as error:
+            raise ValidationError(error.message) from None
+
+    def validate_since(self, field: Field) -> None:
+        field.parsed = self._date(field)
+
+    def validate_until(self, field: Field) -> None:
+        field.parsed = self._date(field)
+        since = getattr(self.since, "parsed", None)
+        if field.parsed and since and field.parsed < since:
+            raise ValidationError("De einddatum ligt vóór de begindatum.")
+
+    def to_filter(self) -> AuditFilter:
+        return AuditFilter(
+            action=AuditAction(self.action.data) if self.action.data else None,
+            record_type=self.record_type.data or None,
+            actor_user_id=uuid.UUID(self.actor.data) if self.actor.data else None,
+            since=getattr(self.since, "parsed", None),
+            until=getattr(self.until, "parsed", None),
+        )
+
+
+def _filter_form(names: dict[uuid.UUID, str]) -> AuditFilterForm:
+    form = AuditFilterForm(request.args)
+    form.action.choices = [SelectChoice("", "Alle acties")] + [
+        SelectChoice(action.value, label) for action, label in ACTION_LABELS.items()
+    ]
+    form.record_type.choices = [SelectChoice("", "Alle soorten")] + [
+        SelectChoice(key, label) for key, label in RECORD_LABELS.items()
+    ]
+    form.actor.choices = [SelectChoice("", "Alle medewerkers")] + [
+        SelectChoice(str(user_id), name)
+        for user_id, name in sorted(names.items(), key=lambda item: item[1].casefold())
+    ]
+    for select in (form.action, form.record_type, form.actor):
+        if select.data is None:  # not in the query string: no filter
+            select.data = ""
+    return form
+
+
+@bp.route("/beheer/audit")
+@roles_required(Role.BEHEERDER)
+def audit_log() -> str | tuple[str, int]:
+    db = request_session()
+    names = actor_names(db)
+    form = _filter_form(names)
+    page = request.args.get("pagina", default=1, type=int)
+    if page is None or page < 1:
+        abort(404)
+    valid = not request.args or form.validate()
+    audit_filter = form.to_filter() if request.args and valid else AuditFilter()
+    total = count_events(db, audit_filter) if valid else 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(page, pages)
+    page_html = render_template(
+        "audit/log.html",
+        form=form,
+        events=find_events(db, audit_filter, page=page) if valid else [],
+        total=total,
+        page=page,
+        pages=pages,
+        names=names,
+        action_labels=ACTION_LABELS,
+        record_labels=RECORD_LABELS,
+        confirm=ConfirmForm(),
+        local=LOCAL,
+        page_url=lambda number: url_for(
+            "audit.audit_log", **{**request.args.to_dict(), "pagina": number}
+        ),
+    )
+    return page_html if valid else (page_html, 400)
+
+
+@bp.route("/beheer/audit/export", methods=["POST"])
+@roles_required(Role.BEHEERDER)
+def export() -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db = request_session()
+    form = _filter_form(actor_names(db))
+    if not form.validate():
+        abort(400)
+    audit_filter = form.to_filter()
+    body = export_csv(db, audit_filter)
+    record_audit(
+        db,
+        actor_user_id=current_staff().user_id,
+        action=AuditAction.EXPORT,
+        record_type="audit_log",
+        record_id=None,
+    )
+    stamp = utcnow().astimezone(LOCAL).strftime("%Y%m%d-%H%M")
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="auditlog-{stamp}.csv"'},
+    )
