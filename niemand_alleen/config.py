@@ -60,6 +60,11 @@ class Settings:
     consent_text_version: str = "2026-11"
     oproep_places: int = 3
     deduce_cache_dir: Path | None = None
+    # Retention in days (stated in the privacy statement; purged by the worker).
+    retention_resident_closed_days: int = 90
+    retention_volunteer_days: int = 60
+    retention_mail_days: int = 30
+    retention_audit_days: int = 730
     generated_keys_file: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -236,5 +241,9 @@ def load_settings(
         consent_text_version=env.get("CONSENT_TEXT_VERSION", Settings.consent_text_version),
         oproep_places=_int(env, "OPROEP_PLACES", 3, minimum=1),
         deduce_cache_dir=Path(env["DEDUCE_CACHE_DIR"]) if env.get("DEDUCE_CACHE_DIR") else None,
+        retention_resident_closed_days=_int(env, "RETENTION_RESIDENT_CLOSED_DAYS", 90, minimum=1),
+        retention_volunteer_days=_int(env, "RETENTION_VOLUNTEER_DAYS", 60, minimum=1),
+        retention_mail_days=_int(env, "RETENTION_MAIL_DAYS", 30, minimum=1),
+        retention_audit_days=_int(env, "RETENTION_AUDIT_DAYS", 730, minimum=30),
         generated_keys_file=generated_keys_file,
     )

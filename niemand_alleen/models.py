@@ -380,6 +380,8 @@ class Volunteer(SQLModel, table=True):
     created_at: datetime = _created()
     confirmed_at: datetime | None = _ts(nullable=True)
     withdrawn_at: datetime | None = _ts(nullable=True)
+    # Set when the retention purge blanked the personal fields; the row stays for counts.
+    purged_at: datetime | None = _ts(nullable=True)
 
 
 class Match(SQLModel, table=True):

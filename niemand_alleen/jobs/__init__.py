@@ -22,6 +22,7 @@ from niemand_alleen.intake.anonymiser import Anonymiser
 from niemand_alleen.intake.proposals import pending_oproepen, prepare
 from niemand_alleen.jobs.lease import acquire_lease
 from niemand_alleen.models import JobRun, JobRunStatus, Oproep, utcnow
+from niemand_alleen.retention import purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,19 @@ def purge_staff_sessions(app: Flask) -> None:
         sessions = purge_expired_sessions(session, session_limits(), now)
         attempts = purge_old_login_attempts(session, throttle_policy(), now)
     log.info("job purge-staff-sessions sessions=%d attempts=%d", sessions, attempts)
+
+
+def purge_expired_data(app: Flask) -> None:
+    """Apply the retention periods (see the privacy statement and README)."""
+    with app.app_context(), db.session() as session:
+        counts = purge_expired(session, app.config["SETTINGS"], utcnow())
+    log.info(
+        "job purge-expired residents=%d volunteers=%d mails=%d audit_events=%d",
+        counts.residents,
+        counts.volunteers,
+        counts.mails,
+        counts.audit_events,
+    )
 
 
 _anonymiser: Anonymiser | None = None
@@ -80,6 +94,12 @@ JOBS: dict[str, Job] = {
             run=purge_staff_sessions,
             every_seconds=15 * 60,
             description="Verwijdert verlopen sessies en oude inlogpogingen van medewerkers.",
+        ),
+        Job(
+            name="purge-expired",
+            run=purge_expired_data,
+            every_seconds=6 * 3600,
+            description="Verwijdert persoonsgegevens na de bewaartermijnen.",
         ),
         Job(
             name="prepare-proposals",

@@ -159,9 +159,13 @@ def test_resident_personal_fields_are_unreadable_in_the_database(
         stored = str(row[column])
         assert stored.startswith("gAAAAA"), column
         assert plaintext not in stored, column
-    every_value = " ".join(str(value) for value in row.values()).casefold()
+    # The plain columns hold none of it either. (Ciphertexts and ids are left out of this
+    # scan: random base64 or hex contains short words like "copd" now and then.)
+    plain_values = " ".join(
+        str(value) for column, value in row.items() if column not in {*RESIDENT_VALUES, "id"}
+    ).casefold()
     for word in ("wilhelmina", "canary", "dementie", "copd", "rollator", "1941", "3311 ca"):
-        assert word not in every_value
+        assert word not in plain_values
 
     with Session(app.extensions["database"].engine) as fresh:
         loaded = fresh.get(Resident, resident.id)
@@ -262,7 +266,10 @@ def test_volunteer_lookup_by_email_hash(app: Flask, db_session: Session) -> None
     assert found.id == volunteer.id
     db_session.commit()  # end the read: on SQLite every transaction holds the write lock
     (row,) = raw_rows(app, "volunteer")
-    assert "kees" not in " ".join(str(value) for value in row.values()).casefold()
+    assert str(row["email"]).startswith("gAAAAA")
+    # Ciphertexts left out: random base64 spells a short word like "kees" now and then.
+    plain = " ".join(str(v) for v in row.values() if not str(v).startswith("gAAAAA"))
+    assert "kees" not in plain.casefold()
 
 
 def assert_utc(value: datetime | None, what: str) -> None:

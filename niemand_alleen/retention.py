@@ -1,0 +1,158 @@
+"""The retention purge: personal data is kept no longer than configured (R1.5, R1.6).
+
+Rows that the evaluation counts (oproepen, sign-ups, matches, mails) stay, with their
+personal fields removed; residents are deleted (their oproep keeps the counts). Every rule
+writes one audit event with the table, the number of rows and the cut-off, never data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from niemand_alleen.auth.service import record_audit
+from niemand_alleen.config import Settings
+from niemand_alleen.models import (
+    AuditAction,
+    AuditEvent,
+    MailStatus,
+    Match,
+    MatchStatus,
+    Oproep,
+    OproepStatus,
+    OutboxMail,
+    Resident,
+    ResidentStatus,
+    Volunteer,
+)
+
+ENDED_OPROEP = (OproepStatus.CLOSED, OproepStatus.MATCHED, OproepStatus.CANCELLED)
+# Blank, not NULL: these columns are required; the empty string is encrypted like any value.
+BLANK_VOLUNTEER = {
+    "first_name": "",
+    "last_name": "",
+    "email": "",
+    "email_hash": "",
+    "phone": "",
+    "postcode": "",
+    "house_number": "",
+    "lat": None,
+    "lon": None,
+    "availability": None,
+    "motivation": None,
+    "languages": None,
+}
+
+
+@dataclass(frozen=True)
+class PurgeCounts:
+    residents: int
+    volunteers: int
+    mails: int
+    audit_events: int
+
+
+def _log(session: Session, table: str, rows: int, cutoff: datetime) -> None:
+    record_audit(
+        session,
+        actor_user_id=None,
+        action=AuditAction.DELETE,
+        record_type=table,
+        record_id=None,
+        detail=f"retention purge rows={rows} cutoff={cutoff.isoformat(timespec='seconds')}",
+    )
+
+
+def purge_residents(session: Session, cutoff: datetime) -> int:
+    """Residents whose case closed before the cut-off; their oproep loses its texts."""
+    ids = list(
+        session.exec(
+            select(Resident.id).where(
+                Resident.status == ResidentStatus.CLOSED, col(Resident.closed_at) < cutoff
+            )
+        ).all()
+    )
+    if ids:
+        session.execute(
+            update(Oproep)
+            .where(col(Oproep.resident_id).in_(ids))
+            .values(proposed_text=None, text=None, proposal_warnings=None)
+        )
+        session.execute(delete(Resident).where(col(Resident.id).in_(ids)))
+    return len(ids)
+
+
+def purge_volunteers(session: Session, cutoff: datetime) -> int:
+    """Sign-ups for an oproep that ended before the cut-off, not matched and not opted in to
+    be asked again: personal fields blanked, the row kept for the counts."""
+    matched = select(Match.volunteer_id).where(
+        Match.status == MatchStatus.CONFIRMED, col(Match.volunteer_id).is_not(None)
+    )
+    ended = select(Oproep.id).where(
+        col(Oproep.status).in_(ENDED_OPROEP), col(Oproep.closed_at) < cutoff
+    )
+    ids = list(
+        session.exec(
+            select(Volunteer.id).where(
+                col(Volunteer.purged_at).is_(None),
+                col(Volunteer.contact_again).is_(False),
+                col(Volunteer.oproep_id).in_(ended),
+                col(Volunteer.id).not_in(matched),
+            )
+        ).all()
+    )
+    now = datetime.now(cutoff.tzinfo)
+    for volunteer_id in ids:
+        volunteer = session.get(Volunteer, volunteer_id)
+        if volunteer is None:
+            continue
+        for name, value in BLANK_VOLUNTEER.items():
+            setattr(volunteer, name, value)
+        volunteer.purged_at = now
+        session.add(volunteer)
+    session.flush()
+    return len(ids)
+
+
+def purge_mail_bodies(session: Session, cutoff: datetime) -> int:
+    """Sent mails keep their metadata (kind, status, dates); address and contents go."""
+    result = session.execute(
+        update(OutboxMail)
+        .where(
+            col(OutboxMail.status) == MailStatus.SENT,
+            col(OutboxMail.sent_at) < cutoff,
+            col(OutboxMail.body_text).is_not(None),
+        )
+        .values(recipient=None, subject=None, body_text=None, body_html=None, last_error=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def purge_audit_events(session: Session, cutoff: datetime) -> int:
+    result = session.execute(delete(AuditEvent).where(col(AuditEvent.at) < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def purge_expired(session: Session, settings: Settings, now: datetime) -> PurgeCounts:
+    """Apply every retention rule once; idempotent (a second run finds nothing)."""
+    rules = [
+        ("resident", purge_residents, settings.retention_resident_closed_days),
+        ("volunteer", purge_volunteers, settings.retention_volunteer_days),
+        ("outbox_mail", purge_mail_bodies, settings.retention_mail_days),
+        ("audit_event", purge_audit_events, settings.retention_audit_days),
+    ]
+    counts: dict[str, int] = {}
+    for table, rule, days in rules:
+        cutoff = now - timedelta(days=days)
+        counts[table] = rule(session, cutoff)
+        session.flush()
+        _log(session, table, counts[table], cutoff)
+    return PurgeCounts(
+        residents=counts["resident"],
+        volunteers=counts["volunteer"],
+        mails=counts["outbox_mail"],
+        audit_events=counts["audit_event"],
+    )
