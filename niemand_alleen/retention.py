@@ -68,21 +68,21 @@ def _log(session: Session, table: str, rows: int, cutoff: datetime) -> None:
 
 def purge_residents(session: Session, cutoff: datetime) -> int:
     """Residents whose case closed before the cut-off; their oproep loses its texts."""
-    ids = list(
-        session.exec(
-            select(Resident.id).where(
-                Resident.status == ResidentStatus.CLOSED, col(Resident.closed_at) < cutoff
-            )
-        ).all()
+    expired = select(Resident.id).where(
+        Resident.status == ResidentStatus.CLOSED, col(Resident.closed_at) < cutoff
     )
-    if ids:
-        session.execute(
-            update(Oproep)
-            .where(col(Oproep.resident_id).in_(ids))
-            .values(proposed_text=None, text=None, proposal_warnings=None)
-        )
-        session.execute(delete(Resident).where(col(Resident.id).in_(ids)))
-    return len(ids)
+    session.execute(
+        update(Oproep)
+        .where(col(Oproep.resident_id).in_(expired))
+        .values(proposed_text=None, text=None, proposal_warnings=None)
+        .execution_options(synchronize_session=False)
+    )
+    result = session.execute(
+        delete(Resident)
+        .where(col(Resident.id).in_(expired))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def purge_volunteers(session: Session, cutoff: datetime) -> int:
@@ -94,27 +94,18 @@ def purge_volunteers(session: Session, cutoff: datetime) -> int:
     ended = select(Oproep.id).where(
         col(Oproep.status).in_(ENDED_OPROEP), col(Oproep.closed_at) < cutoff
     )
-    ids = list(
-        session.exec(
-            select(Volunteer.id).where(
-                col(Volunteer.purged_at).is_(None),
-                col(Volunteer.contact_again).is_(False),
-                col(Volunteer.oproep_id).in_(ended),
-                col(Volunteer.id).not_in(matched),
-            )
-        ).all()
+    result = session.execute(
+        update(Volunteer)
+        .where(
+            col(Volunteer.purged_at).is_(None),
+            col(Volunteer.contact_again).is_(False),
+            col(Volunteer.oproep_id).in_(ended),
+            col(Volunteer.id).not_in(matched),
+        )
+        .values(**BLANK_VOLUNTEER, purged_at=datetime.now(cutoff.tzinfo))
+        .execution_options(synchronize_session=False)
     )
-    now = datetime.now(cutoff.tzinfo)
-    for volunteer_id in ids:
-        volunteer = session.get(Volunteer, volunteer_id)
-        if volunteer is None:
-            continue
-        for name, value in BLANK_VOLUNTEER.items():
-            setattr(volunteer, name, value)
-        volunteer.purged_at = now
-        session.add(volunteer)
-    session.flush()
-    return len(ids)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def purge_mail_bodies(session: Session, cutoff: datetime) -> int:
