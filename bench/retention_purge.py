@@ -1,6 +1,6 @@
 """Time of the retention purge over 100,000 expired records (target: under 10 s).
 
-    .venv/bin/python bench/retention_purge.py [--database-url URL-OF-AN-EMPTY-DATABASE] [--records N]
+    .venv/bin/python bench/retention_purge.py [--database-url EMPTY-DB-URL] [--records N]
 
 Builds a throw-away database by running the migrations (SQLite in a temporary folder by
 default), fills it with N expired records spread over the four rules (residents with their
