@@ -78,10 +78,12 @@ def create_app(settings: Settings) -> Flask:
     from niemand_alleen import auth, security, web
     from niemand_alleen.audit import views as audit_views
     from niemand_alleen.intake import views as intake_views
+    from niemand_alleen.jobs import views as job_views
 
     security.init_app(app)
     auth.init_app(app)
     web.init_app(app)
     app.register_blueprint(intake_views.bp)
     app.register_blueprint(audit_views.bp)
+    app.register_blueprint(job_views.bp)
     return app

@@ -51,6 +51,7 @@ SCENARIOS = {
     ),
     "oproepen": Scenario("/oproepen", Role.COORDINATOR, heading="Oproepen"),
     "auditlog": Scenario("/beheer/audit", Role.BEHEERDER, heading="Auditlog"),
+    "taken": Scenario("/beheer/taken", Role.BEHEERDER, heading="Periodieke taken"),
     "auditlog-errors": Scenario(
         "/beheer/audit?since=31-02-2026", Role.BEHEERDER, heading="Auditlog", status=400
     ),

@@ -18,7 +18,7 @@ from niemand_alleen.cli import main
 from niemand_alleen.jobs import JOBS, Job, job_statuses, run_if_leader
 from niemand_alleen.jobs.lease import acquire_lease, release_lease
 from niemand_alleen.jobs.scheduler import build_scheduler
-from niemand_alleen.models import JobRun, JobRunStatus
+from niemand_alleen.models import JobRun, JobRunStatus, Role
 
 T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -153,3 +153,23 @@ def test_two_real_worker_processes(settings, tmp_path: Path) -> None:
     assert len({run.worker for run in runs}) == 1, "only the lease holder ran jobs"
     assert len(runs) == len(JOBS), "each job ran once at start-up"
     assert all(worker.returncode == 0 for worker in workers), "SIGTERM stops cleanly"
+
+
+def test_the_beheerder_sees_job_errors(
+    app: Flask, client, login_as, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = Job(
+        name="prepare-proposals", run=Counter(fail_first=True), every_seconds=15, description="d"
+    )
+    monkeypatch.setitem(jobs.JOBS, job.name, job)
+    run_if_leader(app, job, "worker-a")
+    login_as(Role.BEHEERDER)
+    page = client.get("/beheer/taken").get_data(as_text=True)
+    assert "Mislukt" in page
+    assert "RuntimeError" in page
+    assert "purge-expired" in page
+
+
+def test_only_the_beheerder_sees_the_jobs(client, login_as) -> None:
+    login_as(Role.COORDINATOR)
+    assert client.get("/beheer/taken").status_code == 403
