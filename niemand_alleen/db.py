@@ -53,34 +53,28 @@ def make_engine(url: str, *, immediate_writes: bool = True) -> Engine:
 
 
 class Database:
-    """The database extension: engine, metadata (for Flask-Migrate) and request sessions.
+    """The database extension: engine, metadata (for Flask-Migrate) and sessions.
 
     Every app gets its own bound ``Database`` in ``app.extensions["database"]``; the shared
-    module-level instance resolves to the current app's engine, so two apps in one process
-    (tests, a CLI next to a worker) never talk to each other's database.
+    unbound instance (``niemand_alleen.db``) resolves to the current app's, so two apps in
+    one process (tests, a CLI next to a worker) never talk to each other's database.
     """
 
     metadata = SQLModel.metadata
 
     def __init__(self, engine: Engine | None = None) -> None:
-        self._engine: Engine | None = engine
-        self._bound = engine is not None
+        self._engine = engine
 
     @property
     def engine(self) -> Engine:
-        if not self._bound and has_app_context():
-            bound = current_app.extensions.get("database")
-            if isinstance(bound, Database) and bound is not self:
-                return bound.engine
-        if self._engine is None:
-            raise RuntimeError("Database.init_app() has not been called")
-        return self._engine
+        if self._engine is not None:
+            return self._engine
+        if has_app_context():
+            return database().engine
+        raise RuntimeError("no database outside an app context")
 
     def init_app(self, app: Flask, url: str) -> None:
-        bound = Database(make_engine(url))
-        # Outside an app context the shared instance falls back to the latest app's engine.
-        self._engine = bound.engine
-        app.extensions["database"] = bound
+        app.extensions["database"] = Database(make_engine(url))
         app.after_request(_commit_request_session)
         app.teardown_appcontext(_close_request_session)
 
