@@ -163,13 +163,7 @@ def register_resident(
     )
     session.add(oproep)
     session.flush()
-    record_audit(
-        session,
-        actor_user_id=registered_by,
-        action=AuditAction.CREATE,
-        record_type="resident",
-        record_id=str(resident.id),
-    )
+    _audit_resident(session, registered_by, AuditAction.CREATE, resident)
     return SaveResult(resident=resident, oproep=oproep, warnings=warnings)
 
 
@@ -196,13 +190,7 @@ def update_resident(
             oproep.proposal_warnings = None
         session.add(oproep)
     session.flush()
-    record_audit(
-        session,
-        actor_user_id=changed_by,
-        action=AuditAction.UPDATE,
-        record_type="resident",
-        record_id=str(resident.id),
-    )
+    _audit_resident(session, changed_by, AuditAction.UPDATE, resident)
     return SaveResult(resident=resident, oproep=oproep, warnings=warnings)
 
 
@@ -231,10 +219,16 @@ def oproepen_by_status(session: Session) -> list[Oproep]:
 
 def record_view(session: Session, actor: uuid.UUID, resident: Resident) -> None:
     """R1.10: every view of a resident's personal data is in the audit log."""
+    _audit_resident(session, actor, AuditAction.VIEW, resident)
+
+
+def _audit_resident(
+    session: Session, actor: uuid.UUID, action: AuditAction, resident: Resident
+) -> None:
     record_audit(
         session,
         actor_user_id=actor,
-        action=AuditAction.VIEW,
+        action=action,
         record_type="resident",
         record_id=str(resident.id),
     )
