@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
+from support import STAFF_PASSWORD, csrf_token, login
 
 from niemand_alleen import create_app
 from niemand_alleen.auth import passwords
@@ -44,7 +45,6 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 REQUIRE_ALL_PARTS = os.environ.get("NA_REQUIRE_ALL_PARTS") == "1"
-STAFF_PASSWORD = "een lang genoeg wachtwoord"
 
 
 def require_part(name: str, reason: str) -> None:
@@ -191,22 +191,6 @@ def make_user(db_session: Session):  # type: ignore[no-untyped-def]
         return user
 
     return _make
-
-
-def csrf_token(client: FlaskClient, path: str = "/inloggen") -> str:
-    """Fetch a page and read the CSRF token from its form."""
-    html = client.get(path).get_data(as_text=True)
-    marker = 'name="csrf_token" type="hidden" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
-
-
-def login(client: FlaskClient, email: str, password: str = STAFF_PASSWORD) -> None:
-    response = client.post(
-        "/inloggen",
-        data={"email": email, "password": password, "csrf_token": csrf_token(client)},
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 @pytest.fixture

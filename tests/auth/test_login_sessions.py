@@ -11,18 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
+from support import csrf_token
 
 from niemand_alleen.auth.service import create_user
 from niemand_alleen.models import AuditAction, AuditEvent, Role, User, UserSession, utcnow
 
 PASSWORD = "een lang genoeg wachtwoord voor sessies"
-
-
-def csrf_token(client: FlaskClient, path: str = "/inloggen") -> str:
-    html = client.get(path).get_data(as_text=True)
-    marker = 'name="csrf_token" type="hidden" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
 
 
 def post_login(client: FlaskClient, email: str, password: str = PASSWORD, **kwargs):  # type: ignore[no-untyped-def]

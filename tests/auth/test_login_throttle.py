@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, func, select
+from support import csrf_token
 
 from niemand_alleen import create_app
 from niemand_alleen.auth.service import (
@@ -49,13 +50,6 @@ def staff(db_session: Session) -> User:
     )
     db_session.commit()
     return user
-
-
-def csrf_token(client: FlaskClient) -> str:
-    html = client.get("/inloggen").get_data(as_text=True)
-    marker = 'name="csrf_token" type="hidden" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
 
 
 def attempt(client: FlaskClient, email: str, password: str):  # type: ignore[no-untyped-def]

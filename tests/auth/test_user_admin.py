@@ -7,21 +7,14 @@ import re
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
+from support import csrf_token
 
 from niemand_alleen.auth import passwords
 from niemand_alleen.auth.service import create_user
 from niemand_alleen.models import AuditAction, AuditEvent, Role, User
 
 PASSWORD = "een lang genoeg wachtwoord voor beheer"
-
-
-def csrf_token(client: FlaskClient, path: str = "/inloggen") -> str:
-    html = client.get(path).get_data(as_text=True)
-    marker = 'name="csrf_token" type="hidden" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
 
 
 def login(app: Flask, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from click.testing import Result
 from cryptography.fernet import Fernet
 from flask import Flask
 from sqlmodel import Session, func, select
+from support import csrf_token
 
 from niemand_alleen.cli import main
 from niemand_alleen.crypto import configure_keyring
@@ -37,8 +38,7 @@ def test_create_user_prints_a_password_that_works(app: Flask, db_session: Sessio
     assert result.exit_code == 0, result.output
     password = result.output.split("getoond): ")[1].strip()
     client = app.test_client()
-    page = client.get("/inloggen").get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    token = csrf_token(client)
     response = client.post(
         "/inloggen", data={"email": "anna@example.org", "password": password, "csrf_token": token}
     )

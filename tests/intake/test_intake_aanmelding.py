@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
+from support import login
 
 from niemand_alleen.models import (
     AuditEvent,
@@ -207,12 +208,7 @@ def test_buurtwerker_sees_and_edits_only_own_aanmeldingen(
     own_path = response.headers["Location"]
     colleague = app.test_client()
     other = make_user(Role.BUURTWERKER)
-    page = colleague.get("/inloggen").get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    colleague.post(
-        "/inloggen",
-        data={"email": other.email, "password": "een lang genoeg wachtwoord", "csrf_token": token},
-    )
+    login(colleague, other.email)
     assert colleague.get(own_path).status_code == 404
     assert colleague.get(own_path + "/wijzigen").status_code == 404
     assert "Wilhelmina" not in colleague.get("/aanmeldingen").get_data(as_text=True)

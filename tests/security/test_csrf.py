@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, SQLModel, func, select
+from support import csrf_token
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter, UUIDConverter
 
@@ -40,13 +41,6 @@ def snapshot(engine: sa.Engine, skip_tables: Collection[str] = ()) -> dict[str, 
             rows = connection.execute(sa.select(*columns)).all()
             result[table.name] = sorted(repr(tuple(row)) for row in rows)
     return result
-
-
-def csrf_token(client: FlaskClient, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    marker = 'name="csrf_token" type="hidden" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
 
 
 def login(app: Flask, email: str) -> FlaskClient:

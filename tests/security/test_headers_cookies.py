@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlmodel import Session
+from support import csrf_token
 
 from niemand_alleen import create_app
 from niemand_alleen.auth.service import create_user
@@ -48,13 +49,6 @@ def assert_protective_headers(response, page: str) -> None:  # type: ignore[no-u
 
 def assert_not_stored(response, page: str) -> None:  # type: ignore[no-untyped-def]
     assert "no-store" in response.headers.get("Cache-Control", ""), page
-
-
-def csrf_token(client: FlaskClient, path: str = "/inloggen", **kwargs: str) -> str:
-    html = client.get(path, **kwargs).get_data(as_text=True)
-    marker = 'name="csrf_token" type="hidden" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
 
 
 def test_every_kind_of_page_sends_the_protective_headers(

@@ -7,18 +7,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
+from support import csrf_token
 
 from niemand_alleen.auth.service import create_user
 from niemand_alleen.models import LoginAttempt, Role, User, UserSession
 
 PASSWORD = "een lang genoeg wachtwoord voor invoer"
-
-
-def csrf_token(client: FlaskClient, path: str = "/inloggen") -> str:
-    html = client.get(path).get_data(as_text=True)
-    marker = 'name="csrf_token" type="hidden" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
 
 
 def count(app: Flask, model: type) -> int:

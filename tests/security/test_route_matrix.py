@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
+from support import csrf_token
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter, IntegerConverter, UUIDConverter
 
@@ -56,13 +57,6 @@ def is_login_redirect(response) -> bool:  # type: ignore[no-untyped-def]
         return False
     location = urlsplit(response.headers["Location"])
     return location.path == "/inloggen" and "next=" in location.query
-
-
-def csrf_token(client: FlaskClient, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    marker = 'name="csrf_token" type="hidden" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
 
 
 def logged_in_client(app: Flask, email: str) -> FlaskClient:
