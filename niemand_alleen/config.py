@@ -46,6 +46,15 @@ class Settings:
     mail_sender: str = "Niemand Alleen <noreply@niemand-alleen.example.org>"
     mail_timeout_seconds: float = 10.0
     mail_write_eml_files: bool = False
+    # Failed sends are retried after retry_seconds, doubling each time, up to max_attempts.
+    mail_max_attempts: int = 8
+    mail_retry_seconds: int = 60
+    mail_batch_size: int = 200
+    # Distribution: organisations of the resident's wijk and of wijken within this radius.
+    distribution_radius_m: int = 1000
+    # Fewer confirmed sign-ups than this, this many days before the deadline: remind.
+    reminder_min_signups: int = 3
+    reminder_days_before_deadline: int = 3
     # Geocoding: "offline" uses the PC4/PC6 table, "pdok" asks the PDOK Locatieserver first.
     geocoder: str = "offline"
     pdok_base_url: str = "https://api.pdok.nl"
@@ -230,6 +239,12 @@ def load_settings(
         mail_sender=env.get("MAIL_SENDER", Settings.mail_sender),
         mail_timeout_seconds=_float(env, "MAIL_TIMEOUT_SECONDS", 10.0),
         mail_write_eml_files=preset == "demo",
+        mail_max_attempts=_int(env, "MAIL_MAX_ATTEMPTS", 8, minimum=1),
+        mail_retry_seconds=_int(env, "MAIL_RETRY_SECONDS", 60, minimum=1),
+        mail_batch_size=_int(env, "MAIL_BATCH_SIZE", 200, minimum=1),
+        distribution_radius_m=_int(env, "DISTRIBUTION_RADIUS_M", 1000),
+        reminder_min_signups=_int(env, "REMINDER_MIN_SIGNUPS", 3, minimum=1),
+        reminder_days_before_deadline=_int(env, "REMINDER_DAYS_BEFORE_DEADLINE", 3, minimum=1),
         geocoder=geocoder,
         pdok_base_url=env.get("PDOK_BASE_URL", Settings.pdok_base_url),
         geocoder_timeout_seconds=_float(env, "GEOCODER_TIMEOUT_SECONDS", 3.0),

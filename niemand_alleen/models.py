@@ -151,8 +151,12 @@ class MatchStatus(enum.StrEnum):
 
 class MailStatus(enum.StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by the sender; recorded before the SMTP transaction
     SENT = "sent"
-    FAILED = "failed"
+    FAILED = "failed"  # gave up after the configured attempts, or refused for good
+    # The worker stopped between sending and recording: it may have arrived. Never resent
+    # by itself (at most once); a person decides after checking with the recipient.
+    UNCERTAIN = "uncertain"
 
 
 class AuditAction(enum.StrEnum):
@@ -329,7 +333,12 @@ class Oproep(SQLModel, table=True):
     status: OproepStatus = Field(default=OproepStatus.DRAFT, sa_type=enum_type(OproepStatus))
     approved_by_id: uuid.UUID | None = _fk("user_account.id", "SET NULL")
     approved_at: datetime | None = _ts(nullable=True)
+    sent_at: datetime | None = _ts(nullable=True)  # mailed to the organisations
     closed_at: datetime | None = _ts(nullable=True)
+    # Too few sign-ups shortly before the deadline: when the coordinator was told, and when
+    # (at their click) the organisations were reminded.
+    coordinator_reminded_at: datetime | None = _ts(nullable=True)
+    organisations_reminded_at: datetime | None = _ts(nullable=True)
     created_at: datetime = _created()
 
 
@@ -414,9 +423,14 @@ class OutboxMail(SQLModel, table=True):
     subject: str | None = _secret()
     body_text: str | None = _secret()
     body_html: str | None = _secret()
-    status: MailStatus = Field(default=MailStatus.PENDING, sa_type=enum_type(MailStatus))
+    status: MailStatus = Field(
+        default=MailStatus.PENDING, sa_type=enum_type(MailStatus), index=True
+    )
     attempts: int = 0
-    next_attempt_at: datetime = _created()
+    next_attempt_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
+    )
+    claimed_at: datetime | None = _ts(nullable=True)
     last_error: str | None = _secret()  # SMTP replies may quote the recipient
     oproep_id: uuid.UUID | None = _fk("oproep.id", "SET NULL")
     dispatch_id: uuid.UUID | None = _fk("dispatch.id", "SET NULL")

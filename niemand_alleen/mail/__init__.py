@@ -1,0 +1,1 @@
+"""Mail through the outbox: queued in the transaction of its cause, sent by the worker."""

@@ -1,0 +1,86 @@
+"""Queue a mail as an outbox row in the caller's transaction; the worker sends it later.
+
+Queueing is idempotent: a second call with the same key returns the existing row, so a
+retried request or job never mails twice. Header values are checked here and again when
+sending (header injection).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask import render_template
+from sqlmodel import Session, select
+
+from niemand_alleen.models import OutboxMail
+from niemand_alleen.validation import InvalidInput, email_address, no_line_breaks
+
+
+class UnsafeMailError(ValueError):
+    """A recipient or subject that could inject headers, or is not an address at all."""
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    body_text: str
+    body_html: str | None
+
+
+def render_mail(name: str, **context: object) -> RenderedMail:
+    """Render ``templates/mail/<name>.subject.txt``, ``.txt`` and ``.html`` (app context)."""
+    subject = " ".join(render_template(f"mail/{name}.subject.txt", **context).split())
+    body_text = render_template(f"mail/{name}.txt", **context).strip() + "\n"
+    body_html = render_template(f"mail/{name}.html", **context)
+    return RenderedMail(subject=subject, body_text=body_text, body_html=body_html)
+
+
+def safe_recipient(recipient: str) -> str:
+    """The normalised address, or ``UnsafeMailError`` (line breaks, not an address)."""
+    try:
+        no_line_breaks(recipient, "Een e-mailadres kan geen regelovergang bevatten.")
+        checked = email_address(recipient)
+    except InvalidInput as refused:
+        raise UnsafeMailError(refused.message) from None
+    assert checked is not None
+    return checked
+
+
+def safe_subject(subject: str) -> str:
+    try:
+        no_line_breaks(subject, "Een onderwerp kan geen regelovergang bevatten.")
+    except InvalidInput as refused:
+        raise UnsafeMailError(refused.message) from None
+    return subject
+
+
+def queue_mail(
+    session: Session,
+    *,
+    idempotency_key: str,
+    kind: str,
+    recipient: str,
+    mail: RenderedMail,
+    oproep_id: uuid.UUID | None = None,
+    dispatch_id: uuid.UUID | None = None,
+) -> OutboxMail:
+    """Add the mail to the outbox (flushed, not committed); the same key queues it once."""
+    existing = session.exec(
+        select(OutboxMail).where(OutboxMail.idempotency_key == idempotency_key)
+    ).first()
+    if existing is not None:
+        return existing
+    row = OutboxMail(
+        idempotency_key=idempotency_key,
+        kind=kind,
+        recipient=safe_recipient(recipient),
+        subject=safe_subject(mail.subject),
+        body_text=mail.body_text,
+        body_html=mail.body_html,
+        oproep_id=oproep_id,
+        dispatch_id=dispatch_id,
+    )
+    session.add(row)
+    session.flush()
+    return row
