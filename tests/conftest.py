@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from smtp import TestSmtpServer
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 from support import STAFF_PASSWORD, csrf_token, login
@@ -143,9 +144,26 @@ def _empty_all_tables(engine: sa.Engine) -> None:
             connection.execute(table.delete())
 
 
+@pytest.fixture(scope="session")
+def _smtp_server() -> Iterator[TestSmtpServer]:
+    server = TestSmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def settings(migrated_url: str, tmp_path: Path) -> Settings:
-    return make_settings(tmp_path, migrated_url)
+def smtp_server(_smtp_server: TestSmtpServer) -> Iterator[TestSmtpServer]:
+    """The real SMTP server every test app sends to, emptied (and up) for each test."""
+    _smtp_server.start()
+    _smtp_server.reset()
+    yield _smtp_server
+    _smtp_server.start()
+
+
+@pytest.fixture
+def settings(migrated_url: str, tmp_path: Path, _smtp_server: TestSmtpServer) -> Settings:
+    return make_settings(tmp_path, migrated_url, mail_port=_smtp_server.port)
 
 
 @pytest.fixture
