@@ -1,0 +1,300 @@
+"""A small, accessible SVG map of wijken, drawn on the server (pure: no Flask, no database).
+
+The map is an ``<svg role="img">`` with a ``<title>`` and ``<desc>``; every wijk is a
+``<path>`` with classes for styling (``map-area``, ``map-area-highlighted``), markers and the
+radius circle have classes too, and the CBS attribution is drawn in the map itself. There
+are no inline ``style`` attributes (the CSP forbids them); presentation attributes give a
+readable default that the site's stylesheet overrides.
+
+Projection: longitude/latitude are mapped to metres on a local equirectangular plane
+around the map centre (x = Δlon · metres-per-degree-east at the centre latitude,
+y = Δlat · metres-per-degree-north). Over a city the size of Dordrecht (~15 km) this is off
+by far less than the ~100 m generalisation of the CBS boundaries, it keeps a radius in
+metres a true circle, and it needs no projection library.
+
+Every text that comes from data (wijk names, marker labels, the title) is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry.base import BaseGeometry
+
+from niemand_alleen.geo.areas import short_name
+
+__all__ = [
+    "ATTRIBUTION",
+    "MapArea",
+    "MapCircle",
+    "MapMarker",
+    "map_area",
+    "wijk_map_svg",
+]
+
+ATTRIBUTION = "Bron: CBS/PDOK, Wijk- en buurtkaart 2024, CC-BY 4.0"
+DEFAULT_TITLE = "Kaart van de wijken van Dordrecht"
+
+# WGS84 constants (as in geo/areas.py) for metres per degree at the map centre.
+_A = 6_378_137.0
+_E2 = 6.694379990141316e-3
+_PADDING = 12.0
+_ATTRIBUTION_HEIGHT = 18.0
+_CLASS_RE = re.compile(r"[^a-z0-9-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class MapArea:
+    """One wijk to draw: its code, CBS name (shown short) and WGS84 lon/lat polygon."""
+
+    code: str
+    name: str
+    geometry: BaseGeometry = field(compare=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        return short_name(self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class MapMarker:
+    """A point with a label; ``kind`` becomes the class ``map-marker-<kind>``."""
+
+    lat: float
+    lon: float
+    label: str
+    kind: str = "point"
+
+
+@dataclass(frozen=True, slots=True)
+class MapCircle:
+    """A radius in metres around a point (e.g. the search area around a resident)."""
+
+    lat: float
+    lon: float
+    radius_m: float
+    label: str = ""
+
+
+def map_area(code: str, name: str, geometry: BaseGeometry | Mapping[str, object] | str) -> MapArea:
+    """A MapArea from a stored wijk: ``geometry`` as GeoJSON text/mapping or shapely."""
+    if isinstance(geometry, str):
+        geometry = shape(json.loads(geometry))
+    elif isinstance(geometry, Mapping):
+        geometry = shape(geometry)
+    return MapArea(code=code, name=name, geometry=geometry)
+
+
+def _metres_per_degree(lat: float) -> tuple[float, float]:
+    phi = math.radians(lat)
+    w = math.sqrt(1.0 - _E2 * math.sin(phi) ** 2)
+    return math.radians(_A * math.cos(phi) / w), math.radians(_A * (1.0 - _E2) / w**3)
+
+
+def _escape(text: str) -> str:
+    # quote=True also escapes quotes, so the same function serves text and attributes.
+    return html.escape(text, quote=True)
+
+
+def _css_class(kind: str) -> str:
+    return _CLASS_RE.sub("-", kind.lower()).strip("-") or "point"
+
+
+def _fmt(value: float) -> str:
+    text = f"{value:.1f}"
+    return "0.0" if text == "-0.0" else text
+
+
+class _Plane:
+    """Lon/lat → SVG pixels via the local metric plane (see the module docstring)."""
+
+    def __init__(self, bounds: tuple[float, float, float, float], width: int) -> None:
+        min_lon, min_lat, max_lon, max_lat = bounds
+        self.lat0 = (min_lat + max_lat) / 2
+        self.lon0 = (min_lon + max_lon) / 2
+        self.per_lon, self.per_lat = _metres_per_degree(self.lat0)
+        span_x = max((max_lon - min_lon) * self.per_lon, 1.0)
+        span_y = max((max_lat - min_lat) * self.per_lat, 1.0)
+        self.scale = (width - 2 * _PADDING) / span_x  # pixels per metre
+        self.min_x = (min_lon - self.lon0) * self.per_lon
+        self.max_y = (max_lat - self.lat0) * self.per_lat
+        self.width = width
+        self.map_height = span_y * self.scale + 2 * _PADDING
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        x = (lon - self.lon0) * self.per_lon
+        y = (lat - self.lat0) * self.per_lat
+        return _PADDING + (x - self.min_x) * self.scale, _PADDING + (self.max_y - y) * self.scale
+
+
+def _polygons(geometry: BaseGeometry) -> Iterable[Polygon]:
+    if isinstance(geometry, Polygon):
+        yield geometry
+    elif isinstance(geometry, MultiPolygon):
+        yield from geometry.geoms
+    else:
+        raise ValueError(f"a map area must be a Polygon or MultiPolygon, not {geometry.geom_type}")
+
+
+def _path(geometry: BaseGeometry, plane: _Plane) -> str:
+    parts = []
+    for polygon in _polygons(geometry):
+        for ring in (polygon.exterior, *polygon.interiors):
+            points = [plane.xy(lon, lat) for lon, lat, *_ in ring.coords]
+            if len(points) < 3:
+                continue
+            head, *tail = points
+            parts.append(
+                f"M{_fmt(head[0])} {_fmt(head[1])}"
+                + "".join(f"L{_fmt(x)} {_fmt(y)}" for x, y in tail)
+                + "Z"
+            )
+    return "".join(parts)
+
+
+def _bounds(
+    wijken: Sequence[MapArea], markers: Sequence[MapMarker], circle: MapCircle | None
+) -> tuple[float, float, float, float]:
+    boxes = [area.geometry.bounds for area in wijken]
+    boxes += [(m.lon, m.lat, m.lon, m.lat) for m in markers]
+    if circle is not None:
+        per_lon, per_lat = _metres_per_degree(circle.lat)
+        d_lon, d_lat = circle.radius_m / per_lon, circle.radius_m / per_lat
+        boxes.append(
+            (circle.lon - d_lon, circle.lat - d_lat, circle.lon + d_lon, circle.lat + d_lat)
+        )
+    if not boxes:
+        # Nothing to draw: an empty frame around the centre of Dordrecht.
+        boxes.append((4.63, 51.76, 4.80, 51.83))
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _check_point(lat: float, lon: float, what: str) -> None:
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"{what} has an invalid position")
+
+
+def _description(
+    wijken: Sequence[MapArea],
+    highlighted: Collection[str],
+    markers: Sequence[MapMarker],
+    circle: MapCircle | None,
+) -> str:
+    chosen = sorted(area.label for area in wijken if area.code in highlighted)
+    sentences = [f"De kaart toont {len(wijken)} wijken."]
+    if chosen:
+        sentences.append("Gemarkeerd: " + ", ".join(chosen) + ".")
+    elif wijken:
+        sentences.append("Er is geen wijk gemarkeerd.")
+    if markers:
+        sentences.append("Punten: " + ", ".join(marker.label for marker in markers) + ".")
+    if circle is not None:
+        text = f"Cirkel met een straal van {circle.radius_m / 1000:.1f} km".replace(".", ",")
+        sentences.append(text + (f" ({circle.label})." if circle.label else "."))
+    return " ".join(sentences)
+
+
+def wijk_map_svg(
+    wijken: Sequence[MapArea],
+    highlighted: Collection[str] = (),
+    markers: Sequence[MapMarker] = (),
+    circle: MapCircle | None = None,
+    width: int = 480,
+    title: str = DEFAULT_TITLE,
+    *,
+    description: str | None = None,
+    attribution: str = ATTRIBUTION,
+    id_prefix: str = "kaart",
+) -> str:
+    """The SVG (a string to embed in HTML or serve as ``image/svg+xml``).
+
+    ``highlighted`` holds wijk codes to fill. ``description`` replaces the generated
+    ``<desc>`` (which names the highlighted wijken, markers and circle). ``id_prefix``
+    keeps element ids unique when a page shows more than one map.
+    """
+    if not 120 <= width <= 4000:
+        raise ValueError("width must be between 120 and 4000 pixels")
+    for marker in markers:
+        _check_point(marker.lat, marker.lon, "a marker")
+    if circle is not None:
+        _check_point(circle.lat, circle.lon, "the circle")
+        if not (math.isfinite(circle.radius_m) and circle.radius_m > 0):
+            raise ValueError("the circle's radius must be a positive number of metres")
+    prefix = _css_class(id_prefix)
+    highlighted = set(highlighted)
+    plane = _Plane(_bounds(wijken, markers, circle), width)
+    height = plane.map_height + _ATTRIBUTION_HEIGHT
+    font = max(9.0, min(13.0, width / 40))
+    desc = (
+        description
+        if description is not None
+        else _description(wijken, highlighted, markers, circle)
+    )
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="wijk-map" role="img"'
+        f' viewBox="0 0 {width} {_fmt(height)}" width="{width}" height="{_fmt(height)}"'
+        f' aria-labelledby="{prefix}-titel {prefix}-beschrijving">',
+        f'<title id="{prefix}-titel">{_escape(title)}</title>',
+        f'<desc id="{prefix}-beschrijving">{_escape(desc)}</desc>',
+        '<g class="map-areas">',
+    ]
+    for area in sorted(wijken, key=lambda item: item.code):
+        classes = "map-area map-area-highlighted" if area.code in highlighted else "map-area"
+        fill = "#7fbfb5" if area.code in highlighted else "#f3f2f1"
+        out.append(
+            f'<path class="{classes}" data-code="{_escape(area.code)}"'
+            f' d="{_path(area.geometry, plane)}" fill="{fill}" stroke="#4a4a4a"'
+            f' stroke-width="1" fill-rule="evenodd"><title>{_escape(area.label)}</title></path>'
+        )
+    out.append("</g>")
+
+    if circle is not None:
+        cx, cy = plane.xy(circle.lon, circle.lat)
+        out.append(
+            f'<circle class="map-radius" cx="{_fmt(cx)}" cy="{_fmt(cy)}"'
+            f' r="{_fmt(circle.radius_m * plane.scale)}" fill="none" stroke="#00594f"'
+            f' stroke-width="2" stroke-dasharray="6 4"/>'
+        )
+
+    out.append('<g class="map-labels">')
+    for area in sorted(wijken, key=lambda item: item.code):
+        point = area.geometry.representative_point()
+        x, y = plane.xy(point.x, point.y)
+        classes = "map-label map-label-highlighted" if area.code in highlighted else "map-label"
+        out.append(
+            f'<text class="{classes}" x="{_fmt(x)}" y="{_fmt(y)}" text-anchor="middle"'
+            f' font-size="{_fmt(font)}" fill="#1b1b1b">{_escape(area.label)}</text>'
+        )
+    out.append("</g>")
+
+    if markers:
+        out.append('<g class="map-markers">')
+        for marker in markers:
+            x, y = plane.xy(marker.lon, marker.lat)
+            out.append(
+                f'<g class="map-marker map-marker-{_css_class(marker.kind)}">'
+                f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="5" fill="#b3141d"'
+                f' stroke="#ffffff" stroke-width="1.5"/>'
+                f'<text x="{_fmt(x + 8)}" y="{_fmt(y + 4)}" font-size="{_fmt(font)}"'
+                f' fill="#1b1b1b">{_escape(marker.label)}</text></g>'
+            )
+        out.append("</g>")
+
+    out.append(
+        f'<text class="map-attribution" x="{_fmt(_PADDING)}" y="{_fmt(height - 5)}"'
+        f' font-size="{_fmt(max(9.0, font - 2))}" fill="#4a4a4a">{_escape(attribution)}</text>'
+    )
+    out.append("</svg>")
+    return "".join(out)
