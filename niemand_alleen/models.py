@@ -12,6 +12,7 @@ import enum
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -32,6 +33,11 @@ SQLModel.metadata.naming_convention = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today in Dordrecht: deadlines are local dates ("tot en met")."""
+    return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):

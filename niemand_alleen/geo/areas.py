@@ -262,7 +262,7 @@ def area_from_record(
     return _build_area(record, record.get("geometry"), kind, bounds)
 
 
-def _metres_per_degree(lat: float) -> tuple[float, float]:
+def metres_per_degree(lat: float) -> tuple[float, float]:
     """(east-west, north-south) metres per degree on WGS84 at this latitude."""
     phi = math.radians(lat)
     w = math.sqrt(1.0 - _E2 * math.sin(phi) ** 2)
@@ -291,7 +291,7 @@ class _Layer:
         return self._nearest(lat, lon, tolerance_m)
 
     def _nearest(self, lat: float, lon: float, tolerance_m: float) -> Area | None:
-        per_deg_lon, per_deg_lat = _metres_per_degree(lat)
+        per_deg_lon, per_deg_lat = metres_per_degree(lat)
         d_lat = tolerance_m / per_deg_lat
         d_lon = 180.0 if per_deg_lon < 1.0 else min(180.0, tolerance_m / per_deg_lon)
         candidates = self._tree.query(box(lon - d_lon, lat - d_lat, lon + d_lon, lat + d_lat))

@@ -1,0 +1,175 @@
+"""The coordinator's distribution page: choose organisations, send, follow up, stop."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from niemand_alleen.auth import current_staff, roles_required
+from niemand_alleen.config import Settings
+from niemand_alleen.db import request_session
+from niemand_alleen.distribution.forms import CancelForm, RemindForm, SendForm
+from niemand_alleen.distribution.service import (
+    DistributionError,
+    cancel_oproep,
+    confirmed_signups,
+    dispatch_overview,
+    proposal_for,
+    remind_organisations,
+    send_oproep,
+    signups_without_referral,
+    wijk_names,
+)
+from niemand_alleen.intake.service import OPROEP_STATUS_LABELS
+from niemand_alleen.models import Oproep, OproepStatus, Role, local_today
+
+bp = Blueprint("distribution", __name__)
+
+MAIL_STATUS_LABELS = {
+    "pending": "Wacht op verzending",
+    "sending": "Wordt verzonden",
+    "sent": "Verzonden",
+    "failed": "Mislukt",
+    "uncertain": "Onzeker",
+    "geen adres": "Geen adres",
+}
+MAIL_KIND_LABELS = {
+    "oproep": "Oproep",
+    "oproep_reminder": "Herinnering",
+    "oproep_cancelled": "Gestopt",
+    "oproep_filled": "Vervuld",
+}
+
+
+def _settings() -> Settings:
+    value: Settings = current_app.config["SETTINGS"]
+    return value
+
+
+def _oproep(oproep_id: uuid.UUID) -> Oproep:
+    oproep = request_session().get(Oproep, oproep_id)
+    if oproep is None:
+        abort(404)
+    return oproep
+
+
+def _parse_ids(values: list[str]) -> list[uuid.UUID] | None:
+    try:
+        return [uuid.UUID(value) for value in values]
+    except ValueError:
+        return None
+
+
+def _page(
+    oproep: Oproep,
+    *,
+    error: str | None = None,
+    checked: set[uuid.UUID] | None = None,
+    cancel_form: CancelForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    db = request_session()
+    settings = _settings()
+    sendable = oproep.status in (OproepStatus.APPROVED, OproepStatus.OPEN)
+    proposal = proposal_for(db, settings, oproep) if sendable else None
+    if checked is None and proposal is not None:
+        checked = {org.id for org in proposal.proposed if org.id not in proposal.already_sent}
+    html = render_template(
+        "distribution/oproep.html",
+        oproep=oproep,
+        proposal=proposal,
+        checked=checked or set(),
+        rows=dispatch_overview(db, oproep),
+        without_referral=signups_without_referral(db, oproep.id),
+        confirmed=confirmed_signups(db, oproep.id),
+        wanted=settings.reminder_min_signups,
+        wijk_names=wijk_names(db),
+        status_labels=OPROEP_STATUS_LABELS,
+        mail_status_labels=MAIL_STATUS_LABELS,
+        mail_kind_labels=MAIL_KIND_LABELS,
+        send_form=SendForm(),
+        remind_form=RemindForm(),
+        cancel_form=cancel_form or CancelForm(formdata=None),
+        error=error,
+        radius_m=settings.distribution_radius_m,
+    )
+    return html, status
+
+
+@bp.route("/oproepen/<uuid:oproep_id>/verspreiding", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def oproep_distribution(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
+    oproep = _oproep(oproep_id)
+    if request.method == "GET":
+        return _page(oproep)
+    form = SendForm()
+    if not form.validate_on_submit():
+        abort(400)
+    chosen = _parse_ids(request.form.getlist("organisation"))
+    if chosen is None:
+        return _page(oproep, error="Kies de organisaties uit de lijst.", status=422)
+    try:
+        dispatches = send_oproep(
+            request_session(),
+            _settings(),
+            oproep,
+            chosen,
+            current_staff().user_id,
+            local_today(),
+        )
+    except DistributionError as refused:
+        request_session().rollback()
+        return _page(oproep, error=refused.message, checked=set(chosen), status=422)
+    flash(
+        f"De oproep staat klaar voor {len(dispatches)} "
+        f"{'organisatie' if len(dispatches) == 1 else 'organisaties'}. "
+        "De mails gaan binnen een minuut de deur uit.",
+        "info",
+    )
+    return redirect(url_for("distribution.oproep_distribution", oproep_id=oproep.id))
+
+
+@bp.route("/oproepen/<uuid:oproep_id>/herinnering", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def remind(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
+    oproep = _oproep(oproep_id)
+    if not RemindForm().validate_on_submit():
+        abort(400)
+    try:
+        mails = remind_organisations(
+            request_session(), _settings(), oproep, current_staff().user_id, local_today()
+        )
+    except DistributionError as refused:
+        request_session().rollback()
+        return _page(oproep, error=refused.message, status=422)
+    flash(f"De herinnering staat klaar ({len(mails)} mails).", "info")
+    return redirect(url_for("distribution.oproep_distribution", oproep_id=oproep.id))
+
+
+@bp.route("/oproepen/<uuid:oproep_id>/stoppen", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def cancel(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
+    oproep = _oproep(oproep_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _page(oproep, cancel_form=form, status=422)
+    try:
+        followups = cancel_oproep(request_session(), _settings(), oproep, current_staff().user_id)
+    except DistributionError as refused:
+        request_session().rollback()
+        return _page(oproep, error=refused.message, status=422)
+    flash(
+        "De oproep is gestopt."
+        + (
+            f" {len(followups)} organisatie-adressen krijgen bericht dat ze hem niet meer "
+            "hoeven door te sturen."
+            if followups
+            else ""
+        ),
+        "info",
+    )
+    return redirect(url_for("distribution.oproep_distribution", oproep_id=oproep.id))

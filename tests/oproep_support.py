@@ -1,0 +1,109 @@
+"""Helpers for tests around oproepen: an approved oproep in Sterrenburg, organisations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import Flask
+from sqlmodel import Session
+
+from niemand_alleen.intake.service import AanmeldingInput, approve_oproep, register_resident
+from niemand_alleen.models import (
+    LawfulBasisArt6,
+    LawfulBasisArt9,
+    Oproep,
+    Organisation,
+    OrganisationWijk,
+    Resident,
+    User,
+    local_today,
+    utcnow,
+)
+from niemand_alleen.reference import forget_cached_gazetteers, import_shipped_reference
+
+STERRENBURG, DUBBELDAM, BINNENSTAD = "WK050509", "WK050510", "WK050501"
+APPROVED_TEXT = (
+    "Een vrouw van in de 80 woont sinds kort alleen. Ze zoekt iemand die af en toe een "
+    "kopje koffie komt drinken en samen een spelletje wil doen."
+)
+
+
+def load_geography(session: Session) -> Session:
+    import_shipped_reference(session)
+    session.commit()
+    forget_cached_gazetteers()
+    return session
+
+
+def aanmelding(**changes: object) -> AanmeldingInput:
+    values: dict[str, object] = {
+        "first_name": "Wilhelmina",
+        "last_name": "van der Berg-de Vries",
+        "street": "Groenedijk",
+        "house_number": "212",
+        "postcode": "3328AB",
+        "phone": "+31612345678",
+        "email": "w.vandenberg@example.org",
+        "birth_date": date(1941, 3, 12),
+        "situation": "Mevrouw woont alleen sinds haar man overleed.",
+        "help_wished": ("bezoekje",),
+        "help_other": "",
+        "preferences": "",
+        "lawful_basis_art6": LawfulBasisArt6.PUBLIC_TASK,
+        "lawful_basis_art9": LawfulBasisArt9.SOCIAL_CARE,
+        "consent_date": None,
+        "deadline": local_today() + timedelta(days=14),
+    }
+    values.update(changes)
+    return AanmeldingInput(**values)  # type: ignore[arg-type]
+
+
+@dataclass
+class Scenario:
+    coordinator: User
+    resident: Resident
+    oproep: Oproep
+
+
+def approved_oproep(
+    app: Flask, session: Session, coordinator: User, text: str = APPROVED_TEXT, **changes: object
+) -> tuple[Resident, Oproep]:
+    with app.app_context():
+        saved = register_resident(
+            session, app.config["SETTINGS"], aanmelding(**changes), coordinator.id
+        )
+        saved.oproep.proposed_text = text
+        saved.oproep.proposal_checked_at = utcnow()
+        approve_oproep(session, saved.oproep, text, coordinator.id)
+    session.commit()
+    return saved.resident, saved.oproep
+
+
+def add_organisation(
+    session: Session,
+    name: str,
+    *wijken: str,
+    emails: tuple[str, ...] = (),
+    active: bool = True,
+    unsubscribed: bool = False,
+) -> Organisation:
+    slug = name.lower().replace(" ", "-")
+    organisation = Organisation(
+        name=name,
+        contact_emails="\n".join(emails or (f"info@{slug}.example.org",)),
+        active=active,
+        unsubscribed_at=utcnow() if unsubscribed else None,
+    )
+    session.add(organisation)
+    session.flush()
+    for code in wijken:
+        session.add(OrganisationWijk(organisation_id=organisation.id, wijk_code=code))
+    session.commit()
+    return organisation
+
+
+def fresh(session: Session, row: object) -> object:
+    session.rollback()
+    session.refresh(row)
+    return row
