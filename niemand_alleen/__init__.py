@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask
 from flask_babel import Babel
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,6 +20,7 @@ db = Database()
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
+mailer = Mail()  # builds messages; the outbox sender opens its own timed connection
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ def create_app(settings: Settings) -> Flask:
         MAIL_USERNAME=settings.mail_username,
         MAIL_PASSWORD=settings.mail_password,
         MAIL_DEFAULT_SENDER=settings.mail_sender,
+        MAIL_SUPPRESS_SEND=False,
     )
     if settings.proxy_count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -74,11 +77,13 @@ def create_app(settings: Settings) -> Flask:
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
+    mailer.init_app(app)
 
     from niemand_alleen import auth, security, web
     from niemand_alleen.audit import views as audit_views
     from niemand_alleen.intake import views as intake_views
     from niemand_alleen.jobs import views as job_views
+    from niemand_alleen.mail import views as mail_views
 
     security.init_app(app)
     auth.init_app(app)
@@ -86,4 +91,5 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(intake_views.bp)
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(job_views.bp)
+    app.register_blueprint(mail_views.bp)
     return app

@@ -238,7 +238,9 @@ def load_settings(
         mail_password=env.get("MAIL_PASSWORD") or None,
         mail_sender=env.get("MAIL_SENDER", Settings.mail_sender),
         mail_timeout_seconds=_float(env, "MAIL_TIMEOUT_SECONDS", 10.0),
-        mail_write_eml_files=preset == "demo",
+        # Production always sends over SMTP; demo writes files unless told otherwise.
+        mail_write_eml_files=preset != "production"
+        and _bool(env, "MAIL_WRITE_EML_FILES", preset == "demo"),
         mail_max_attempts=_int(env, "MAIL_MAX_ATTEMPTS", 8, minimum=1),
         mail_retry_seconds=_int(env, "MAIL_RETRY_SECONDS", 60, minimum=1),
         mail_batch_size=_int(env, "MAIL_BATCH_SIZE", 200, minimum=1),

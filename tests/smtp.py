@@ -15,6 +15,19 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 
+class SilentServer:
+    """Accepts TCP connections (the kernel completes them) but never says a word."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(8)
+        self.port = int(self._socket.getsockname()[1])
+
+    def close(self) -> None:
+        self._socket.close()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -41,6 +54,15 @@ class ReceivedMail:
 @dataclass
 class _Handler:
     server: TestSmtpServer
+
+    async def handle_RCPT(
+        self, _server: SMTP, _session: Session, envelope: Envelope, address: str, _options: Any
+    ) -> str:
+        refusal = self.server.refused_recipients.get(address.lower())
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, _server: SMTP, _session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content
@@ -87,6 +109,8 @@ class TestSmtpServer:
     port: int = field(default_factory=free_port)
     messages: list[ReceivedMail] = field(default_factory=list)
     connections: int = 0
+    # Address (lower case) -> SMTP reply to its RCPT, e.g. "550 5.1.1 Onbekende ontvanger".
+    refused_recipients: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: _Controller | None = None
 
@@ -111,6 +135,7 @@ class TestSmtpServer:
         with self.lock:
             self.messages.clear()
             self.connections = 0
+            self.refused_recipients.clear()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
         """Wait until at least ``count`` mails arrived; returns all received so far."""

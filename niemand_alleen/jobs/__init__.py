@@ -21,6 +21,7 @@ from niemand_alleen.config import Settings
 from niemand_alleen.intake.anonymiser import Anonymiser
 from niemand_alleen.intake.proposals import pending_oproepen, prepare
 from niemand_alleen.jobs.lease import acquire_lease
+from niemand_alleen.mail.sender import send_outbox
 from niemand_alleen.models import JobRun, JobRunStatus, Oproep, utcnow
 from niemand_alleen.retention import purge_expired
 
@@ -107,6 +108,12 @@ JOBS: dict[str, Job] = {
             every_seconds=15,
             description="Maakt voorstellen voor oproepteksten en kijkt teksten na op "
             "herkenbare gegevens.",
+        ),
+        Job(
+            name="send-outbox",
+            run=send_outbox,
+            every_seconds=10,
+            description="Verstuurt de mails uit de wachtrij en probeert mislukte later opnieuw.",
         ),
     ]
 }

@@ -1,0 +1,170 @@
+"""How the outbox is doing, and sending a mail again (services: they flush, never commit)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from niemand_alleen.auth.service import record_audit
+from niemand_alleen.models import (
+    AuditAction,
+    Dispatch,
+    DispatchStatus,
+    MailStatus,
+    OutboxMail,
+    utcnow,
+)
+
+KIND_LABELS = {
+    "oproep": "Oproep aan organisatie",
+    "oproep_reminder": "Herinnering aan organisatie",
+    "coordinator_reminder": "Herinnering aan coördinator",
+}
+
+STATUS_LABELS = {
+    MailStatus.PENDING: "In de wachtrij",
+    MailStatus.SENDING: "Wordt verstuurd",
+    MailStatus.SENT: "Verstuurd",
+    MailStatus.FAILED: "Mislukt",
+    MailStatus.UNCERTAIN: "Onzeker",
+}
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class MailLine:
+    """One outbox row as staff see it; ``last_error`` is the reason, decrypted."""
+
+    id: int
+    kind: str
+    status: MailStatus
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+    oproep_id: uuid.UUID | None
+    dispatch_id: uuid.UUID | None
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in (MailStatus.FAILED, MailStatus.UNCERTAIN)
+
+
+def _line(row: OutboxMail) -> MailLine:
+    assert row.id is not None
+    return MailLine(
+        id=row.id,
+        kind=row.kind,
+        status=row.status,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        last_error=row.last_error,
+        oproep_id=row.oproep_id,
+        dispatch_id=row.dispatch_id,
+    )
+
+
+def mail_status_for_oproep(session: Session, oproep_id: uuid.UUID) -> list[MailLine]:
+    """Every outbox row of one oproep, oldest first (for the coordinator)."""
+    rows = session.exec(
+        select(OutboxMail).where(OutboxMail.oproep_id == oproep_id).order_by(col(OutboxMail.id))
+    ).all()
+    return [_line(row) for row in rows]
+
+
+def status_counts(session: Session) -> dict[MailStatus, int]:
+    """Rows per status, every status present (zero when none)."""
+    counts = dict.fromkeys(MailStatus, 0)
+    for status, count in session.exec(
+        select(OutboxMail.status, sa.func.count()).group_by(col(OutboxMail.status))
+    ).all():
+        counts[MailStatus(status)] = count
+    return counts
+
+
+def mails_needing_attention(session: Session, limit: int = 200) -> list[MailLine]:
+    """Failed and uncertain mails, and pending ones that already failed once; newest first."""
+    rows = session.exec(
+        select(OutboxMail)
+        .where(
+            sa.or_(
+                col(OutboxMail.status).in_([MailStatus.FAILED, MailStatus.UNCERTAIN]),
+                sa.and_(
+                    col(OutboxMail.status) == MailStatus.PENDING,
+                    col(OutboxMail.last_error).is_not(None),
+                ),
+            )
+        )
+        .order_by(col(OutboxMail.id).desc())
+        .limit(limit)
+    ).all()
+    return [_line(row) for row in rows]
+
+
+class RetryRefused(Exception):
+    """The mail cannot be sent again (as it stands); ``message`` says why, in Dutch."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+_REFUSALS = {
+    MailStatus.SENT: "Deze mail is al verstuurd; er is niets veranderd.",
+    MailStatus.PENDING: "Deze mail staat al in de wachtrij; er is niets veranderd.",
+    MailStatus.SENDING: "Deze mail wordt op dit moment verstuurd; er is niets veranderd.",
+}
+
+
+def retry_mail(
+    session: Session, mail_id: int, actor_id: uuid.UUID, now: datetime | None = None
+) -> MailLine:
+    """Put a failed or uncertain mail back in the queue, with fresh attempts; audited.
+
+    Raises ``LookupError`` for an unknown id and ``RetryRefused`` for a mail that is sent,
+    queued or being sent.
+    """
+    row = session.get(OutboxMail, mail_id, with_for_update=True)
+    if row is None:
+        raise LookupError(mail_id)
+    refusal = _REFUSALS.get(row.status)
+    if refusal is not None:
+        raise RetryRefused(refusal)
+    previous = row.status
+    row.status = MailStatus.PENDING
+    row.attempts = 0
+    row.next_attempt_at = now or utcnow()
+    row.claimed_at = None
+    row.last_error = None
+    session.add(row)
+    if row.dispatch_id is not None and row.kind == "oproep":
+        dispatch = session.get(Dispatch, row.dispatch_id)
+        if dispatch is not None and dispatch.status == DispatchStatus.FAILED:
+            dispatch.status = DispatchStatus.QUEUED
+            session.add(dispatch)
+    record_audit(
+        session,
+        actor_user_id=actor_id,
+        action=AuditAction.UPDATE,
+        record_type="outbox_mail",
+        record_id=str(mail_id),
+        detail=f"opnieuw versturen (was {previous.value})",
+    )
+    session.flush()
+    return _line(row)
