@@ -81,4 +81,3 @@ def propose(area: SearchArea, organisations: Sequence[Candidate]) -> list[Candid
     wanted = area.wijk_codes
     chosen = [org for org in organisations if org.reachable and org.wijk_codes & wanted]
     return sorted(chosen, key=lambda org: (org.name.casefold(), str(org.id)))
-

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
+from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import current_staff, roles_required
@@ -13,17 +15,22 @@ from niemand_alleen.db import request_session
 from niemand_alleen.distribution.forms import CancelForm, RemindForm, SendForm
 from niemand_alleen.distribution.service import (
     DistributionError,
+    Proposal,
     cancel_oproep,
     confirmed_signups,
     dispatch_overview,
     proposal_for,
     remind_organisations,
+    resident_location,
     send_oproep,
     signups_without_referral,
     wijk_names,
 )
+from niemand_alleen.geo.location import LocationPrecision
+from niemand_alleen.geo.svgmap import MapCircle, MapMarker, map_area, wijk_map_svg
 from niemand_alleen.intake.service import OPROEP_STATUS_LABELS
-from niemand_alleen.models import Oproep, OproepStatus, Role, local_today
+from niemand_alleen.models import Oproep, OproepStatus, Resident, Role, local_today
+from niemand_alleen.reference import cached_gazetteer
 
 bp = Blueprint("distribution", __name__)
 
@@ -62,6 +69,37 @@ def _parse_ids(values: list[str]) -> list[uuid.UUID] | None:
         return None
 
 
+def _search_area_map(session: Session, oproep: Oproep, proposal: Proposal) -> Markup:
+    """The wijken of Dordrecht with the search area filled and the resident's approximate spot
+    (coordinators only: it never leaves the service)."""
+    wijken = [
+        map_area(area.statcode, area.statnaam, area.geometry)
+        for area in cached_gazetteer(session).areas.wijken
+    ]
+    resident = session.get(Resident, oproep.resident_id) if oproep.resident_id else None
+    location = resident_location(resident)
+    markers, circle = [], None
+    if location is not None and resident is not None:
+        approximate = resident.location_precision != LocationPrecision.ADDRESS
+        label = "Bewoner" + (" (bij benadering)" if approximate else "")
+        markers.append(MapMarker(lat=location[0], lon=location[1], label=label, kind="resident"))
+        if proposal.area.radius_m > 0:
+            circle = MapCircle(
+                lat=location[0],
+                lon=location[1],
+                radius_m=proposal.area.radius_m,
+                label=f"{proposal.area.radius_m} meter",
+            )
+    svg = wijk_map_svg(
+        wijken,
+        highlighted=proposal.area.wijk_codes,
+        markers=markers,
+        circle=circle,
+        title="Zoekgebied van de oproep",
+    )
+    return Markup(svg)  # noqa: S704  (svgmap escapes every text it draws)
+
+
 def _page(
     oproep: Oproep,
     *,
@@ -94,6 +132,7 @@ def _page(
         cancel_form=cancel_form or CancelForm(formdata=None),
         error=error,
         radius_m=settings.distribution_radius_m,
+        map_svg=_search_area_map(db, oproep, proposal) if proposal else None,
     )
     return html, status
 

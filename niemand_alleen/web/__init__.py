@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    has_request_context,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func
 from sqlmodel import select
@@ -66,6 +74,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _shell() -> dict[str, object]:
+        if not has_request_context():  # mails are rendered by the worker, without a page shell
+            return {}
         # formdata=None: the logout button never reads the posted body, which may be the very
         # thing that failed (a 413 page would otherwise crash while rendering).
         logout_form = ConfirmForm(formdata=None)
