@@ -33,7 +33,8 @@ from niemand_alleen.config import Settings
 from niemand_alleen.db import database
 from niemand_alleen.distribution.links import unsubscribe_url
 from niemand_alleen.mail.outbox import UnsafeMailError, safe_recipient, safe_subject
-from niemand_alleen.models import Dispatch, DispatchStatus, MailStatus, OutboxMail, utcnow
+from niemand_alleen.mail.status import settle_dispatch
+from niemand_alleen.models import Dispatch, MailStatus, OutboxMail, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -216,21 +217,13 @@ def build_message(mail: ClaimedMail, settings: Settings) -> Message:
 # --- recording outcomes ------------------------------------------------------------------
 
 
-def _settle_dispatch(session: Session, row: OutboxMail, now: datetime) -> None:
-    """An oproep mail's outcome is its dispatch's outcome."""
-    if row.dispatch_id is None or row.kind != "oproep":
-        return
-    dispatch = session.get(Dispatch, row.dispatch_id)
-    if dispatch is None:
-        return
-    if row.status == MailStatus.SENT:
-        dispatch.status, dispatch.sent_at = DispatchStatus.SENT, now
-    elif row.status in (MailStatus.FAILED, MailStatus.UNCERTAIN):
-        dispatch.status = DispatchStatus.FAILED
-    session.add(dispatch)
+def _settle_dispatch(session: Session, row: OutboxMail) -> None:
+    if row.kind == "oproep":
+        session.flush()
+        settle_dispatch(session, row.dispatch_id)
 
 
-def _record(app: Flask, mail_id: int, now: datetime, **changes: Any) -> OutboxMail | None:
+def _record(app: Flask, mail_id: int, **changes: Any) -> OutboxMail | None:
     with app.app_context(), database().session() as session:
         row = session.get(OutboxMail, mail_id)
         if row is None:  # erased meanwhile (privacy erase): nothing to record
@@ -239,7 +232,7 @@ def _record(app: Flask, mail_id: int, now: datetime, **changes: Any) -> OutboxMa
             setattr(row, name, value)
         row.claimed_at = None
         session.add(row)
-        _settle_dispatch(session, row, now)
+        _settle_dispatch(session, row)
         return row
 
 
@@ -256,7 +249,6 @@ def _retry_or_fail(
     _record(
         app,
         mail_id,
-        now,
         status=status,
         attempts=attempts,
         last_error=_short(error),
@@ -281,7 +273,7 @@ def mark_interrupted(app: Flask, settings: Settings, now: datetime) -> int:
                 None,
             )
             session.add(row)
-            _settle_dispatch(session, row, now)
+            _settle_dispatch(session, row)
             log.warning("mail %d kind=%s interrupted while sending: uncertain", row.id, row.kind)
         return len(rows)
 
@@ -368,14 +360,14 @@ def _send_one(
             if isinstance(unsafe, UnsafeMailError)
             else "De mail bevat een ongeldige kopregel of een adres dat niet te versturen is."
         )
-        _record(app, mail.id, now, status=MailStatus.FAILED, last_error=_short(reason))
+        _record(app, mail.id, status=MailStatus.FAILED, last_error=_short(reason))
         report.failed += 1
         log.warning("mail %d kind=%s refused before sending: unsafe header", mail.id, mail.kind)
         return
 
     if connection is None:
         _write_eml(settings.instance_path, mail, message)
-        _record(app, mail.id, now, status=MailStatus.SENT, sent_at=now, last_error=None)
+        _record(app, mail.id, status=MailStatus.SENT, sent_at=now, last_error=None)
         report.sent += 1
         return
 
@@ -392,7 +384,7 @@ def _send_one(
     except (smtplib.SMTPException, OSError) as lost:
         if connection.data_started:
             # The message went over the wire but no answer came back: it may have arrived.
-            _record(app, mail.id, now, status=MailStatus.UNCERTAIN, last_error=INTERRUPTED_MESSAGE)
+            _record(app, mail.id, status=MailStatus.UNCERTAIN, last_error=INTERRUPTED_MESSAGE)
             report.uncertain += 1
             log.warning("mail %d kind=%s connection lost after DATA: uncertain", mail.id, mail.kind)
         else:
@@ -408,7 +400,7 @@ def _send_one(
             log.warning("mail %d kind=%s connection lost: %s", mail.id, mail.kind, status.value)
         raise _StopBatch from None
     else:
-        _record(app, mail.id, now, status=MailStatus.SENT, sent_at=now, last_error=None)
+        _record(app, mail.id, status=MailStatus.SENT, sent_at=now, last_error=None)
         report.sent += 1
 
 
@@ -431,7 +423,7 @@ def _smtp_refusal(
     """5xx is final; anything else is worth another try later."""
     if code >= 500:
         reason = f"De mailserver weigerde de mail ({code}): {reply}"
-        _record(app, mail.id, now, status=MailStatus.FAILED, last_error=_short(reason))
+        _record(app, mail.id, status=MailStatus.FAILED, last_error=_short(reason))
         report.failed += 1
         log.warning("mail %d kind=%s refused permanently code=%d", mail.id, mail.kind, code)
         return

@@ -22,6 +22,8 @@ from niemand_alleen.models import (
 KIND_LABELS = {
     "oproep": "Oproep aan organisatie",
     "oproep_reminder": "Herinnering aan organisatie",
+    "oproep_cancelled": "Oproep ingetrokken (aan organisatie)",
+    "oproep_filled": "Oproep vervuld (aan organisatie)",
     "coordinator_reminder": "Herinnering aan coördinator",
 }
 
@@ -117,6 +119,30 @@ def mails_needing_attention(session: Session, limit: int = 200) -> list[MailLine
     return [_line(row) for row in rows]
 
 
+def settle_dispatch(session: Session, dispatch_id: uuid.UUID | None) -> None:
+    """A dispatch is what its oproep mails (one per contact address) add up to: sent once
+    any arrived, queued while any may still go, failed when none can."""
+    if dispatch_id is None:
+        return
+    dispatch = session.get(Dispatch, dispatch_id)
+    if dispatch is None:
+        return
+    mails = session.exec(
+        select(OutboxMail).where(OutboxMail.dispatch_id == dispatch_id, OutboxMail.kind == "oproep")
+    ).all()
+    if not mails:
+        return
+    sent = [mail.sent_at for mail in mails if mail.status == MailStatus.SENT and mail.sent_at]
+    if sent:
+        dispatch.status, dispatch.sent_at = DispatchStatus.SENT, min(sent)
+    elif any(mail.status in (MailStatus.PENDING, MailStatus.SENDING) for mail in mails):
+        dispatch.status = DispatchStatus.QUEUED
+    else:
+        dispatch.status = DispatchStatus.FAILED
+    session.add(dispatch)
+    session.flush()
+
+
 class RetryRefused(Exception):
     """The mail cannot be sent again (as it stands); ``message`` says why, in Dutch."""
 
@@ -153,11 +179,9 @@ def retry_mail(
     row.claimed_at = None
     row.last_error = None
     session.add(row)
-    if row.dispatch_id is not None and row.kind == "oproep":
-        dispatch = session.get(Dispatch, row.dispatch_id)
-        if dispatch is not None and dispatch.status == DispatchStatus.FAILED:
-            dispatch.status = DispatchStatus.QUEUED
-            session.add(dispatch)
+    session.flush()
+    if row.kind == "oproep":
+        settle_dispatch(session, row.dispatch_id)
     record_audit(
         session,
         actor_user_id=actor_id,

@@ -43,9 +43,9 @@ def queue(db_session: Session, oproep: Oproep) -> QueueMail:
         recipient: str | None = None,
         organisation: bool = False,
         next_attempt_at: datetime | None = None,
+        dispatch_id: uuid.UUID | None = None,
     ) -> OutboxMail:
-        dispatch_id = None
-        if organisation:
+        if organisation and dispatch_id is None:
             org = Organisation(name=f"Organisatie {number}", contact_emails="info@example.org")
             db_session.add(org)
             db_session.flush()
@@ -58,7 +58,7 @@ def queue(db_session: Session, oproep: Oproep) -> QueueMail:
         row = queue_mail(
             db_session,
             idempotency_key=f"test-{number}-{uuid.uuid4().hex[:8]}",
-            kind="oproep" if organisation else "coordinator_reminder",
+            kind="oproep" if organisation or dispatch_id else "coordinator_reminder",
             recipient=recipient or f"ontvanger{number}@example.org",
             mail=rendered(number),
             oproep_id=oproep.id,

@@ -366,3 +366,16 @@ def test_an_address_with_accents_before_the_at_fails_clearly(
     assert accented.status == MailStatus.FAILED
     assert "accenten" in accented.last_error
     assert reload(db_session, plain).status == MailStatus.SENT
+
+
+def test_a_dispatch_is_sent_when_one_of_its_addresses_got_the_oproep(
+    app: Flask, db_session: Session, smtp_server: TestSmtpServer, queue
+) -> None:
+    """An organisation with two contact addresses: one refused, one delivered."""
+    smtp_server.refused_recipients["weg@example.org"] = "550 5.1.1 Onbekende ontvanger"
+    refused = queue(1, organisation=True, recipient="weg@example.org")
+    queue(2, dispatch_id=refused.dispatch_id, recipient="info@example.org")
+    now = utcnow() + timedelta(seconds=1)
+    assert send_pending(app, now).failed == 1
+    dispatch = reload(db_session, db_session.get(Dispatch, refused.dispatch_id))
+    assert (dispatch.status, dispatch.sent_at) == (DispatchStatus.SENT, now)
