@@ -84,6 +84,7 @@ def create_app(settings: Settings) -> Flask:
     from niemand_alleen.intake import views as intake_views
     from niemand_alleen.jobs import views as job_views
     from niemand_alleen.mail import views as mail_views
+    from niemand_alleen.organisations import views as organisation_views
 
     security.init_app(app)
     auth.init_app(app)
@@ -91,5 +92,6 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(intake_views.bp)
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(job_views.bp)
+    organisation_views.init_app(app)
     app.register_blueprint(mail_views.bp)
     return app

@@ -351,7 +351,13 @@ def _send_one(
 ) -> None:
     try:
         message = build_message(mail, settings)
-        message.as_bytes()  # encoding problems show here, before anything is sent
+        if connection is None:
+            _write_eml(settings.instance_path, mail, message)
+        else:
+            connection.reset_data_flag()
+            # Flask-Mail encodes the whole message before talking to the server, so an
+            # encoding error below means nothing was sent.
+            connection.send(message)
     except (UnsafeMailError, BadHeaderError, UnicodeError) as unsafe:
         # Header injection or an address we cannot encode: never handed to SMTP, and
         # retrying would not change it.
@@ -363,17 +369,6 @@ def _send_one(
         _record(app, mail.id, status=MailStatus.FAILED, last_error=_short(reason))
         report.failed += 1
         log.warning("mail %d kind=%s refused before sending: unsafe header", mail.id, mail.kind)
-        return
-
-    if connection is None:
-        _write_eml(settings.instance_path, mail, message)
-        _record(app, mail.id, status=MailStatus.SENT, sent_at=now, last_error=None)
-        report.sent += 1
-        return
-
-    connection.reset_data_flag()
-    try:
-        connection.send(message)
     except smtplib.SMTPRecipientsRefused as refused:
         code, reply = next(iter(refused.recipients.values()), (0, b""))
         _smtp_refusal(app, settings, mail, now, report, code, _reply_text(reply))
@@ -382,7 +377,7 @@ def _send_one(
             app, settings, mail, now, report, answered.smtp_code, _reply_text(answered.smtp_error)
         )
     except (smtplib.SMTPException, OSError) as lost:
-        if connection.data_started:
+        if connection is not None and connection.data_started:
             # The message went over the wire but no answer came back: it may have arrived.
             _record(app, mail.id, status=MailStatus.UNCERTAIN, last_error=INTERRUPTED_MESSAGE)
             report.uncertain += 1
@@ -393,7 +388,9 @@ def _send_one(
                 settings,
                 mail.id,
                 mail.attempts,
-                f"De verbinding met de mailserver viel weg ({type(lost).__name__}).",
+                f"De verbinding met de mailserver viel weg ({type(lost).__name__})."
+                if connection is not None
+                else f"Het mailbestand kon niet worden geschreven ({type(lost).__name__}).",
                 now,
             )
             _count(report, status)

@@ -1,0 +1,332 @@
+"""Organisations as CSV for spreadsheets: export, and an all-or-nothing import.
+
+Export: UTF-8 with BOM and ``;`` between cells, so Dutch Excel opens it as columns; cells
+that a spreadsheet would run as a formula get an apostrophe in front (CSV injection).
+Import: the same columns, ``;`` or ``,`` between cells (read from the header line), wijken
+by code or by name. Every row is checked first; if any row is wrong, nothing is imported and
+every wrong row is reported with its line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from niemand_alleen.geo.areas import short_name
+from niemand_alleen.models import Organisation
+from niemand_alleen.organisations.service import (
+    CleanOrganisation,
+    OrganisationInput,
+    OrganisationInvalid,
+    all_organisations,
+    contact_emails_of,
+    create_organisation,
+    find_by_name,
+    organisation_wijken,
+    set_organisation_active,
+    update_organisation,
+    validate_organisation,
+)
+
+COLUMNS = ("naam", "e-mailadressen", "wijken", "notitie", "actief", "afgemeld_op")
+REQUIRED_COLUMNS = ("naam", "e-mailadressen", "wijken")
+MAX_IMPORT_BYTES = 1024 * 1024
+MAX_IMPORT_ROWS = 2000
+LOCAL = ZoneInfo("Europe/Amsterdam")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_YES = {"ja", "j", "1", "waar", "true", "yes", "y", "actief"}
+_NO = {"nee", "n", "0", "onwaar", "false", "no", "niet actief", "inactief"}
+_FIELD_LABELS = {
+    "name": "naam",
+    "contact_emails": "e-mailadressen",
+    "wijken": "wijken",
+    "note": "notitie",
+    "active": "actief",
+}
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Spreadsheets run cells that start with these characters as formulas (CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _unprotect(value: str) -> str:
+    """Undo ``spreadsheet_safe`` on import, so an exported file imports unchanged."""
+    if value.startswith("'") and value[1:2] and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
+def export_csv(session: Session) -> str:
+    """All organisations, by name; starts with a BOM (Excel then reads UTF-8)."""
+    wijken = organisation_wijken(session)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for organisation in all_organisations(session):
+        unsubscribed = (
+            organisation.unsubscribed_at.astimezone(LOCAL).strftime("%Y-%m-%d")
+            if organisation.unsubscribed_at
+            else ""
+        )
+        writer.writerow(
+            [
+                spreadsheet_safe(organisation.name),
+                spreadsheet_safe(", ".join(contact_emails_of(organisation))),
+                ",".join(sorted(wijken.get(organisation.id, set()))),
+                spreadsheet_safe(organisation.note or ""),
+                "ja" if organisation.active else "nee",
+                unsubscribed,
+            ]
+        )
+    return buffer.getvalue()
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (size, encoding, header); a Dutch message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    name: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    clean: CleanOrganisation
+    active: bool | None  # None: leave as it is (new organisations start active)
+    existing_id: uuid.UUID | None
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def decode_upload(data: bytes) -> str:
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportFileError(
+            "Het bestand is te groot: hoogstens 1 MB. Splits het bestand in delen en importeer"
+            " die een voor een."
+        )
+    if not data.strip():
+        raise ImportFileError("Het bestand is leeg.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            "Het bestand is niet in UTF-8 opgeslagen, dus letters als ë en é komen niet goed"
+            " over. Kies in Excel bij 'Opslaan als' het type 'CSV UTF-8' en probeer het opnieuw."
+        ) from None
+
+
+def _delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") >= header.count(",") else ","
+
+
+def _wijk_lookup(wijken: Mapping[str, str]) -> dict[str, str]:
+    """code → code, CBS name → code and short name → code, all case-insensitive."""
+    lookup: dict[str, str] = {}
+    for code, name in wijken.items():
+        for key in (code, name, short_name(name)):
+            lookup.setdefault(" ".join(key.split()).casefold(), code)
+    return lookup
+
+
+def _parse_active(raw: str) -> bool | None:
+    value = raw.strip().casefold()
+    if not value:
+        return None
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise ValueError(raw)
+
+
+def plan_import(
+    session: Session, data: bytes, wijken: Mapping[str, str]
+) -> tuple[list[ImportRow], list[RowError]]:
+    """Read and check every row; ``wijken`` maps every wijk code to its CBS name.
+
+    Raises ``ImportFileError`` when the file as a whole is unusable.
+    """
+    text = decode_upload(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise ImportFileError("De eerste regel van het bestand kan niet gelezen worden.") from None
+    columns = [cell.strip().lstrip("\ufeff").casefold() for cell in header]
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise ImportFileError(
+            "De eerste regel moet de kolomnamen bevatten: "
+            + ";".join(COLUMNS)
+            + ". Deze ontbreken: "
+            + ", ".join(missing)
+            + "."
+        )
+    index = {name: columns.index(name) for name in COLUMNS if name in columns}
+    lookup = _wijk_lookup(wijken)
+    rows: list[ImportRow] = []
+    errors: list[RowError] = []
+    names_seen: dict[str, int] = {}
+    count = 0
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            errors.append(RowError(start, "", ("Deze regel kan niet gelezen worden.",)))
+            break
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        count += 1
+        if count > MAX_IMPORT_ROWS:
+            raise ImportFileError(
+                f"Het bestand heeft meer dan {MAX_IMPORT_ROWS} organisaties. Splits het bestand"
+                " in delen en importeer die een voor een."
+            )
+        row, error = _check_row(session, start, cells, len(columns), index, lookup, names_seen)
+        if error is not None:
+            errors.append(error)
+        elif row is not None:
+            rows.append(row)
+    if not rows and not errors:
+        raise ImportFileError("Het bestand bevat geen organisaties, alleen de kolomnamen.")
+    return rows, errors
+
+
+def _check_row(
+    session: Session,
+    line: int,
+    cells: Sequence[str],
+    width: int,
+    index: Mapping[str, int],
+    lookup: Mapping[str, str],
+    names_seen: dict[str, int],
+) -> tuple[ImportRow | None, RowError | None]:
+    def cell(name: str) -> str:
+        position = index.get(name)
+        if position is None or position >= len(cells):
+            return ""
+        return _unprotect(cells[position].strip())
+
+    reasons: list[str] = []
+    name = cell("naam")
+    if any(extra.strip() for extra in cells[width:]):
+        reasons.append(
+            "Deze regel heeft meer kolommen dan de kopregel. Staat er een ; of , in een"
+            " naam of notitie zonder aanhalingstekens eromheen?"
+        )
+    codes: list[str] = []
+    unknown: list[str] = []
+    for part in cell("wijken").replace(";", ",").split(","):
+        key = " ".join(part.split()).casefold()
+        if not key:
+            continue
+        code = lookup.get(key)
+        if code is None:
+            unknown.append(part.strip()[:60])
+        else:
+            codes.append(code)
+    try:
+        active = _parse_active(cell("actief"))
+    except ValueError:
+        active = None
+        reasons.append("Vul bij actief 'ja' of 'nee' in.")
+    existing = find_by_name(session, name) if name.strip() else None
+    clean: CleanOrganisation | None = None
+    try:
+        clean = validate_organisation(
+            session,
+            OrganisationInput(
+                name=name,
+                contact_emails=cell("e-mailadressen"),
+                wijken=codes,
+                note=cell("notitie"),
+            ),
+            existing_id=existing.id if existing else None,
+        )
+    except OrganisationInvalid as invalid:
+        for field_name, messages in invalid.errors.items():
+            if field_name == "wijken" and unknown:
+                continue  # reported below, with the names as written
+            label = _FIELD_LABELS.get(field_name, field_name)
+            reasons.extend(f"{label}: {message}" for message in messages)
+    if unknown:
+        reasons.append("wijken: deze wijk kennen we niet: " + ", ".join(unknown) + ".")
+    if clean is not None:
+        key = clean.name.casefold()
+        if key in names_seen:
+            reasons.append(f"naam: deze organisatie staat ook al op regel {names_seen[key]}.")
+        else:
+            names_seen[key] = line
+    if reasons or clean is None:
+        return None, RowError(line, name[:200], tuple(reasons))
+    return ImportRow(line, clean, active, existing.id if existing else None), None
+
+
+def apply_import(
+    session: Session, rows: Sequence[ImportRow], *, actor_user_id: uuid.UUID | None
+) -> ImportResult:
+    """Create or update every row (only call with rows from a plan without errors)."""
+    result = ImportResult()
+    for row in rows:
+        organisation = session.get(Organisation, row.existing_id) if row.existing_id else None
+        if organisation is None:
+            organisation = create_organisation(
+                session, row.clean, actor_user_id=actor_user_id, detail="import"
+            )
+            result.created += 1
+        else:
+            update_organisation(
+                session, organisation, row.clean, actor_user_id=actor_user_id, detail="import"
+            )
+            result.updated += 1
+        if row.active is not None and row.active != organisation.active:
+            set_organisation_active(session, organisation, row.active, actor_user_id=actor_user_id)
+    return result
+
+
+def import_csv(
+    session: Session,
+    data: bytes,
+    wijken: Mapping[str, str],
+    *,
+    actor_user_id: uuid.UUID | None,
+) -> ImportResult:
+    """All or nothing: with any bad row nothing changes and every bad row is returned."""
+    rows, errors = plan_import(session, data, wijken)
+    if errors:
+        return ImportResult(errors=errors)
+    return apply_import(session, rows, actor_user_id=actor_user_id)

@@ -1,0 +1,364 @@
+"""Partner organisations: validation, changes, (un)subscribing and wijk look-ups.
+
+No Flask here: every function takes the session, flushes and never commits. Validation
+errors carry Dutch messages per form field; every change records an audit event that
+names the organisation's id, never its data.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from niemand_alleen import validation
+from niemand_alleen.auth.service import record_audit
+from niemand_alleen.distribution.links import organisation_from_token
+from niemand_alleen.geo.areas import short_name
+from niemand_alleen.models import AuditAction, Organisation, OrganisationWijk, Wijk, utcnow
+
+log = logging.getLogger(__name__)
+
+NAME_MAX_LENGTH = 200
+NOTE_MAX_LENGTH = 1000
+MAX_EMAILS = 10
+RECORD_TYPE = "organisation"
+
+# One address per line, or separated by ; or , (as people paste them from a mail client).
+_EMAIL_SEPARATORS = re.compile(r"[;,\r\n\u2028\u2029\x0b\x0c\x85]+")
+# A separator-less line break inside one address is impossible after splitting, so header
+# injection is refused per address by validation.email_address (tabs, NULs etc. fail there).
+
+
+@dataclass(frozen=True)
+class OrganisationInput:
+    """What a form or an import row gives: raw text, validated by ``validate_organisation``."""
+
+    name: str | None
+    contact_emails: str | None
+    wijken: Sequence[str]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CleanOrganisation:
+    name: str
+    contact_emails: tuple[str, ...]
+    wijken: frozenset[str]
+    note: str | None
+
+
+@dataclass
+class OrganisationInvalid(Exception):
+    """Dutch messages per field (``name``, ``contact_emails``, ``wijken``, ``note``)."""
+
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, field_name: str, message: str) -> None:
+        self.errors.setdefault(field_name, []).append(message)
+
+    def __str__(self) -> str:
+        return "; ".join(message for messages in self.errors.values() for message in messages)
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+def clean_name(raw: str | None) -> str:
+    validation.no_line_breaks(raw or "", "Een naam kan geen regelovergang bevatten.")
+    value = " ".join((raw or "").split())
+    if not value:
+        raise validation.InvalidInput("Vul de naam van de organisatie in.")
+    if len(value) > NAME_MAX_LENGTH:
+        raise validation.InvalidInput(
+            f"Een naam is hoogstens {NAME_MAX_LENGTH} tekens lang. Nu zijn het er {len(value)}."
+        )
+    return value
+
+
+def parse_contact_emails(raw: str | None) -> tuple[str, ...]:
+    """1 to 10 addresses, one per line or separated by ; or , — normalised, no duplicates."""
+    parts = [part.strip() for part in _EMAIL_SEPARATORS.split(raw or "")]
+    parts = [part for part in parts if part]
+    if not parts:
+        raise validation.InvalidInput("Vul minstens één e-mailadres in.")
+    addresses: list[str] = []
+    seen: set[str] = set()
+    for part in parts:
+        try:
+            address = validation.email_address(part)
+        except validation.InvalidInput as error:
+            raise validation.InvalidInput(f"{part[:60]}: {error.message}") from None
+        assert address is not None
+        if address.casefold() not in seen:
+            seen.add(address.casefold())
+            addresses.append(address)
+    if len(addresses) > MAX_EMAILS:
+        raise validation.InvalidInput(
+            f"Vul hoogstens {MAX_EMAILS} e-mailadressen in. Nu zijn het er {len(addresses)}."
+        )
+    return tuple(addresses)
+
+
+def validate_organisation(
+    session: Session, data: OrganisationInput, *, existing_id: uuid.UUID | None = None
+) -> CleanOrganisation:
+    """Check every field; raises ``OrganisationInvalid`` with all problems at once."""
+    problems = OrganisationInvalid()
+    name = ""
+    try:
+        name = clean_name(data.name)
+    except validation.InvalidInput as error:
+        problems.add("name", error.message)
+    else:
+        other = find_by_name(session, name)
+        if other is not None and other.id != existing_id:
+            problems.add("name", "Er is al een organisatie met deze naam.")
+    emails: tuple[str, ...] = ()
+    try:
+        emails = parse_contact_emails(data.contact_emails)
+    except validation.InvalidInput as error:
+        problems.add("contact_emails", error.message)
+    codes = {code.strip() for code in data.wijken if code and code.strip()}
+    if not codes:
+        problems.add("wijken", "Kies minstens één wijk.")
+    else:
+        known = set(session.exec(select(Wijk.code).where(col(Wijk.code).in_(codes))).all())
+        unknown = sorted(codes - known)
+        if unknown:
+            problems.add("wijken", f"Deze wijk bestaat niet: {', '.join(unknown)[:200]}.")
+    note: str | None = None
+    try:
+        note = validation.free_text(data.note, label="een notitie", max_length=NOTE_MAX_LENGTH)
+    except validation.InvalidInput as error:
+        problems.add("note", error.message)
+    if problems.errors:
+        raise problems
+    return CleanOrganisation(
+        name=name, contact_emails=emails, wijken=frozenset(codes), note=note or None
+    )
+
+
+# --- look-ups ----------------------------------------------------------------------------
+
+
+def find_by_name(session: Session, name: str) -> Organisation | None:
+    """The organisation with this name, ignoring case and surrounding/double spaces."""
+    wanted = " ".join(name.split()).casefold()
+    for organisation in session.exec(select(Organisation)).all():
+        if " ".join(organisation.name.split()).casefold() == wanted:
+            return organisation
+    return None
+
+
+def contact_emails_of(organisation: Organisation) -> list[str]:
+    return [line for line in organisation.contact_emails.split("\n") if line.strip()]
+
+
+def organisation_wijken(session: Session) -> dict[uuid.UUID, set[str]]:
+    """Every organisation's wijk codes (organisations without wijken are absent)."""
+    result: dict[uuid.UUID, set[str]] = {}
+    for link in session.exec(select(OrganisationWijk)).all():
+        result.setdefault(link.organisation_id, set()).add(link.wijk_code)
+    return result
+
+
+def wijk_codes_of(session: Session, organisation_id: uuid.UUID) -> set[str]:
+    return set(
+        session.exec(
+            select(OrganisationWijk.wijk_code).where(
+                OrganisationWijk.organisation_id == organisation_id
+            )
+        ).all()
+    )
+
+
+def organisations_in_wijken(session: Session, wijk_codes: Iterable[str]) -> list[Organisation]:
+    """Active, not unsubscribed organisations working in any of these wijken, by name.
+
+    Their own wijk codes are in ``organisation_wijken(session)``.
+    """
+    codes = set(wijk_codes)
+    if not codes:
+        return []
+    statement = (
+        select(Organisation)
+        .join(OrganisationWijk, col(OrganisationWijk.organisation_id) == col(Organisation.id))
+        .where(col(OrganisationWijk.wijk_code).in_(codes))
+        .where(col(Organisation.active).is_(True))
+        .where(col(Organisation.unsubscribed_at).is_(None))
+        .distinct()
+    )
+    return sorted(session.exec(statement).all(), key=lambda org: org.name.casefold())
+
+
+@dataclass(frozen=True)
+class WijkChoice:
+    code: str
+    name: str  # the CBS name, "Wijk 09 Sterrenburg"
+
+    @property
+    def label(self) -> str:
+        return short_name(self.name)
+
+
+def wijk_choices(session: Session) -> list[WijkChoice]:
+    """All wijken, sorted by their short name (as the checkbox list shows them)."""
+    wijken = session.exec(select(Wijk.code, Wijk.name)).all()
+    choices = [WijkChoice(code, name) for code, name in wijken]
+    return sorted(choices, key=lambda choice: (choice.label.casefold(), choice.code))
+
+
+# --- changes -----------------------------------------------------------------------------
+
+
+def _audit(
+    session: Session,
+    organisation: Organisation,
+    action: AuditAction,
+    actor_user_id: uuid.UUID | None,
+    detail: str | None = None,
+) -> None:
+    record_audit(
+        session,
+        actor_user_id=actor_user_id,
+        action=action,
+        record_type=RECORD_TYPE,
+        record_id=str(organisation.id),
+        detail=detail,
+    )
+
+
+def _set_wijken(session: Session, organisation: Organisation, codes: Collection[str]) -> None:
+    current = {
+        link.wijk_code: link
+        for link in session.exec(
+            select(OrganisationWijk).where(OrganisationWijk.organisation_id == organisation.id)
+        ).all()
+    }
+    for code, link in current.items():
+        if code not in codes:
+            session.delete(link)
+    for code in sorted(set(codes) - set(current)):
+        session.add(OrganisationWijk(organisation_id=organisation.id, wijk_code=code))
+    session.flush()
+
+
+def _apply(organisation: Organisation, clean: CleanOrganisation) -> None:
+    organisation.name = clean.name
+    organisation.contact_emails = "\n".join(clean.contact_emails)
+    organisation.note = clean.note
+
+
+def create_organisation(
+    session: Session,
+    data: OrganisationInput | CleanOrganisation,
+    *,
+    actor_user_id: uuid.UUID | None,
+    detail: str | None = None,
+) -> Organisation:
+    clean = data if isinstance(data, CleanOrganisation) else validate_organisation(session, data)
+    organisation = Organisation(name="", contact_emails="")
+    _apply(organisation, clean)
+    session.add(organisation)
+    session.flush()
+    _set_wijken(session, organisation, clean.wijken)
+    _audit(session, organisation, AuditAction.CREATE, actor_user_id, detail)
+    log.info("organisation created id=%s", organisation.id)
+    return organisation
+
+
+def update_organisation(
+    session: Session,
+    organisation: Organisation,
+    data: OrganisationInput | CleanOrganisation,
+    *,
+    actor_user_id: uuid.UUID | None,
+    detail: str | None = None,
+) -> Organisation:
+    clean = (
+        data
+        if isinstance(data, CleanOrganisation)
+        else validate_organisation(session, data, existing_id=organisation.id)
+    )
+    _apply(organisation, clean)
+    session.add(organisation)
+    session.flush()
+    _set_wijken(session, organisation, clean.wijken)
+    _audit(session, organisation, AuditAction.UPDATE, actor_user_id, detail)
+    log.info("organisation updated id=%s", organisation.id)
+    return organisation
+
+
+def set_organisation_active(
+    session: Session, organisation: Organisation, active: bool, *, actor_user_id: uuid.UUID | None
+) -> None:
+    organisation.active = active
+    session.add(organisation)
+    session.flush()
+    _audit(
+        session,
+        organisation,
+        AuditAction.UPDATE,
+        actor_user_id,
+        "activeren" if active else "deactiveren",
+    )
+
+
+def resubscribe(
+    session: Session, organisation: Organisation, *, actor_user_id: uuid.UUID | None
+) -> bool:
+    """The organisation asked to receive oproepen again; False if it was not unsubscribed."""
+    if organisation.unsubscribed_at is None:
+        return False
+    organisation.unsubscribed_at = None
+    session.add(organisation)
+    session.flush()
+    _audit(session, organisation, AuditAction.UPDATE, actor_user_id, "weer aangemeld")
+    return True
+
+
+def organisation_for_token(session: Session, secret_key: str, token: str) -> Organisation | None:
+    """The organisation of a valid unsubscribe token; None for bad, tampered or unknown."""
+    organisation_id = organisation_from_token(secret_key, token)
+    if organisation_id is None:
+        return None
+    return session.get(Organisation, organisation_id)
+
+
+def unsubscribe(
+    session: Session, organisation: Organisation, *, now: datetime | None = None
+) -> bool:
+    """Record the unsubscription (idempotent); True if it changed anything."""
+    if organisation.unsubscribed_at is not None:
+        return False
+    organisation.unsubscribed_at = now or utcnow()
+    session.add(organisation)
+    session.flush()
+    _audit(session, organisation, AuditAction.UPDATE, None, "afgemeld via link")
+    log.info("organisation unsubscribed id=%s", organisation.id)
+    return True
+
+
+def unsubscribe_by_token(
+    session: Session, secret_key: str, token: str, *, now: datetime | None = None
+) -> Organisation | None:
+    """Unsubscribe the organisation of a signed token; None (and no change) for a bad one."""
+    organisation = organisation_for_token(session, secret_key, token)
+    if organisation is not None:
+        unsubscribe(session, organisation, now=now)
+    return organisation
+
+
+def all_organisations(session: Session) -> list[Organisation]:
+    return sorted(session.exec(select(Organisation)).all(), key=lambda org: org.name.casefold())
+
+
+def wijk_names(session: Session) -> Mapping[str, str]:
+    """Wijk code → short name, for lists."""
+    return {code: short_name(name) for code, name in session.exec(select(Wijk.code, Wijk.name))}

@@ -1,0 +1,288 @@
+"""The beheerder's organisation pages and the public unsubscribe link."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import Markup
+from sqlmodel import select
+from werkzeug.wrappers import Response
+
+from niemand_alleen.auth import current_staff, public, roles_required
+from niemand_alleen.auth.forms import ConfirmForm
+from niemand_alleen.auth.service import record_audit
+from niemand_alleen.db import request_session
+from niemand_alleen.geo.svgmap import map_area, wijk_map_svg
+from niemand_alleen.models import AuditAction, Organisation, Role, Wijk, utcnow
+from niemand_alleen.organisations import csv_io
+from niemand_alleen.organisations.forms import ImportForm, OrganisationForm
+from niemand_alleen.organisations.service import (
+    OrganisationInvalid,
+    all_organisations,
+    contact_emails_of,
+    create_organisation,
+    organisation_for_token,
+    organisation_wijken,
+    resubscribe,
+    set_organisation_active,
+    unsubscribe,
+    update_organisation,
+    wijk_choices,
+    wijk_codes_of,
+    wijk_names,
+)
+
+bp = Blueprint("organisations", __name__)
+log = logging.getLogger(__name__)
+LOCAL = ZoneInfo("Europe/Amsterdam")
+
+
+def _dutch_date(value: datetime | None) -> str:
+    return value.astimezone(LOCAL).strftime("%d-%m-%Y") if value else ""
+
+
+def _organisation(organisation_id: uuid.UUID) -> Organisation:
+    organisation = request_session().get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404)
+    return organisation
+
+
+def _map(highlighted: set[str]) -> Markup | None:
+    wijken = request_session().exec(select(Wijk)).all()
+    if not wijken:
+        return None
+    areas = [map_area(wijk.code, wijk.name, wijk.geometry) for wijk in wijken]
+    title = "Kaart van Dordrecht met de wijken van deze organisatie"
+    svg = wijk_map_svg(areas, highlighted, width=480, title=title, id_prefix="wijkenkaart")
+    # The SVG escapes every text itself (see geo/svgmap.py).
+    return Markup(svg)  # noqa: S704
+
+
+@bp.route("/beheer/organisaties")
+@roles_required(Role.BEHEERDER)
+def organisation_list() -> str:
+    db = request_session()
+    names = wijk_names(db)
+    wijken_of = {
+        organisation_id: sorted(names.get(code, code) for code in codes)
+        for organisation_id, codes in organisation_wijken(db).items()
+    }
+    return render_template(
+        "organisations/list.html",
+        organisations=all_organisations(db),
+        wijken_of=wijken_of,
+        emails_of=contact_emails_of,
+        dutch_date=_dutch_date,
+        confirm=ConfirmForm(),
+    )
+
+
+def _form_page(form: OrganisationForm, organisation: Organisation | None) -> str:
+    saved = wijk_codes_of(request_session(), organisation.id) if organisation else set()
+    return render_template(
+        "organisations/form.html",
+        form=form,
+        organisation=organisation,
+        wijk_map=_map(saved),
+        saved_wijken=sorted(wijk_names(request_session()).get(code, code) for code in saved),
+        dutch_date=_dutch_date,
+        confirm=ConfirmForm(),
+    )
+
+
+def _add_errors(form: OrganisationForm, invalid: OrganisationInvalid) -> None:
+    for field_name, messages in invalid.errors.items():
+        getattr(form, field_name).errors = [*getattr(form, field_name).errors, *messages]
+
+
+@bp.route("/beheer/organisaties/nieuw", methods=["GET", "POST"])
+@roles_required(Role.BEHEERDER)
+def new_organisation() -> str | Response | tuple[str, int]:
+    db = request_session()
+    form = OrganisationForm()
+    form.set_wijk_choices(wijk_choices(db))
+    if form.validate_on_submit():
+        try:
+            organisation = create_organisation(
+                db, form.to_input(), actor_user_id=current_staff().user_id
+            )
+        except OrganisationInvalid as invalid:
+            _add_errors(form, invalid)
+        else:
+            flash("De organisatie is opgeslagen.", "info")
+            return redirect(
+                url_for("organisations.edit_organisation", organisation_id=organisation.id)
+            )
+    return _form_page(form, None)
+
+
+@bp.route("/beheer/organisaties/<uuid:organisation_id>/wijzigen", methods=["GET", "POST"])
+@roles_required(Role.BEHEERDER)
+def edit_organisation(organisation_id: uuid.UUID) -> str | Response:
+    db = request_session()
+    organisation = _organisation(organisation_id)
+    form = OrganisationForm()
+    form.set_wijk_choices(wijk_choices(db))
+    if not form.is_submitted():
+        form.name.data = organisation.name
+        form.contact_emails.data = "\n".join(contact_emails_of(organisation))
+        form.wijken.data = sorted(wijk_codes_of(db, organisation.id))
+        form.note.data = organisation.note or ""
+    if form.validate_on_submit():
+        try:
+            update_organisation(
+                db, organisation, form.to_input(), actor_user_id=current_staff().user_id
+            )
+        except OrganisationInvalid as invalid:
+            _add_errors(form, invalid)
+        else:
+            flash("De wijzigingen zijn opgeslagen.", "info")
+            return redirect(
+                url_for("organisations.edit_organisation", organisation_id=organisation.id)
+            )
+    return _form_page(form, organisation)
+
+
+@bp.route(
+    "/beheer/organisaties/<uuid:organisation_id>/"
+    "<any(activeren, deactiveren, 'weer-aanmelden'):change>",
+    methods=["POST"],
+)
+@roles_required(Role.BEHEERDER)
+def change_organisation(organisation_id: uuid.UUID, change: str) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db = request_session()
+    organisation = _organisation(organisation_id)
+    actor = current_staff().user_id
+    if change == "weer-aanmelden":
+        if resubscribe(db, organisation, actor_user_id=actor):
+            flash(f"{organisation.name} krijgt weer oproepen.", "info")
+        else:
+            flash(f"{organisation.name} was niet afgemeld.", "info")
+    else:
+        active = change == "activeren"
+        set_organisation_active(db, organisation, active, actor_user_id=actor)
+        flash(f"{organisation.name} staat nu op {'actief' if active else 'niet actief'}.", "info")
+    target = request.form.get("terug")
+    if target == "wijzigen":
+        return redirect(url_for("organisations.edit_organisation", organisation_id=organisation.id))
+    return redirect(url_for("organisations.organisation_list"))
+
+
+@bp.route("/beheer/organisaties/export.csv")
+@roles_required(Role.BEHEERDER)
+def export_organisations() -> Response:
+    db = request_session()
+    body = csv_io.export_csv(db)
+    record_audit(
+        db,
+        actor_user_id=current_staff().user_id,
+        action=AuditAction.EXPORT,
+        record_type="organisation",
+        record_id=None,
+    )
+    stamp = utcnow().astimezone(LOCAL).strftime("%Y%m%d-%H%M")
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="organisaties-{stamp}.csv"',
+        },
+    )
+
+
+@bp.route("/beheer/organisaties/importeren", methods=["GET", "POST"])
+@roles_required(Role.BEHEERDER)
+def import_organisations() -> str | Response | tuple[str, int]:
+    db = request_session()
+    form = ImportForm()
+    file_error: str | None = None
+    result: csv_io.ImportResult | None = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.stream.read(csv_io.MAX_IMPORT_BYTES + 1)
+        wijken = {code: name for code, name in db.exec(select(Wijk.code, Wijk.name)).all()}
+        try:
+            result = csv_io.import_csv(db, data, wijken, actor_user_id=current_staff().user_id)
+        except csv_io.ImportFileError as error:
+            file_error = error.message
+        else:
+            if result.ok:
+                flash(
+                    f"Import klaar: {result.created} nieuwe en {result.updated} bijgewerkte"
+                    " organisaties.",
+                    "info",
+                )
+                return redirect(url_for("organisations.organisation_list"))
+    page = render_template(
+        "organisations/import.html",
+        form=form,
+        file_error=file_error,
+        result=result,
+        columns=csv_io.COLUMNS,
+        max_rows=csv_io.MAX_IMPORT_ROWS,
+    )
+    # 400 for a refused file: nothing is imported (and the request rolls back anyway).
+    if file_error or (result is not None and not result.ok):
+        return page, 400
+    return page
+
+
+# --- public: the unsubscribe link in every oproep mail ------------------------------------
+
+
+def _invalid_link() -> tuple[str, int]:
+    # One page for a bad, tampered or unknown token: it reveals nothing about organisations.
+    return render_template("organisations/unsubscribe_invalid.html"), 404
+
+
+@bp.route("/afmelden/organisatie/<token>", methods=["GET", "POST"])
+@public
+def unsubscribe_link(token: str) -> str | tuple[str, int]:
+    """GET shows a button and never unsubscribes (mail scanners follow links); POST does.
+
+    The POST is also the RFC 8058 one-click unsubscribe (``List-Unsubscribe=One-Click``)
+    that mail clients send without a CSRF token: the signed token is the capability, and
+    this route is exempt from CSRF (see ``init_app``).
+    """
+    db = request_session()
+    organisation = organisation_for_token(db, current_app.config["SECRET_KEY"], token)
+    if organisation is None:
+        log.info("unsubscribe link refused")
+        return _invalid_link()
+    if request.method == "POST":
+        unsubscribe(db, organisation)
+        return render_template(
+            "organisations/unsubscribe_done.html",
+            organisation=organisation,
+            since=_dutch_date(organisation.unsubscribed_at),
+        )
+    return render_template(
+        "organisations/unsubscribe.html",
+        organisation=organisation,
+        since=_dutch_date(organisation.unsubscribed_at),
+    )
+
+
+def init_app(app: Flask) -> None:
+    from niemand_alleen import csrf
+
+    csrf.exempt(unsubscribe_link)
+    app.register_blueprint(bp)
