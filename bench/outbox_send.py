@@ -2,18 +2,21 @@
 
     .venv/bin/python bench/outbox_send.py [--mails N]
 
-Starts its own SMTP server (aiosmtpd) on 127.0.0.1, builds a throw-away SQLite database by
-running the migrations in a temporary folder, queues N oproep mails to N organisations
-through queue_mail (one transaction), and runs send_pending once.
+Starts its own SMTP server (aiosmtpd, in a separate process like a real relay) on
+127.0.0.1, builds a throw-away SQLite database by
+running the migrations in a temporary folder, loads the shipped geography, and sends one
+approved oproep to N organisations of its wijk the way the coordinator does (send_oproep:
+a dispatch, a referral code and a rendered mail per organisation, one transaction); then
+runs send_pending once.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import secrets
 import socket
 import tempfile
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -24,24 +27,35 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from flask_migrate import upgrade
 
 from niemand_alleen import create_app
+from niemand_alleen.auth.service import create_user
 from niemand_alleen.config import load_settings
 from niemand_alleen.db import database
-from niemand_alleen.mail.outbox import RenderedMail, queue_mail
+from niemand_alleen.distribution.service import send_oproep
 from niemand_alleen.mail.sender import send_pending
-from niemand_alleen.models import Dispatch, Oproep, Organisation, utcnow
+from niemand_alleen.models import (
+    Oproep,
+    OproepStatus,
+    Organisation,
+    OrganisationWijk,
+    Role,
+    local_today,
+    utcnow,
+)
+from niemand_alleen.reference import import_shipped_reference
+
+STERRENBURG = "WK050509"
 
 
 class CountingServer:
     """Counts received mails and SMTP connections (after the controller's own check)."""
 
-    def __init__(self) -> None:
-        self.received = 0
-        self.connections = 0
-        self.lock = threading.Lock()
+    def __init__(self, received: Any, connections: Any) -> None:
+        self.received = received
+        self.connections = connections
 
     async def handle_DATA(self, _server: SMTP, _session: Session, _envelope: Envelope) -> str:
-        with self.lock:
-            self.received += 1
+        with self.received.get_lock():
+            self.received.value += 1
         return "250 OK"
 
 
@@ -55,20 +69,23 @@ class _Controller(Controller):
 
         class _Counting(SMTP):
             def connection_made(self, transport: Any) -> None:
-                with counter.lock:
-                    counter.connections += 1
+                with counter.connections.get_lock():
+                    counter.connections.value += 1
                 super().connection_made(transport)
 
         return _Counting(self.handler, **self.SMTP_kwargs)
 
 
-def mail(number: int) -> RenderedMail:
-    text = "Een goede buur gezocht in 3311 voor een wekelijks kopje koffie. " * 8
-    return RenderedMail(
-        subject=f"Oproep {number}: een goede buur gezocht in 3311",
-        body_text=f"Beste organisatie,\n\n{text}\n",
-        body_html=f"<p>Beste organisatie,</p><p>{text}</p>",
+def run_smtp_server(port: int, received: Any, connections: Any, ready: Any, stop: Any) -> None:
+    """The relay runs in its own process, as a real one would (not competing for our GIL)."""
+    controller = _Controller(
+        CountingServer(received, connections), hostname="127.0.0.1", port=port, ready_timeout=10
     )
+    controller.start()
+    connections.value = 0  # the controller's readiness check
+    ready.set()
+    stop.wait()
+    controller.stop()
 
 
 def main() -> None:
@@ -76,13 +93,17 @@ def main() -> None:
     parser.add_argument("--mails", type=int, default=200)
     args = parser.parse_args()
 
-    counter = CountingServer()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
-    controller = _Controller(counter, hostname="127.0.0.1", port=port, ready_timeout=10)
-    controller.start()
-    counter.connections = 0  # the controller's readiness check
+    received, connections = multiprocessing.Value("i", 0), multiprocessing.Value("i", 0)
+    ready, stop = multiprocessing.Event(), multiprocessing.Event()
+    server = multiprocessing.Process(
+        target=run_smtp_server, args=(port, received, connections, ready, stop), daemon=True
+    )
+    server.start()
+    if not ready.wait(20):
+        raise SystemExit("the SMTP server did not start")
     try:
         with tempfile.TemporaryDirectory() as tmp:
             settings = load_settings("test", environ={}, instance_path=Path(tmp)).with_overrides(
@@ -94,47 +115,60 @@ def main() -> None:
             with app.app_context():
                 upgrade()
 
-            started = time.perf_counter()
             with app.app_context(), database().session() as session:
-                oproep = Oproep(pc4="3311", text="Een goede buur gezocht.")
+                import_shipped_reference(session)
+                coordinator = create_user(
+                    session,
+                    email="coordinator@example.org",
+                    name="Cor Coördinator",
+                    role=Role.COORDINATOR,
+                    password=secrets.token_urlsafe(16),
+                )
+                oproep = Oproep(
+                    pc4="3328",
+                    wijk_code=STERRENBURG,
+                    text="Een vrouw van in de 80 zoekt iemand voor een wekelijks kopje koffie.",
+                    deadline=local_today() + timedelta(days=14),
+                    status=OproepStatus.APPROVED,
+                    approved_by_id=coordinator.id,
+                )
                 session.add(oproep)
-                session.flush()
+                organisation_ids = []
                 for number in range(args.mails):
                     organisation = Organisation(
-                        name=f"Organisatie {number}", contact_emails=f"info{number}@example.org"
+                        name=f"Organisatie {number:03d}",
+                        contact_emails=f"info{number}@example.org",
                     )
                     session.add(organisation)
                     session.flush()
-                    dispatch = Dispatch(
-                        oproep_id=oproep.id,
-                        organisation_id=organisation.id,
-                        referral_code=secrets.token_hex(8),
+                    session.add(
+                        OrganisationWijk(organisation_id=organisation.id, wijk_code=STERRENBURG)
                     )
-                    session.add(dispatch)
-                    session.flush()
-                    queue_mail(
-                        session,
-                        idempotency_key=f"oproep:{oproep.id}:{organisation.id}",
-                        kind="oproep",
-                        recipient=f"info{number}@example.org",
-                        mail=mail(number),
-                        oproep_id=oproep.id,
-                        dispatch_id=dispatch.id,
-                    )
+                    organisation_ids.append(organisation.id)
+                oproep_id, coordinator_id = oproep.id, coordinator.id
+
+            started = time.perf_counter()
+            with app.app_context(), database().session() as session:
+                stored = session.get(Oproep, oproep_id)
+                assert stored is not None
+                send_oproep(
+                    session, settings, stored, organisation_ids, coordinator_id, local_today()
+                )
             queued = time.perf_counter()
             report = send_pending(app, utcnow() + timedelta(seconds=1))
             sent = time.perf_counter()
             app.extensions["database"].engine.dispose()
     finally:
-        controller.stop()
+        stop.set()
+        server.join(10)
 
     print(f"mails queued:         {args.mails}")
     print(f"time to queue:        {queued - started:.2f} s")
     print(f"time to send:         {sent - queued:.2f} s")
     print(f"total:                {sent - started:.2f} s")
     print(f"sent (report):        {report.sent}")
-    print(f"mails received:       {counter.received}")
-    print(f"SMTP connections:     {counter.connections}")
+    print(f"mails received:       {received.value}")
+    print(f"SMTP connections:     {connections.value}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import os
 import re
 import smtplib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
@@ -54,6 +54,7 @@ class SendReport:
     failed: int = 0
     uncertain: int = 0
     connections: int = 0
+    sent_dispatches: set[Any] = field(default_factory=set)  # settled once, after the batch
 
 
 # --- pure helpers ----------------------------------------------------------------------
@@ -223,17 +224,35 @@ def _settle_dispatch(session: Session, row: OutboxMail) -> None:
         settle_dispatch(session, row.dispatch_id)
 
 
-def _record(app: Flask, mail_id: int, **changes: Any) -> OutboxMail | None:
+def _record(app: Flask, mail_id: int, *, settle: bool = True, **changes: Any) -> bool:
+    """Write the outcome of one mail in its own short transaction.
+
+    A plain UPDATE: loading the row would decrypt its address and bodies for nothing.
+    ``settle=False`` leaves the dispatch status to the end of the batch (one pass).
+    """
     with app.app_context(), database().session() as session:
-        row = session.get(OutboxMail, mail_id)
-        if row is None:  # erased meanwhile (privacy erase): nothing to record
-            return None
-        for name, value in changes.items():
-            setattr(row, name, value)
-        row.claimed_at = None
-        session.add(row)
-        _settle_dispatch(session, row)
-        return row
+        updated = session.connection().execute(
+            sa.update(OutboxMail)
+            .where(col(OutboxMail.id) == mail_id)
+            .values(claimed_at=None, **changes)
+        )
+        if updated.rowcount != 1:  # erased meanwhile (privacy erase): nothing to record
+            return False
+        if settle:
+            kind, dispatch_id = session.exec(
+                select(OutboxMail.kind, OutboxMail.dispatch_id).where(OutboxMail.id == mail_id)
+            ).one()
+            if kind == "oproep":
+                settle_dispatch(session, dispatch_id)
+        return True
+
+
+def _settle_batch(app: Flask, dispatch_ids: set[Any]) -> None:
+    if not dispatch_ids:
+        return
+    with app.app_context(), database().session() as session:
+        for dispatch_id in dispatch_ids:
+            settle_dispatch(session, dispatch_id)
 
 
 def _retry_or_fail(
@@ -397,7 +416,9 @@ def _send_one(
             log.warning("mail %d kind=%s connection lost: %s", mail.id, mail.kind, status.value)
         raise _StopBatch from None
     else:
-        _record(app, mail.id, status=MailStatus.SENT, sent_at=now, last_error=None)
+        _record(app, mail.id, settle=False, status=MailStatus.SENT, sent_at=now, last_error=None)
+        if mail.kind == "oproep" and mail.dispatch_id is not None:
+            report.sent_dispatches.add(mail.dispatch_id)
         report.sent += 1
 
 
@@ -464,6 +485,7 @@ def send_pending(app: Flask, now: datetime | None = None) -> SendReport:
                 mail = _claim(app, settings, mail_id, now)
                 if mail is not None:
                     _send_one(app, settings, None, mail, now, report)
+            _settle_batch(app, report.sent_dispatches)
             _log_report(report)
             return report
 
@@ -488,6 +510,7 @@ def send_pending(app: Flask, now: datetime | None = None) -> SendReport:
             pass
         finally:
             connection.__exit__(None, None, None)
+            _settle_batch(app, report.sent_dispatches)
     _log_report(report)
     return report
 
