@@ -12,7 +12,12 @@ from smtp import TestSmtpServer
 from sqlmodel import Session, select
 from support import csrf_token, login
 
-from niemand_alleen.distribution.service import oproep_filled, remind_coordinators, send_oproep
+from niemand_alleen.distribution.service import (
+    cancel_oproep,
+    oproep_filled,
+    remind_coordinators,
+    send_oproep,
+)
 from niemand_alleen.jobs import run_job
 from niemand_alleen.mail.sender import send_pending
 from niemand_alleen.models import (
@@ -20,6 +25,7 @@ from niemand_alleen.models import (
     Oproep,
     OproepStatus,
     OutboxMail,
+    Role,
     Volunteer,
     VolunteerStatus,
     local_today,
@@ -246,3 +252,26 @@ def test_a_reminder_needs_an_open_oproep(
     assert response.status_code == 422
     assert "Alleen bij een lopende oproep" in response.get_data(as_text=True)
     assert mails_of_kind(geography, scenario.oproep, "oproep_reminder") == []
+
+
+def test_a_withdrawn_oproep_mail_is_not_sent_again_after_stopping(
+    app: Flask, client: FlaskClient, scenario: Scenario, geography: Session, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    home = add_organisation(geography, "Wijkcentrum Sterrenburg", STERRENBURG)
+    sent_to(app, geography, scenario, home.id)
+    with app.app_context():
+        cancel_oproep(geography, app.config["SETTINGS"], scenario.oproep, scenario.coordinator.id)
+    geography.commit()
+    withdrawn = mails_of_kind(geography, scenario.oproep, "oproep")[0]
+    assert withdrawn.status == MailStatus.FAILED
+    beheerder = make_user(Role.BEHEERDER)
+    login(client, beheerder.email)
+
+    response = client.post(
+        f"/beheer/mail/{withdrawn.id}/opnieuw-versturen",
+        data={"csrf_token": csrf_token(client, "/beheer/mail")},
+        follow_redirects=True,
+    )
+
+    assert "Deze oproep loopt niet meer" in response.get_data(as_text=True)
+    assert mails_of_kind(geography, scenario.oproep, "oproep")[0].status == MailStatus.FAILED

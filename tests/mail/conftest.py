@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from niemand_alleen.mail.outbox import RenderedMail, queue_mail
-from niemand_alleen.models import Dispatch, Oproep, Organisation, OutboxMail
+from niemand_alleen.models import Dispatch, Oproep, OproepStatus, Organisation, OutboxMail
 
 QueueMail = Callable[..., OutboxMail]
 
@@ -26,7 +26,7 @@ def rendered(number: int) -> RenderedMail:
 
 @pytest.fixture
 def oproep(db_session: Session) -> Oproep:
-    row = Oproep(pc4="3311", text="Een goede buur gezocht.")
+    row = Oproep(pc4="3311", text="Een goede buur gezocht.", status=OproepStatus.OPEN)
     db_session.add(row)
     db_session.commit()
     return row
