@@ -15,6 +15,8 @@ from niemand_alleen.models import (
     Dispatch,
     DispatchStatus,
     MailStatus,
+    Oproep,
+    OproepStatus,
     OutboxMail,
     utcnow,
 )
@@ -25,6 +27,8 @@ KIND_LABELS = {
     "oproep_cancelled": "Oproep ingetrokken (aan organisatie)",
     "oproep_filled": "Oproep vervuld (aan organisatie)",
     "coordinator_reminder": "Herinnering aan coördinator",
+    "signup_confirm": "Bevestiging aanmelding (aan goede buur)",
+    "signup_again": "Al aangemeld (aan goede buur)",
 }
 
 STATUS_LABELS = {
@@ -158,6 +162,10 @@ _REFUSALS = {
 }
 
 
+# An oproep or its reminder makes no sense once the oproep is stopped, filled or closed.
+_ONLY_WHILE_OPEN = {"oproep", "oproep_reminder"}
+
+
 def retry_mail(
     session: Session, mail_id: int, actor_id: uuid.UUID, now: datetime | None = None
 ) -> MailLine:
@@ -172,6 +180,10 @@ def retry_mail(
     refusal = _REFUSALS.get(row.status)
     if refusal is not None:
         raise RetryRefused(refusal)
+    if row.kind in _ONLY_WHILE_OPEN and row.oproep_id is not None:
+        oproep = session.get(Oproep, row.oproep_id)
+        if oproep is None or oproep.status != OproepStatus.OPEN:
+            raise RetryRefused("Deze oproep loopt niet meer; de mail wordt niet opnieuw verstuurd.")
     previous = row.status
     row.status = MailStatus.PENDING
     row.attempts = 0
