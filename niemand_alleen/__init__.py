@@ -81,6 +81,7 @@ def create_app(settings: Settings) -> Flask:
 
     from niemand_alleen import auth, security, web
     from niemand_alleen.audit import views as audit_views
+    from niemand_alleen.distribution import views as distribution_views
     from niemand_alleen.intake import views as intake_views
     from niemand_alleen.jobs import views as job_views
     from niemand_alleen.mail import views as mail_views
@@ -93,5 +94,6 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(job_views.bp)
     organisation_views.init_app(app)
+    app.register_blueprint(distribution_views.bp)
     app.register_blueprint(mail_views.bp)
     return app

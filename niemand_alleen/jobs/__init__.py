@@ -18,11 +18,12 @@ from niemand_alleen import db
 from niemand_alleen.auth import session_limits, throttle_policy
 from niemand_alleen.auth.service import purge_expired_sessions, purge_old_login_attempts
 from niemand_alleen.config import Settings
+from niemand_alleen.distribution.service import remind_coordinators
 from niemand_alleen.intake.anonymiser import Anonymiser
 from niemand_alleen.intake.proposals import pending_oproepen, prepare
 from niemand_alleen.jobs.lease import acquire_lease
 from niemand_alleen.mail.sender import send_outbox
-from niemand_alleen.models import JobRun, JobRunStatus, Oproep, utcnow
+from niemand_alleen.models import JobRun, JobRunStatus, Oproep, local_today, utcnow
 from niemand_alleen.retention import purge_expired
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,13 @@ def prepare_proposals(app: Flask) -> None:
                     prepare(session, anonymiser, oproep)
 
 
+def remind_coordinators_job(app: Flask) -> None:
+    """Tell coordinators about open oproepen with too few sign-ups near their deadline."""
+    with app.app_context(), db.session() as session:
+        reminded = remind_coordinators(session, app.config["SETTINGS"], local_today())
+    log.info("job remind-coordinators oproepen=%d", reminded)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in [
@@ -108,6 +116,13 @@ JOBS: dict[str, Job] = {
             every_seconds=15,
             description="Maakt voorstellen voor oproepteksten en kijkt teksten na op "
             "herkenbare gegevens.",
+        ),
+        Job(
+            name="remind-coordinators",
+            run=remind_coordinators_job,
+            every_seconds=3600,
+            description="Mailt de coördinator als een oproep vlak voor de einddatum te weinig "
+            "aanmeldingen heeft.",
         ),
         Job(
             name="send-outbox",
