@@ -158,6 +158,36 @@ def _path(geometry: BaseGeometry, plane: _Plane) -> str:
     return "".join(parts)
 
 
+def _placed_labels(
+    wijken: Sequence[MapArea], highlighted: Collection[str], plane: _Plane, font: float
+) -> list[tuple[MapArea, float, float]]:
+    """Every highlighted wijk's label, then the larger wijken's labels that still fit.
+
+    Another label that would collide is left out; the wijk keeps its name in its ``<title>``
+    (a tooltip), and the page names it in text (a list, or the ``<desc>``).
+    """
+    order = sorted(
+        wijken, key=lambda area: (area.code not in highlighted, -area.geometry.area, area.code)
+    )
+    placed: list[tuple[MapArea, float, float]] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for area in order:
+        point = area.geometry.representative_point()
+        x, y = plane.xy(point.x, point.y)
+        half = len(area.label) * font * 0.3  # about 0.6 em per character
+        # Keep the text inside the frame (a wijk at the edge would push it out).
+        x = min(max(x, _PADDING + half), plane.width - _PADDING - half)
+        box = (x - half - 2, y - font, x + half + 2, y + 3)
+        if area.code not in highlighted and any(
+            box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]
+            for other in boxes
+        ):
+            continue
+        boxes.append(box)
+        placed.append((area, x, y))
+    return sorted(placed, key=lambda item: item[0].code)
+
+
 def _bounds(
     wijken: Sequence[MapArea], markers: Sequence[MapMarker], circle: MapCircle | None
 ) -> tuple[float, float, float, float]:
@@ -269,9 +299,7 @@ def wijk_map_svg(
         )
 
     out.append('<g class="map-labels">')
-    for area in sorted(wijken, key=lambda item: item.code):
-        point = area.geometry.representative_point()
-        x, y = plane.xy(point.x, point.y)
+    for area, x, y in _placed_labels(wijken, highlighted, plane, font):
         classes = "map-label map-label-highlighted" if area.code in highlighted else "map-label"
         out.append(
             f'<text class="{classes}" x="{_fmt(x)}" y="{_fmt(y)}" text-anchor="middle"'
@@ -294,7 +322,7 @@ def wijk_map_svg(
 
     out.append(
         f'<text class="map-attribution" x="{_fmt(_PADDING)}" y="{_fmt(height - 5)}"'
-        f' font-size="{_fmt(max(9.0, font - 2))}" fill="#4a4a4a">{_escape(attribution)}</text>'
+        f' font-size="{_fmt(max(10.0, font - 2))}" fill="#4a4a4a">{_escape(attribution)}</text>'
     )
     out.append("</svg>")
     return "".join(out)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from sqlmodel import Session
 
-from niemand_alleen.models import Role
+from niemand_alleen.db import make_engine
+from niemand_alleen.distribution.links import unsubscribe_token
+from niemand_alleen.models import Organisation, OrganisationWijk, Role
+from niemand_alleen.reference import has_reference, import_shipped_reference
 
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 375, "height": 740}
@@ -55,6 +60,33 @@ SCENARIOS = {
     "auditlog-errors": Scenario(
         "/beheer/audit?since=31-02-2026", Role.BEHEERDER, heading="Auditlog", status=400
     ),
+    "organisations": Scenario("/beheer/organisaties", Role.BEHEERDER, heading="Organisaties"),
+    "organisation-new": Scenario(
+        "/beheer/organisaties/nieuw", Role.BEHEERDER, heading="Nieuwe organisatie"
+    ),
+    "organisation-errors": Scenario(
+        "/beheer/organisaties/nieuw",
+        Role.BEHEERDER,
+        heading="Nieuwe organisatie",
+        submit="Organisatie opslaan",
+    ),
+    "organisation-edit": Scenario(
+        "/beheer/organisaties/{organisation}/wijzigen",
+        Role.BEHEERDER,
+        heading="Organisatie wijzigen",
+    ),
+    "organisation-import-errors": Scenario(
+        "/beheer/organisaties/importeren",
+        Role.BEHEERDER,
+        heading="Organisaties importeren",
+        submit="Importeren",
+    ),
+    "unsubscribe": Scenario(
+        "/afmelden/organisatie/{unsubscribe}", heading="Afmelden voor oproepen"
+    ),
+    "unsubscribe-invalid": Scenario(
+        "/afmelden/organisatie/onzin", heading="Deze afmeldlink werkt niet", status=404
+    ),
     "staff-404": Scenario(
         "/bestaat-niet", Role.BUURTWERKER, heading="Pagina niet gevonden", status=404
     ),
@@ -66,15 +98,52 @@ def axe() -> Axe:
     return Axe()
 
 
+AXE_ORGANISATION_ID = uuid.UUID("00000000-0000-4000-8000-00000000a11e")
+
+
+@pytest.fixture
+def path_values(live_server: Any, _live_server_state: None) -> dict[str, str]:
+    """The wijken and one organisation on the live server (idempotent), for path placeholders.
+
+    Function-scoped after ``_live_server_state``: the organisation's encrypted fields need
+    the live server's keys.
+    """
+    engine = make_engine(live_server.settings.database_url)
+    try:
+        with Session(engine) as session:
+            if not has_reference(session):
+                import_shipped_reference(session)
+            if session.get(Organisation, AXE_ORGANISATION_ID) is None:
+                session.add(
+                    Organisation(
+                        id=AXE_ORGANISATION_ID,
+                        name="Buurtkerk De Ark",
+                        contact_emails="info@ark.example.org",
+                    )
+                )
+                session.flush()
+                for code in ("WK050509", "WK050510"):
+                    session.add(
+                        OrganisationWijk(organisation_id=AXE_ORGANISATION_ID, wijk_code=code)
+                    )
+            session.commit()
+    finally:
+        engine.dispose()
+    return {
+        "organisation": str(AXE_ORGANISATION_ID),
+        "unsubscribe": unsubscribe_token(live_server.settings.secret_key, AXE_ORGANISATION_ID),
+    }
+
+
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_page_has_no_axe_violations_and_no_csp_errors(
-    open_site: Callable[..., Any], axe: Axe, name: str
+    open_site: Callable[..., Any], axe: Axe, name: str, path_values: dict[str, str]
 ) -> None:
     scenario = SCENARIOS[name]
     site = open_site(DESKTOP)
     if scenario.role is not None:
         site.login(scenario.role)
-    response = site.goto(scenario.path)
+    response = site.goto(scenario.path.format(**path_values))
     assert response.status == scenario.status
     if scenario.submit:
         site.page.get_by_role("button", name=scenario.submit).click()

@@ -59,13 +59,44 @@ def test_map_is_valid_accessible_svg(dordrecht: list[MapArea]) -> None:
     assert 'style="' not in ET.tostring(root, encoding="unicode")  # the CSP forbids it
 
 
-def test_every_wijk_is_drawn_with_its_short_name(dordrecht: list[MapArea]) -> None:
+def _labels(root: ET.Element) -> list[ET.Element]:
+    return [text for text in root.iter(f"{SVG}text") if "map-label" in text.attrib["class"]]
+
+
+def test_every_wijk_is_drawn_with_its_short_name_as_tooltip(dordrecht: list[MapArea]) -> None:
     root = _parse(wijk_map_svg(dordrecht))
-    assert set(_paths(root)) == {area.code for area in dordrecht}
-    labels = {text.text for text in root.iter(f"{SVG}text") if "map-label" in text.attrib["class"]}
-    assert "Sterrenburg" in labels
-    assert "Binnenstad" in labels
+    paths = _paths(root)
+    assert set(paths) == {area.code for area in dordrecht}
+    tooltips = {code: path.findtext(f"{SVG}title") for code, path in paths.items()}
+    assert tooltips[STERRENBURG] == "Sterrenburg"
+    labels = {text.text for text in _labels(root)}
+    assert "Verspreide bebouwing" in labels  # the largest wijk always has room
+    assert labels <= set(tooltips.values())
     assert not any(label and label.startswith("Wijk ") for label in labels)
+
+
+@pytest.mark.parametrize("width", [240, 480, 960])
+def test_labels_of_other_wijken_do_not_overlap_and_chosen_ones_always_show(
+    dordrecht: list[MapArea], width: int
+) -> None:
+    small = ["WK050501", "WK050502", "WK050503", STERRENBURG]  # crowded city centre
+    root = _parse(wijk_map_svg(dordrecht, small, width=width))
+    labels = _labels(root)
+    chosen = {text.text for text in labels if "map-label-highlighted" in text.attrib["class"]}
+    assert {"Binnenstad", "Noordflank", "Oud Krispijn", "Sterrenburg"} <= chosen
+    boxes = []
+    for text in labels:
+        x, y = float(text.attrib["x"]), float(text.attrib["y"])
+        size = float(text.attrib["font-size"])
+        half = len(text.text or "") * size * 0.3
+        assert half <= x <= width - half
+        boxes.append((x - half, y - size, x + half, y))
+    for i, (frame, text) in enumerate(zip(boxes, labels, strict=True)):
+        if "map-label-highlighted" in text.attrib["class"]:
+            continue  # a chosen wijk is always named, even in a crowded centre
+        for j, other in enumerate(boxes):
+            overlap = frame[0] < other[2] and other[0] < frame[2] and frame[1] < other[3]
+            assert i == j or not (overlap and other[1] < frame[3]), (text.text, labels[j].text)
 
 
 def test_highlighted_wijk_has_its_class(dordrecht: list[MapArea]) -> None:
