@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, SQLModel, func, select
 from support import csrf_token
 from werkzeug.routing import Rule
-from werkzeug.routing.converters import AnyConverter, UUIDConverter
+from werkzeug.routing.converters import AnyConverter, IntegerConverter, UUIDConverter
 
 from niemand_alleen.auth.service import create_user
 from niemand_alleen.models import LoginAttempt, Role, User, UserSession
@@ -77,6 +77,8 @@ def build_urls(rule: Rule, target_user_id: uuid.UUID) -> list[str]:
         for name, converter in rule._converters.items():
             if isinstance(converter, UUIDConverter):
                 values[name] = target_user_id
+            elif isinstance(converter, IntegerConverter):
+                values[name] = 1
             elif not isinstance(converter, AnyConverter):
                 values[name] = "onbekend"
         built = rule.build(values, append_unknown=False)
