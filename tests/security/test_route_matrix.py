@@ -162,3 +162,18 @@ def test_public_routes_need_no_login(app: Flask) -> None:
             response = client.get(url)
             assert not is_login_redirect(response), url
             assert response.status_code < 500, url
+
+
+def test_organisation_routes_are_beheerder_only_and_the_unsubscribe_link_public(
+    app: Flask,
+) -> None:
+    """The organisation pages hold partner contact data; only the signed link is public."""
+    seen = set()
+    for rule in app_rules(app):
+        if not rule.endpoint.startswith("organisations."):
+            continue
+        seen.add(rule.endpoint)
+        expected = None if rule.endpoint == "organisations.unsubscribe_link" else {Role.BEHEERDER}
+        assert allowed_roles(app, rule) == expected, rule.rule
+    assert "organisations.unsubscribe_link" in seen
+    assert len(seen) >= 6
