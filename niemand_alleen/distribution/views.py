@@ -29,7 +29,16 @@ from niemand_alleen.distribution.service import (
 from niemand_alleen.geo.location import LocationPrecision
 from niemand_alleen.geo.svgmap import MapCircle, MapMarker, map_area, wijk_map_svg
 from niemand_alleen.intake.service import OPROEP_STATUS_LABELS
-from niemand_alleen.models import Oproep, OproepStatus, Resident, Role, local_today
+from niemand_alleen.mail.status import RetryRefused, retry_mail
+from niemand_alleen.models import (
+    MailStatus,
+    Oproep,
+    OproepStatus,
+    OutboxMail,
+    Resident,
+    Role,
+    local_today,
+)
 from niemand_alleen.reference import cached_gazetteer
 
 bp = Blueprint("distribution", __name__)
@@ -129,6 +138,8 @@ def _page(
         mail_kind_labels=MAIL_KIND_LABELS,
         send_form=SendForm(),
         remind_form=RemindForm(),
+        retry_form=RemindForm(),  # CSRF only
+        retryable=(MailStatus.FAILED, MailStatus.UNCERTAIN),
         cancel_form=cancel_form or CancelForm(formdata=None),
         error=error,
         radius_m=settings.distribution_radius_m,
@@ -211,4 +222,21 @@ def cancel(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
         ),
         "info",
     )
+    return redirect(url_for("distribution.oproep_distribution", oproep_id=oproep.id))
+
+
+@bp.route("/oproepen/<uuid:oproep_id>/mail/<int:mail_id>/opnieuw-versturen", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def retry(oproep_id: uuid.UUID, mail_id: int) -> tuple[str, int] | Response:
+    """The coordinator sends a failed mail of this oproep again (after checking the reason)."""
+    oproep = _oproep(oproep_id)
+    mail = request_session().get(OutboxMail, mail_id)
+    if mail is None or mail.oproep_id != oproep.id:
+        abort(404)
+    try:
+        retry_mail(request_session(), mail_id, current_staff().user_id)
+    except RetryRefused as refused:
+        request_session().rollback()
+        return _page(oproep, error=refused.message, status=422)
+    flash("De mail staat weer in de wachtrij en wordt zo verstuurd.", "info")
     return redirect(url_for("distribution.oproep_distribution", oproep_id=oproep.id))

@@ -15,9 +15,11 @@ from oproep_support import (
     add_organisation,
     approved_oproep,
 )
+from smtp import TestSmtpServer
 from sqlmodel import Session, select
 from support import csrf_token, login
 
+from niemand_alleen.mail.sender import send_pending
 from niemand_alleen.models import (
     AuditEvent,
     Dispatch,
@@ -257,3 +259,47 @@ def test_a_second_oproep_in_another_wijk_proposes_other_organisations(
 
     assert oproep.wijk_code == BINNENSTAD
     assert f'value="{centre.id}" id="org-{centre.id}" checked' in html
+
+
+def test_a_refused_mail_shows_its_reason_and_the_coordinator_can_send_it_again(
+    app: Flask,
+    client: FlaskClient,
+    scenario: Scenario,
+    geography: Session,
+    smtp_server: TestSmtpServer,
+) -> None:
+    home = add_organisation(
+        geography, "Wijkcentrum Sterrenburg", STERRENBURG, emails=("balie@wijk.example.org",)
+    )
+    smtp_server.refused_recipients["balie@wijk.example.org"] = "550 5.1.1 Onbekende ontvanger"
+    login(client, scenario.coordinator.email)
+    send(client, scenario.oproep, home.id)
+    send_pending(app)
+
+    html = client.get(page(scenario.oproep)).get_data(as_text=True)
+    assert "Mislukt" in html
+    assert "De mailserver weigerde de mail (550)" in html
+    failed = oproep_mails(geography, scenario.oproep)[0]
+    assert failed.status == MailStatus.FAILED
+
+    smtp_server.refused_recipients.clear()
+    response = client.post(
+        f"/oproepen/{scenario.oproep.id}/mail/{failed.id}/opnieuw-versturen",
+        data={"csrf_token": csrf_token(client, page(scenario.oproep))},
+    )
+    assert response.status_code == 302
+    send_pending(app)
+    assert smtp_server.to("balie@wijk.example.org")
+    assert oproep_mails(geography, scenario.oproep)[0].status == MailStatus.SENT
+
+    again = client.post(
+        f"/oproepen/{scenario.oproep.id}/mail/{failed.id}/opnieuw-versturen",
+        data={"csrf_token": csrf_token(client, page(scenario.oproep))},
+    )
+    assert again.status_code == 422
+    assert "al verstuurd" in again.get_data(as_text=True)
+    other = client.post(
+        f"/oproepen/{uuid.uuid4()}/mail/{failed.id}/opnieuw-versturen",
+        data={"csrf_token": csrf_token(client, page(scenario.oproep))},
+    )
+    assert other.status_code == 404
