@@ -22,12 +22,14 @@ from niemand_alleen.geo.areas import short_name
 from niemand_alleen.models import Organisation
 from niemand_alleen.organisations.service import (
     CleanOrganisation,
+    KnownValues,
     OrganisationInput,
     OrganisationInvalid,
     all_organisations,
     contact_emails_of,
     create_organisation,
-    find_by_name,
+    known_values,
+    name_key,
     organisation_wijken,
     set_organisation_active,
     update_organisation,
@@ -192,11 +194,9 @@ def plan_import(
             + "."
         )
     index = {name: columns.index(name) for name in COLUMNS if name in columns}
-    lookup = _wijk_lookup(wijken)
-    rows: list[ImportRow] = []
+    # Read every record first: a file with too many rows is refused before any checking.
+    records: list[tuple[int, list[str]]] = []
     errors: list[RowError] = []
-    names_seen: dict[str, int] = {}
-    count = 0
     line = reader.line_num
     while True:
         start = line + 1
@@ -208,15 +208,21 @@ def plan_import(
             errors.append(RowError(start, "", ("Deze regel kan niet gelezen worden.",)))
             break
         line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        count += 1
-        if count > MAX_IMPORT_ROWS:
+        if any(cell.strip() for cell in cells):
+            records.append((start, cells))
+        if len(records) > MAX_IMPORT_ROWS:
             raise ImportFileError(
                 f"Het bestand heeft meer dan {MAX_IMPORT_ROWS} organisaties. Splits het bestand"
                 " in delen en importeer die een voor een."
             )
-        row, error = _check_row(session, start, cells, len(columns), index, lookup, names_seen)
+    lookup = _wijk_lookup(wijken)
+    known = known_values(session)
+    rows: list[ImportRow] = []
+    names_seen: dict[str, int] = {}
+    for start, cells in records:
+        row, error = _check_row(
+            session, start, cells, len(columns), index, lookup, known, names_seen
+        )
         if error is not None:
             errors.append(error)
         elif row is not None:
@@ -233,6 +239,7 @@ def _check_row(
     width: int,
     index: Mapping[str, int],
     lookup: Mapping[str, str],
+    known: KnownValues,
     names_seen: dict[str, int],
 ) -> tuple[ImportRow | None, RowError | None]:
     def cell(name: str) -> str:
@@ -264,7 +271,7 @@ def _check_row(
     except ValueError:
         active = None
         reasons.append("Vul bij actief 'ja' of 'nee' in.")
-    existing = find_by_name(session, name) if name.strip() else None
+    existing_id = known.names.get(name_key(name))
     clean: CleanOrganisation | None = None
     try:
         clean = validate_organisation(
@@ -275,7 +282,8 @@ def _check_row(
                 wijken=codes,
                 note=cell("notitie"),
             ),
-            existing_id=existing.id if existing else None,
+            existing_id=existing_id,
+            known=known,
         )
     except OrganisationInvalid as invalid:
         for field_name, messages in invalid.errors.items():
@@ -286,14 +294,14 @@ def _check_row(
     if unknown:
         reasons.append("wijken: deze wijk kennen we niet: " + ", ".join(unknown) + ".")
     if clean is not None:
-        key = clean.name.casefold()
+        key = name_key(clean.name)
         if key in names_seen:
             reasons.append(f"naam: deze organisatie staat ook al op regel {names_seen[key]}.")
         else:
             names_seen[key] = line
     if reasons or clean is None:
         return None, RowError(line, name[:200], tuple(reasons))
-    return ImportRow(line, clean, active, existing.id if existing else None), None
+    return ImportRow(line, clean, active, existing_id), None
 
 
 def apply_import(

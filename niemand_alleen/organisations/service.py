@@ -105,8 +105,33 @@ def parse_contact_emails(raw: str | None) -> tuple[str, ...]:
     return tuple(addresses)
 
 
+def name_key(name: str) -> str:
+    """Names are unique ignoring case and extra spaces."""
+    return " ".join(name.split()).casefold()
+
+
+@dataclass(frozen=True)
+class KnownValues:
+    """Existing names and wijk codes, read once when many rows are checked (an import)."""
+
+    names: Mapping[str, uuid.UUID]  # name_key -> organisation id
+    wijk_codes: frozenset[str]
+
+
+def known_values(session: Session) -> KnownValues:
+    names = {
+        name_key(name): organisation_id
+        for organisation_id, name in session.exec(select(Organisation.id, Organisation.name))
+    }
+    return KnownValues(names=names, wijk_codes=frozenset(session.exec(select(Wijk.code)).all()))
+
+
 def validate_organisation(
-    session: Session, data: OrganisationInput, *, existing_id: uuid.UUID | None = None
+    session: Session,
+    data: OrganisationInput,
+    *,
+    existing_id: uuid.UUID | None = None,
+    known: KnownValues | None = None,
 ) -> CleanOrganisation:
     """Check every field; raises ``OrganisationInvalid`` with all problems at once."""
     problems = OrganisationInvalid()
@@ -116,8 +141,12 @@ def validate_organisation(
     except validation.InvalidInput as error:
         problems.add("name", error.message)
     else:
-        other = find_by_name(session, name)
-        if other is not None and other.id != existing_id:
+        if known is not None:
+            other_id = known.names.get(name_key(name))
+        else:
+            other = find_by_name(session, name)
+            other_id = other.id if other is not None else None
+        if other_id is not None and other_id != existing_id:
             problems.add("name", "Er is al een organisatie met deze naam.")
     emails: tuple[str, ...] = ()
     try:
@@ -128,8 +157,12 @@ def validate_organisation(
     if not codes:
         problems.add("wijken", "Kies minstens één wijk.")
     else:
-        known = set(session.exec(select(Wijk.code).where(col(Wijk.code).in_(codes))).all())
-        unknown = sorted(codes - known)
+        existing = (
+            known.wijk_codes
+            if known is not None
+            else set(session.exec(select(Wijk.code).where(col(Wijk.code).in_(codes))).all())
+        )
+        unknown = sorted(codes - existing)
         if unknown:
             problems.add("wijken", f"Deze wijk bestaat niet: {', '.join(unknown)[:200]}.")
     note: str | None = None
@@ -149,10 +182,11 @@ def validate_organisation(
 
 def find_by_name(session: Session, name: str) -> Organisation | None:
     """The organisation with this name, ignoring case and surrounding/double spaces."""
-    wanted = " ".join(name.split()).casefold()
-    for organisation in session.exec(select(Organisation)).all():
-        if " ".join(organisation.name.split()).casefold() == wanted:
-            return organisation
+    wanted = name_key(name)
+    # Names only: loading whole rows would decrypt every organisation's addresses and note.
+    for organisation_id, other in session.exec(select(Organisation.id, Organisation.name)):
+        if name_key(other) == wanted:
+            return session.get(Organisation, organisation_id)
     return None
 
 

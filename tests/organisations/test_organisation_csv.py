@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from support import csrf_token
 
 from niemand_alleen.models import AuditAction, AuditEvent, Organisation, utcnow
-from niemand_alleen.organisations.csv_io import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
+from niemand_alleen.organisations.csv_io import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, plan_import
 from niemand_alleen.organisations.service import organisation_wijken
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -230,3 +230,13 @@ def test_missing_file_is_a_field_error(client: FlaskClient) -> None:
 def test_a_request_over_the_app_limit_is_refused(client: FlaskClient) -> None:
     response = _upload(client, b"x" * (3 * 1024 * 1024))
     assert response.status_code == 413
+
+
+def test_the_row_limit_itself_is_allowed(db_session: Session) -> None:
+    text = f"{HEADER}\n" + "".join(
+        f"Org {n};a@example.org;Sterrenburg;;;\n" for n in range(MAX_IMPORT_ROWS)
+    )
+    rows, errors = plan_import(db_session, text.encode(), {STERRENBURG: "Wijk 09 Sterrenburg"})
+    assert errors == []
+    assert len(rows) == MAX_IMPORT_ROWS
+    assert rows[-1].line == MAX_IMPORT_ROWS + 1
