@@ -86,6 +86,7 @@ def create_app(settings: Settings) -> Flask:
     from niemand_alleen.jobs import views as job_views
     from niemand_alleen.mail import views as mail_views
     from niemand_alleen.organisations import views as organisation_views
+    from niemand_alleen.signup import views as signup_views
 
     security.init_app(app)
     auth.init_app(app)
@@ -96,4 +97,5 @@ def create_app(settings: Settings) -> Flask:
     organisation_views.init_app(app)
     app.register_blueprint(distribution_views.bp)
     app.register_blueprint(mail_views.bp)
+    signup_views.init_app(app)
     return app

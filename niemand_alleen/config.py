@@ -68,6 +68,13 @@ class Settings:
     # Intake: the version of the consent text residents agree to, and neighbours per oproep.
     consent_text_version: str = "2026-11"
     oproep_places: int = 3
+    # Public sign-up of good neighbours: at most this many sign-ups per oproep, attempts per
+    # client address and accepted sign-ups per oproep (or for the general form) per clock
+    # hour (counted in the database, so every web worker shares them); confirm links expire.
+    signup_cap_per_oproep: int = 50
+    signup_rate_per_address_per_hour: int = 20
+    signup_rate_per_oproep_per_hour: int = 30
+    signup_confirm_days: int = 7
     deduce_cache_dir: Path | None = None
     # Retention in days (stated in the privacy statement; purged by the worker).
     retention_resident_closed_days: int = 90
@@ -257,6 +264,12 @@ def load_settings(
         proxy_count=_int(env, "PROXY_COUNT", 0),
         consent_text_version=env.get("CONSENT_TEXT_VERSION", Settings.consent_text_version),
         oproep_places=_int(env, "OPROEP_PLACES", 3, minimum=1),
+        signup_cap_per_oproep=_int(env, "SIGNUP_CAP_PER_OPROEP", 50, minimum=1),
+        signup_rate_per_address_per_hour=_int(
+            env, "SIGNUP_RATE_PER_ADDRESS_PER_HOUR", 20, minimum=1
+        ),
+        signup_rate_per_oproep_per_hour=_int(env, "SIGNUP_RATE_PER_OPROEP_PER_HOUR", 30, minimum=1),
+        signup_confirm_days=_int(env, "SIGNUP_CONFIRM_DAYS", 7, minimum=1),
         deduce_cache_dir=Path(env["DEDUCE_CACHE_DIR"]) if env.get("DEDUCE_CACHE_DIR") else None,
         retention_resident_closed_days=_int(env, "RETENTION_RESIDENT_CLOSED_DAYS", 90, minimum=1),
         retention_volunteer_days=_int(env, "RETENTION_VOLUNTEER_DAYS", 60, minimum=1),

@@ -399,6 +399,20 @@ class Volunteer(SQLModel, table=True):
     purged_at: datetime | None = _ts(nullable=True)
 
 
+class SignupRate(SQLModel, table=True):
+    """Sign-up attempts per bucket and clock hour, shared by every web worker (rate limits).
+
+    A bucket is a keyed hash of a client address, an oproep id or the general form; rows of
+    past hours are deleted as soon as a new hour starts.
+    """
+
+    __tablename__ = "signup_rate"
+
+    bucket: str = Field(primary_key=True, max_length=80)
+    window_start: datetime = Field(primary_key=True, sa_type=UTCDateTime, index=True)
+    count: int = 0
+
+
 class Match(SQLModel, table=True):
     __tablename__ = "match"
     __table_args__ = (sa.UniqueConstraint("oproep_id", "volunteer_id"),)

@@ -177,3 +177,23 @@ def test_organisation_routes_are_beheerder_only_and_the_unsubscribe_link_public(
         assert allowed_roles(app, rule) == expected, rule.rule
     assert "organisations.unsubscribe_link" in seen
     assert len(seen) >= 6
+
+
+SIGNUP_ROUTES = {
+    "signup.general": "/aanmelden",
+    "signup.for_oproep": "/aanmelden/<referral_code>",
+    "signup.sent": "/aanmelden/verstuurd",
+    "signup.confirm": "/aanmelden/bevestigen/<token>",
+    "signup.withdraw": "/aanmelden/intrekken/<token>",
+}
+
+
+def test_signup_routes_are_public_and_only_these(app: Flask) -> None:
+    """Neighbours have no account: the sign-up pages are public, every one listed here."""
+    seen = {
+        rule.endpoint: rule.rule for rule in app_rules(app) if rule.endpoint.startswith("signup.")
+    }
+    assert seen == SIGNUP_ROUTES
+    for rule in app_rules(app):
+        if rule.endpoint in SIGNUP_ROUTES:
+            assert allowed_roles(app, rule) is None, rule.rule

@@ -1,0 +1,1 @@
+"""Public sign-up of good neighbours: the form, double opt-in by mail, withdrawal."""

@@ -1,0 +1,183 @@
+"""Public sign-up pages: the form (via an oproep link or for the wijk in general), the
+confirm and withdraw links from the mail. Thin: the work is in ``service``.
+
+A sign-up form whose CSRF token fails (the global check refuses it before the view runs)
+is shown again with everything the neighbour typed, instead of a bare error page: this
+blueprint's own CSRF error handler. Nothing on these pages depends on whether an e-mail
+address was known.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.wrappers import Response
+
+from niemand_alleen.auth import public
+from niemand_alleen.config import Settings
+from niemand_alleen.db import request_session
+from niemand_alleen.models import VolunteerStatus, local_today, utcnow
+from niemand_alleen.signup import ratelimit
+from niemand_alleen.signup.forms import HONEYPOT_FIELD, LinkForm, SignupForm
+from niemand_alleen.signup.service import (
+    OproepLink,
+    SignupRefused,
+    confirm_volunteer,
+    is_full,
+    is_open,
+    oproep_for_referral,
+    sign_up,
+    volunteer_for_confirm_link,
+    volunteer_for_withdraw_link,
+    wijk_name,
+    withdraw_volunteer,
+)
+
+bp = Blueprint("signup", __name__)
+log = logging.getLogger(__name__)
+
+Page = str | Response | tuple[str, int]
+
+
+def _settings() -> Settings:
+    value: Settings = current_app.config["SETTINGS"]
+    return value
+
+
+def _form_page(
+    form: SignupForm,
+    link: OproepLink | None,
+    *,
+    closed: bool = False,
+    expired: bool = False,
+) -> str:
+    oproep = link.oproep if link and not closed else None
+    return render_template(
+        "signup/form.html",
+        form=form,
+        oproep=oproep,
+        closed=closed,
+        expired=expired,
+        wijk_name=wijk_name(request_session(), oproep.wijk_code) if oproep else None,
+        action=request.path if oproep else url_for("signup.general"),
+        honeypot=HONEYPOT_FIELD,
+    )
+
+
+def _too_many() -> tuple[str, int]:
+    return render_template("signup/too_many.html"), 429
+
+
+def _invalid_link(kind: str) -> tuple[str, int]:
+    # One neutral page for a bad, tampered, expired or used-up link: it reveals nothing.
+    log.info("sign-up %s link refused", kind)
+    return render_template("signup/link_invalid.html", kind=kind), 404
+
+
+def _handle_signup(link: OproepLink | None) -> Page:
+    form = SignupForm()
+    if request.method != "POST":
+        return _form_page(form, link)
+    settings = _settings()
+    db = request_session()
+    now = utcnow()
+    client = ratelimit.address_bucket(request.remote_addr or "unknown")
+    if not ratelimit.take(db, client, settings.signup_rate_per_address_per_hour, now):
+        log.info("sign-up refused: too many from one address endpoint=%s", request.endpoint)
+        return _too_many()
+    if (request.form.get(HONEYPOT_FIELD) or "").strip():
+        # A bot: the same page a person sees after sending, and nothing stored.
+        log.info("sign-up honeypot filled endpoint=%s", request.endpoint)
+        return redirect(url_for("signup.sent"))
+    if not form.validate():
+        return _form_page(form, link)
+    try:
+        sign_up(db, settings, form.to_input(), link, now)
+    except SignupRefused as refused:
+        log.info("sign-up refused: %s endpoint=%s", refused.reason, request.endpoint)
+        if refused.reason == "full":
+            return _form_page(form, link, closed=True)
+        return _too_many()
+    return redirect(url_for("signup.sent"))
+
+
+@bp.route("/aanmelden", methods=["GET", "POST"])
+@public
+def general() -> Page:
+    """ "Ik wil goede buur zijn in mijn wijk": a sign-up without an oproep."""
+    return _handle_signup(None)
+
+
+@bp.route("/aanmelden/<referral_code>", methods=["GET", "POST"])
+@public
+def for_oproep(referral_code: str) -> Page:
+    """The link in an oproep mail, forwarded by an organisation."""
+    db = request_session()
+    link = oproep_for_referral(db, referral_code)
+    if link is None:
+        return _invalid_link("oproep")
+    if not is_open(link.oproep, local_today()) or is_full(db, _settings(), link.oproep.id):
+        # Closed, past its deadline or full: the general sign-up instead, with what was typed.
+        return _form_page(SignupForm(), link, closed=True)
+    return _handle_signup(link)
+
+
+@bp.route("/aanmelden/verstuurd")
+@public
+def sent() -> str:
+    return render_template("signup/sent.html", confirm_days=_settings().signup_confirm_days)
+
+
+@bp.route("/aanmelden/bevestigen/<token>", methods=["GET", "POST"])
+@public
+def confirm(token: str) -> Page:
+    """GET shows a button and changes nothing (mail scanners follow links); POST confirms."""
+    db = request_session()
+    volunteer = volunteer_for_confirm_link(db, _settings(), token)
+    if volunteer is None:
+        return _invalid_link("confirm")
+    form = LinkForm()
+    if form.validate_on_submit():
+        confirm_volunteer(db, volunteer, utcnow())
+        return render_template("signup/confirmed.html")
+    return render_template(
+        "signup/confirm.html",
+        form=form,
+        already=volunteer.status == VolunteerStatus.CONFIRMED,
+    )
+
+
+@bp.route("/aanmelden/intrekken/<token>", methods=["GET", "POST"])
+@public
+def withdraw(token: str) -> Page:
+    """GET shows a button; POST deletes the personal data of the sign-up."""
+    db = request_session()
+    volunteer = volunteer_for_withdraw_link(db, _settings(), token)
+    if volunteer is None:
+        return _invalid_link("withdraw")
+    form = LinkForm()
+    if form.validate_on_submit():
+        withdraw_volunteer(db, volunteer, utcnow())
+        return render_template("signup/withdrawn.html")
+    return render_template("signup/withdraw.html", form=form)
+
+
+@bp.errorhandler(CSRFError)
+def _expired_form(_error: CSRFError) -> tuple[str, int]:
+    """The sign-up form comes back with what was typed; nothing is stored (400 rolls back)."""
+    log.info("csrf rejected endpoint=%s", request.endpoint)
+    if request.endpoint == "signup.general":
+        return _form_page(SignupForm(), None, expired=True), 400
+    if request.endpoint == "signup.for_oproep":
+        code = (request.view_args or {}).get("referral_code", "")
+        link = oproep_for_referral(request_session(), code)
+        if link is not None:
+            closed = not is_open(link.oproep, local_today())
+            return _form_page(SignupForm(), link, closed=closed, expired=True), 400
+    return render_template("errors/csrf.html"), 400
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

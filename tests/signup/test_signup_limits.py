@@ -1,0 +1,171 @@
+"""Closed and unknown oproepen, the cap per oproep and the rate limits (shared by workers)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session, func, select
+
+from niemand_alleen import create_app
+from niemand_alleen.models import (
+    Oproep,
+    OproepStatus,
+    OutboxMail,
+    SignupRate,
+    Volunteer,
+    local_today,
+)
+from niemand_alleen.signup import ratelimit
+
+
+def count(session: Session, model: type) -> int:
+    session.rollback()
+    return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+def set_oproep(session: Session, oproep: Oproep, **values: object) -> None:
+    session.rollback()
+    row = session.get(Oproep, oproep.id)
+    assert row is not None
+    for name, value in values.items():
+        setattr(row, name, value)
+    session.add(row)
+    session.commit()
+
+
+def assert_closed_page(body: str) -> None:
+    assert "Aanmelden voor deze oproep kan niet meer." in body
+    assert 'action="/aanmelden"' in body  # the general sign-up instead
+    assert "Een vrouw van in de 80" not in body
+
+
+def test_an_unknown_or_tampered_link_shows_a_neutral_page(client: FlaskClient, scenario) -> None:  # type: ignore[no-untyped-def]
+    for code in ("onbekend", scenario.dispatch.referral_code + "x", "x" * 300):
+        response = client.get(f"/aanmelden/{code}")
+        assert response.status_code == 404
+        body = response.get_data(as_text=True)
+        assert "Deze link werkt niet" in body
+        assert 'href="/aanmelden"' in body
+        assert "<form" not in body.split("<main", 1)[1]
+
+
+def test_a_closed_oproep_offers_the_general_signup(
+    client: FlaskClient, db_session: Session, scenario, post_signup
+) -> None:  # type: ignore[no-untyped-def]
+    for status in (OproepStatus.CLOSED, OproepStatus.MATCHED, OproepStatus.CANCELLED):
+        set_oproep(db_session, scenario.oproep, status=status)
+        response = client.get(scenario.path)
+        assert response.status_code == 200
+        assert_closed_page(response.get_data(as_text=True))
+    # A form sent to the closed oproep stores nothing and comes back with what was typed.
+    response = post_signup(client, scenario.path)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert_closed_page(body)
+    assert 'value="Özdemir"' in body
+    assert count(db_session, Volunteer) == 0
+    assert count(db_session, OutboxMail) == 0
+
+
+def test_an_oproep_past_its_deadline_is_closed(
+    client: FlaskClient, db_session: Session, scenario
+) -> None:  # type: ignore[no-untyped-def]
+    set_oproep(db_session, scenario.oproep, deadline=local_today())  # "tot en met": still open
+    assert "Een vrouw van in de 80" in client.get(scenario.path).get_data(as_text=True)
+    set_oproep(db_session, scenario.oproep, deadline=local_today() - timedelta(days=1))
+    assert_closed_page(client.get(scenario.path).get_data(as_text=True))
+
+
+def test_the_cap_per_oproep_stops_signups(
+    app: Flask, client: FlaskClient, db_session: Session, scenario, post_signup
+) -> None:  # type: ignore[no-untyped-def]
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(signup_cap_per_oproep=2)
+    for number in range(2):
+        response = post_signup(client, scenario.path, email=f"buur{number}@example.org")
+        assert response.status_code == 302
+    response = post_signup(client, scenario.path, email="buur3@example.org")
+    assert response.status_code == 200
+    assert_closed_page(response.get_data(as_text=True))
+    assert_closed_page(client.get(scenario.path).get_data(as_text=True))
+    assert count(db_session, Volunteer) == 2
+    # The general sign-up has no cap.
+    assert post_signup(client, "/aanmelden", email="buur3@example.org").status_code == 302
+
+
+def test_too_many_attempts_from_one_address_get_429_and_store_nothing(
+    app: Flask, client: FlaskClient, db_session: Session, scenario, post_signup
+) -> None:  # type: ignore[no-untyped-def]
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
+        signup_rate_per_address_per_hour=3
+    )
+    # Errors count as attempts too.
+    assert post_signup(client, scenario.path, consent=None).status_code == 200
+    assert post_signup(client, scenario.path, email="een@example.org").status_code == 302
+    assert post_signup(client, "/aanmelden", email="twee@example.org").status_code == 302
+    refused = post_signup(client, scenario.path, email="drie@example.org")
+    assert refused.status_code == 429
+    assert "Probeer het over een uur opnieuw." in refused.get_data(as_text=True)
+    assert count(db_session, Volunteer) == 2
+    # Another address is not held back.
+    other = post_signup(client, scenario.path, email="vier@example.org", remote_addr="192.0.2.44")
+    assert other.status_code == 302
+    # Only a keyed hash of the address is stored.
+    db_session.rollback()
+    buckets = db_session.exec(select(SignupRate.bucket)).all()
+    assert not any("198.51.100.7" in bucket or "192.0.2.44" in bucket for bucket in buckets)
+
+
+def test_the_address_limit_holds_across_two_web_workers(
+    app: Flask, db_session: Session, scenario, post_signup
+) -> None:  # type: ignore[no-untyped-def]
+    """Two app instances on one database stand for two gunicorn workers."""
+    settings = app.config["SETTINGS"].with_overrides(signup_rate_per_address_per_hour=2)
+    app.config["SETTINGS"] = settings
+    second = create_app(settings)
+    try:
+        first_client, second_client = app.test_client(), second.test_client()
+        assert post_signup(first_client, scenario.path, email="a@example.org").status_code == 302
+        assert post_signup(second_client, scenario.path, email="b@example.org").status_code == 302
+        assert post_signup(first_client, scenario.path, email="c@example.org").status_code == 429
+        assert post_signup(second_client, scenario.path, email="d@example.org").status_code == 429
+    finally:
+        second.extensions["database"].engine.dispose()
+    assert count(db_session, Volunteer) == 2
+
+
+def test_the_limit_per_oproep_counts_signups_from_every_address(
+    app: Flask, client: FlaskClient, db_session: Session, scenario, post_signup
+) -> None:  # type: ignore[no-untyped-def]
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
+        signup_rate_per_oproep_per_hour=2
+    )
+    for number in range(2):
+        response = post_signup(
+            client, scenario.path, email=f"n{number}@example.org", remote_addr=f"192.0.2.{number}"
+        )
+        assert response.status_code == 302
+    refused = post_signup(client, scenario.path, email="n9@example.org", remote_addr="192.0.2.9")
+    assert refused.status_code == 429
+    assert count(db_session, Volunteer) == 2
+    # The general sign-up has a bucket of its own.
+    general = post_signup(client, "/aanmelden", email="n9@example.org", remote_addr="192.0.2.9")
+    assert general.status_code == 302
+
+
+def test_counts_of_earlier_hours_are_deleted_when_a_new_hour_starts(
+    app: Flask, db_session: Session
+) -> None:
+    start = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)
+    with app.app_context():
+        for minutes in (0, 5, 30):
+            assert ratelimit.take(db_session, "address:a", 3, start + timedelta(minutes=minutes))
+        assert not ratelimit.take(db_session, "address:a", 3, start + timedelta(minutes=40))
+        assert ratelimit.take(db_session, "address:b", 3, start)
+        # The next hour: a fresh count, and the earlier hour's rows are gone.
+        assert ratelimit.take(db_session, "address:a", 3, start + timedelta(hours=1))
+        db_session.commit()
+    rows = db_session.exec(select(SignupRate)).all()
+    assert [(row.bucket, row.count) for row in rows] == [("address:a", 1)]
+    assert rows[0].window_start == datetime(2026, 11, 22, 11, tzinfo=UTC)
