@@ -1,0 +1,417 @@
+"""Rank good neighbours for an oproep by geodesic distance (pure: plain data in, plain data out).
+
+Every candidate ends up in exactly one place, with a reason the coordinator can read:
+
+* ``proposed``: the closest eligible neighbours, as many as the oproep has places;
+* ``reserve``: the other eligible neighbours, in the same order (the next to propose);
+* ``excluded``: not eligible, with a reason code and a Dutch explanation;
+* ``further``: (only when a reserve size is given) eligible but further away than the last
+  reserve candidate; counted, not ranked exactly.
+
+The order is deterministic: by geodesic distance (WGS84, geopy), then by sign-up time
+(earliest first), then by id. No Flask, no database: the loader in ``service.py`` turns rows
+into :class:`Neighbour` values.
+
+Speed for big pools: an exact geodesic costs ~20 µs, so ranking tens of thousands of
+neighbours exactly is too slow. We first compute the great-circle angle for everyone with
+numpy, then run geopy only on a shortlist that provably holds the exact top *k*; see
+:func:`_shortlist_bound` for the margin.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from geopy.distance import geodesic
+
+from niemand_alleen.geo.location import LocationPrecision
+
+__all__ = [
+    "Exclusion",
+    "Excluded",
+    "Neighbour",
+    "Origin",
+    "Ranked",
+    "Ranking",
+    "Rules",
+    "Source",
+    "rank",
+    "round_distance",
+    "sort_key",
+]
+
+# WGS84: semi-major axis and first eccentricity squared.
+_A = 6_378_137.0
+_E2 = 6.694379990141316e-3
+# Radii of curvature of the ellipsoid lie between these two everywhere: the meridional radius
+# at the equator, a(1 - e²), and the polar radius, a / sqrt(1 - e²). See _shortlist_bound.
+R_MIN_M = _A * (1 - _E2)
+R_MAX_M = _A / math.sqrt(1 - _E2)
+# Only for describing distances we do not compute exactly (excluded as too far).
+_R_MEAN_M = 6_371_008.8
+# Floating-point slack on top of the mathematical bound (relative and in radians).
+_FLOAT_SLACK = 1e-9
+
+
+class Source(enum.StrEnum):
+    SIGNUP = "signup"  # signed up for this oproep
+    CONTACT_AGAIN = "contact_again"  # earlier sign-up, opted in to be asked again
+
+
+class Exclusion(enum.StrEnum):
+    """Why a neighbour is not ranked; checked in this order, the first that applies counts."""
+
+    WITHDRAWN = "withdrawn"
+    UNCONFIRMED = "unconfirmed"
+    VETOED = "vetoed"
+    DECLINED = "declined"
+    UNREACHABLE = "unreachable"
+    BUSY = "busy"
+    DUPLICATE = "duplicate"
+    NO_ORIGIN = "no_origin"
+    NO_LOCATION = "no_location"
+    TOO_FAR = "too_far"
+
+
+EXCLUSION_LABELS: dict[Exclusion, str] = {
+    Exclusion.WITHDRAWN: "Heeft de aanmelding ingetrokken.",
+    Exclusion.UNCONFIRMED: "Heeft het e-mailadres (nog) niet bevestigd.",
+    Exclusion.VETOED: "De bewoner wil deze buur liever niet.",
+    Exclusion.DECLINED: "Heeft eerder nee gezegd tegen deze bewoner.",
+    Exclusion.UNREACHABLE: "Was voor deze oproep niet bereikbaar.",
+    Exclusion.BUSY: "Is al goede buur in {networks} netwerken (grens: {limit}).",
+    Exclusion.DUPLICATE: "Dezelfde buur staat er al in met een andere aanmelding.",
+    Exclusion.NO_ORIGIN: "De plek van de bewoner is onbekend, dus er is geen afstand te berekenen.",
+    Exclusion.NO_LOCATION: "Geen bruikbare plek bekend (postcode niet gevonden).",
+    Exclusion.TOO_FAR: "Woont verder weg dan {limit} (ongeveer {distance}).",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The resident's (approximate) location."""
+
+    lat: float
+    lon: float
+    precision: LocationPrecision = LocationPrecision.ADDRESS
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """One sign-up, with everything the rules need and nothing personal beyond that."""
+
+    id: uuid.UUID
+    signed_up_at: datetime
+    lat: float | None
+    lon: float | None
+    precision: LocationPrecision = LocationPrecision.ADDRESS
+    source: Source = Source.SIGNUP
+    confirmed: bool = True
+    withdrawn: bool = False
+    person: str = ""  # keyed hash of the e-mail address: the same person across sign-ups
+    vetoed: bool = False  # the resident does not want this person
+    declined_before: bool = False  # declined this resident (this or an earlier oproep)
+    unreachable_here: bool = False  # marked unreachable for this oproep
+    active_networks: int = 0  # confirmed in this many other, still active networks
+
+    @property
+    def has_location(self) -> bool:
+        lat, lon = self.lat, self.lon
+        return (
+            lat is not None
+            and lon is not None
+            and math.isfinite(lat)
+            and math.isfinite(lon)
+            and -90.0 <= lat <= 90.0
+            and -180.0 <= lon <= 180.0
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    places: int = 3
+    max_distance_m: float | None = 3000.0  # None: no limit
+    max_active_networks: int | None = 2  # exclude when already in this many; None: no limit
+    reserve_size: int | None = None  # rank at most places + reserve_size exactly; None: all
+
+
+def round_distance(metres: float, step: int = 50) -> int:
+    """Distances are shown to the nearest 50 m (never suggesting house-level precision)."""
+    return int(step * math.floor(metres / step + 0.5))
+
+
+def format_distance(metres: float) -> str:
+    """Dutch: "350 m" or "1,25 km" (rounded to 50 m)."""
+    rounded = round_distance(metres)
+    if rounded < 1000:
+        return f"{rounded} m"
+    return f"{rounded / 1000:.2f}".rstrip("0").rstrip(".").replace(".", ",") + " km"
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    neighbour: Neighbour
+    position: int  # 1 = closest eligible
+    distance_m: float  # exact geodesic metres between the stored points
+    approximate: bool  # either point stands for a postcode area, not an address
+    tie_with_previous: bool = False  # same distance as the one before: sign-up time decided
+    proposed: bool = False
+
+    @property
+    def distance_label(self) -> str:
+        prefix = "bij benadering " if self.approximate else ""
+        return prefix + format_distance(self.distance_m)
+
+    @property
+    def explanation(self) -> str:
+        where = "Voorgesteld" if self.proposed else "Reserve"
+        source = (
+            " Eerder aangemeld en wil opnieuw gevraagd worden."
+            if self.neighbour.source is Source.CONTACT_AGAIN
+            else ""
+        )
+        if self.tie_with_previous:
+            order = "Even ver als de vorige; die meldde zich eerder aan."
+        elif self.position == 1:
+            order = "Woont het dichtst bij."
+        else:
+            order = "Woont verder weg dan nummer " + str(self.position - 1) + "."
+        return f"{where}, nummer {self.position}: {self.distance_label}. {order}{source}"
+
+
+@dataclass(frozen=True, slots=True)
+class Excluded:
+    neighbour: Neighbour
+    reason: Exclusion
+    explanation: str
+    distance_m: float | None = None  # when known (exact, or a spherical estimate if too far)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    origin: Origin | None
+    rules: Rules
+    proposed: list[Ranked] = field(default_factory=list)
+    reserve: list[Ranked] = field(default_factory=list)
+    excluded: list[Excluded] = field(default_factory=list)
+    further: int = 0  # eligible, beyond the ranked reserve (only with a reserve size)
+
+    @property
+    def ranked(self) -> list[Ranked]:
+        return [*self.proposed, *self.reserve]
+
+    @property
+    def approximate_origin(self) -> bool:
+        return self.origin is not None and self.origin.precision.is_approximate
+
+
+def sort_key(distance_m: float, neighbour: Neighbour) -> tuple[float, datetime, str]:
+    """The ranking order: distance, then sign-up time (earliest first), then id."""
+    return (distance_m, neighbour.signed_up_at, str(neighbour.id))
+
+
+def geodesic_m(origin: Origin, neighbour: Neighbour) -> float:
+    assert neighbour.lat is not None
+    assert neighbour.lon is not None
+    return float(geodesic((origin.lat, origin.lon), (neighbour.lat, neighbour.lon)).meters)
+
+
+def _status_exclusion(neighbour: Neighbour, rules: Rules) -> Excluded | None:
+    reason: Exclusion | None = None
+    text_args: dict[str, object] = {}
+    if neighbour.withdrawn:
+        reason = Exclusion.WITHDRAWN
+    elif not neighbour.confirmed:
+        reason = Exclusion.UNCONFIRMED
+    elif neighbour.vetoed:
+        reason = Exclusion.VETOED
+    elif neighbour.declined_before:
+        reason = Exclusion.DECLINED
+    elif neighbour.unreachable_here:
+        reason = Exclusion.UNREACHABLE
+    elif (
+        rules.max_active_networks is not None
+        and neighbour.active_networks >= rules.max_active_networks
+    ):
+        reason = Exclusion.BUSY
+        text_args = {"networks": neighbour.active_networks, "limit": rules.max_active_networks}
+    if reason is None:
+        return None
+    return Excluded(neighbour, reason, EXCLUSION_LABELS[reason].format(**text_args))
+
+
+def _dedupe_key(neighbour: Neighbour) -> tuple[bool, bool, datetime, str]:
+    """Which of one person's sign-ups counts: one with a location, for this oproep, earliest."""
+    return (
+        not neighbour.has_location,
+        neighbour.source is not Source.SIGNUP,
+        neighbour.signed_up_at,
+        str(neighbour.id),
+    )
+
+
+def _central_angles(origin: Origin, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """Great-circle angle (radians) from the origin, treating geodetic lat/lon as spherical."""
+    phi0, lam0 = math.radians(origin.lat), math.radians(origin.lon)
+    phi, lam = np.radians(lats), np.radians(lons)
+    half_dphi, half_dlam = (phi - phi0) / 2.0, (lam - lam0) / 2.0
+    h = np.sin(half_dphi) ** 2 + math.cos(phi0) * np.cos(phi) * np.sin(half_dlam) ** 2
+    return 2.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def _shortlist_bound(kth_angle: float) -> float:
+    """The angle within which every one of the exact k closest neighbours must lie.
+
+    The proof. On the ellipsoid, in geodetic coordinates (φ, λ), the length element is
+    ds² = M(φ)² dφ² + N(φ)² cos²φ dλ², with M the meridional and N the prime-vertical radius
+    of curvature. Both lie between R_MIN = a(1 - e²) and R_MAX = a / √(1 - e²) for every φ.
+    A sphere of radius R has ds² = R² (dφ² + cos²φ dλ²) in the same coordinates, so every
+    curve is at least R_MIN and at most R_MAX times as long on the ellipsoid as on the unit
+    sphere. Hence, for the great-circle angle θ between two points,
+
+        R_MIN · θ  <=  geodesic distance  <=  R_MAX · θ.
+
+    Let θ_k be the k-th smallest angle among the eligible neighbours. Those k neighbours are
+    all within R_MAX · θ_k metres, so the k-th smallest exact distance T satisfies
+    T <= R_MAX · θ_k. Any neighbour among the exact k closest (ties at T included) has
+    distance <= T, so R_MIN · θ <= R_MAX · θ_k, i.e. θ <= θ_k · R_MAX / R_MIN (about 1 %
+    wider). Sorting the shortlist exactly therefore gives exactly the brute-force top k.
+    """
+    return kth_angle * (R_MAX_M / R_MIN_M) * (1 + _FLOAT_SLACK) + _FLOAT_SLACK
+
+
+def rank(origin: Origin | None, neighbours: Iterable[Neighbour], rules: Rules) -> Ranking:
+    """Rank the neighbours for one oproep; see the module docstring."""
+    if rules.places < 1:
+        raise ValueError("places must be at least 1")
+    excluded: list[Excluded] = []
+    eligible: list[Neighbour] = []
+    for neighbour in neighbours:
+        refusal = _status_exclusion(neighbour, rules)
+        if refusal is None:
+            eligible.append(neighbour)
+        else:
+            excluded.append(refusal)
+
+    # One person, one candidacy (signed up twice, or also on the "ask me again" list).
+    kept: dict[str, Neighbour] = {}
+    anonymous: list[Neighbour] = []
+    for neighbour in eligible:
+        if not neighbour.person:
+            anonymous.append(neighbour)
+            continue
+        current = kept.get(neighbour.person)
+        if current is None or _dedupe_key(neighbour) < _dedupe_key(current):
+            kept[neighbour.person] = neighbour
+    winners = {id(n) for n in kept.values()}
+    located: list[Neighbour] = []
+    for neighbour in eligible:
+        if neighbour.person and id(neighbour) not in winners:
+            excluded.append(
+                Excluded(neighbour, Exclusion.DUPLICATE, EXCLUSION_LABELS[Exclusion.DUPLICATE])
+            )
+        elif origin is None:
+            excluded.append(
+                Excluded(neighbour, Exclusion.NO_ORIGIN, EXCLUSION_LABELS[Exclusion.NO_ORIGIN])
+            )
+        elif not neighbour.has_location:
+            excluded.append(
+                Excluded(neighbour, Exclusion.NO_LOCATION, EXCLUSION_LABELS[Exclusion.NO_LOCATION])
+            )
+        else:
+            located.append(neighbour)
+
+    if origin is None or not located:
+        return Ranking(origin=origin, rules=rules, excluded=_ordered(excluded))
+
+    lats = np.fromiter((n.lat for n in located), dtype=float, count=len(located))
+    lons = np.fromiter((n.lon for n in located), dtype=float, count=len(located))
+    angles = _central_angles(origin, lats, lons)
+
+    # Maximum distance: surely too far beyond R_MIN·θ > limit; exact check near the limit.
+    within = np.ones(len(located), dtype=bool)
+    exact: dict[int, float] = {}
+    if rules.max_distance_m is not None:
+        limit = rules.max_distance_m
+        lower = angles * R_MIN_M * (1 - _FLOAT_SLACK)
+        upper = angles * R_MAX_M * (1 + _FLOAT_SLACK)
+        surely_far = lower > limit
+        unsure = np.flatnonzero(~surely_far & (upper > limit))
+        for index in unsure.tolist():
+            exact[index] = geodesic_m(origin, located[index])
+            if exact[index] > limit:
+                surely_far[index] = True
+        within = ~surely_far
+        for index in np.flatnonzero(surely_far).tolist():
+            estimate = exact.get(index, float(angles[index]) * _R_MEAN_M)
+            excluded.append(
+                Excluded(
+                    located[index],
+                    Exclusion.TOO_FAR,
+                    EXCLUSION_LABELS[Exclusion.TOO_FAR].format(
+                        limit=format_distance(limit), distance=format_distance(estimate)
+                    ),
+                    distance_m=estimate,
+                )
+            )
+
+    candidates = np.flatnonzero(within)
+    wanted = len(candidates)
+    if rules.reserve_size is not None:
+        wanted = min(wanted, rules.places + rules.reserve_size)
+    further = 0
+    if wanted < len(candidates):
+        order = candidates[np.argsort(angles[candidates], kind="stable")]
+        bound = _shortlist_bound(float(angles[order[wanted - 1]])) if wanted else -1.0
+        shortlist = candidates[angles[candidates] <= bound]
+        further = len(candidates) - wanted
+    else:
+        shortlist = candidates
+    scored = []
+    for index in shortlist.tolist():
+        distance = exact.get(index)
+        if distance is None:
+            distance = geodesic_m(origin, located[index])
+        scored.append((sort_key(distance, located[index]), distance, located[index]))
+    scored.sort(key=lambda item: item[0])
+    scored = scored[:wanted]
+
+    ranked: list[Ranked] = []
+    previous: float | None = None
+    for position, (_key, distance, neighbour) in enumerate(scored, start=1):
+        ranked.append(
+            Ranked(
+                neighbour=neighbour,
+                position=position,
+                distance_m=distance,
+                approximate=origin.precision.is_approximate or neighbour.precision.is_approximate,
+                tie_with_previous=previous is not None and distance == previous,
+                proposed=position <= rules.places,
+            )
+        )
+        previous = distance
+    return Ranking(
+        origin=origin,
+        rules=rules,
+        proposed=ranked[: rules.places],
+        reserve=ranked[rules.places :],
+        excluded=_ordered(excluded),
+        further=further,
+    )
+
+
+_REASON_ORDER = {reason: index for index, reason in enumerate(Exclusion)}
+
+
+def _ordered(excluded: Sequence[Excluded]) -> list[Excluded]:
+    """Excluded neighbours grouped by reason, then by sign-up time: stable for the page."""
+    return sorted(
+        excluded,
+        key=lambda e: (_REASON_ORDER[e.reason], e.neighbour.signed_up_at, str(e.neighbour.id)),
+    )
