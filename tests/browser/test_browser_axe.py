@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,8 +14,18 @@ from sqlmodel import Session
 
 from niemand_alleen.db import make_engine
 from niemand_alleen.distribution.links import unsubscribe_token
-from niemand_alleen.models import Organisation, OrganisationWijk, Role
+from niemand_alleen.models import (
+    Dispatch,
+    Oproep,
+    OproepStatus,
+    Organisation,
+    OrganisationWijk,
+    Role,
+    Volunteer,
+    local_today,
+)
 from niemand_alleen.reference import has_reference, import_shipped_reference
+from niemand_alleen.signup.tokens import confirm_token, withdraw_token
 
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 375, "height": 740}
@@ -87,6 +98,18 @@ SCENARIOS = {
     "unsubscribe-invalid": Scenario(
         "/afmelden/organisatie/onzin", heading="Deze afmeldlink werkt niet", status=404
     ),
+    "signup-oproep": Scenario("/aanmelden/{referral}", heading="Aanmelden als goede buur"),
+    "signup-oproep-errors": Scenario(
+        "/aanmelden/{referral}", heading="Aanmelden als goede buur", submit="Aanmelding versturen"
+    ),
+    "signup-general": Scenario("/aanmelden", heading="Aanmelden als goede buur"),
+    "signup-general-errors": Scenario(
+        "/aanmelden", heading="Aanmelden als goede buur", submit="Aanmelding versturen"
+    ),
+    "signup-sent": Scenario("/aanmelden/verstuurd", heading="Bedankt voor uw aanmelding"),
+    "signup-confirm": Scenario("/aanmelden/bevestigen/{confirm}", heading="Aanmelding bevestigen"),
+    "signup-withdraw": Scenario("/aanmelden/intrekken/{withdraw}", heading="Aanmelding intrekken"),
+    "signup-link-invalid": Scenario("/aanmelden/onzin", heading="Deze link werkt niet", status=404),
     "staff-404": Scenario(
         "/bestaat-niet", Role.BUURTWERKER, heading="Pagina niet gevonden", status=404
     ),
@@ -99,6 +122,9 @@ def axe() -> Axe:
 
 
 AXE_ORGANISATION_ID = uuid.UUID("00000000-0000-4000-8000-00000000a11e")
+AXE_OPROEP_ID = uuid.UUID("00000000-0000-4000-8000-00000000a0e1")
+AXE_VOLUNTEER_ID = uuid.UUID("00000000-0000-4000-8000-00000000a0e2")
+AXE_REFERRAL = "axe-oproep-link"
 
 
 @pytest.fixture
@@ -126,12 +152,49 @@ def path_values(live_server: Any, _live_server_state: None) -> dict[str, str]:
                     session.add(
                         OrganisationWijk(organisation_id=AXE_ORGANISATION_ID, wijk_code=code)
                     )
+            if session.get(Oproep, AXE_OPROEP_ID) is None:
+                # An open oproep with its link, and an unconfirmed sign-up for the mail links.
+                session.add(
+                    Oproep(
+                        id=AXE_OPROEP_ID,
+                        text="Een vrouw van in de 80 zoekt gezelschap voor een wandeling.",
+                        pc4="3328",
+                        wijk_code="WK050509",
+                        deadline=local_today() + timedelta(days=14),
+                        status=OproepStatus.OPEN,
+                    )
+                )
+                session.flush()
+                session.add(
+                    Dispatch(
+                        oproep_id=AXE_OPROEP_ID,
+                        organisation_id=AXE_ORGANISATION_ID,
+                        referral_code=AXE_REFERRAL,
+                    )
+                )
+                session.add(
+                    Volunteer(
+                        id=AXE_VOLUNTEER_ID,
+                        oproep_id=AXE_OPROEP_ID,
+                        first_name="Axe",
+                        last_name="Buur",
+                        email="axe@example.org",
+                        email_hash="axe",
+                        phone="+31612345678",
+                        postcode="3328AB",
+                        house_number="1",
+                    )
+                )
             session.commit()
     finally:
         engine.dispose()
+    secret = live_server.settings.secret_key
     return {
         "organisation": str(AXE_ORGANISATION_ID),
-        "unsubscribe": unsubscribe_token(live_server.settings.secret_key, AXE_ORGANISATION_ID),
+        "unsubscribe": unsubscribe_token(secret, AXE_ORGANISATION_ID),
+        "referral": AXE_REFERRAL,
+        "confirm": confirm_token(secret, AXE_VOLUNTEER_ID),
+        "withdraw": withdraw_token(secret, AXE_VOLUNTEER_ID),
     }
 
 
