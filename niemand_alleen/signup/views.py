@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import public
 from niemand_alleen.config import Settings
-from niemand_alleen.db import request_session
+from niemand_alleen.db import database, request_session
 from niemand_alleen.models import VolunteerStatus, local_today, utcnow
 from niemand_alleen.signup import ratelimit
 from niemand_alleen.signup.forms import HONEYPOT_FIELD, LinkForm, SignupForm
@@ -81,6 +81,9 @@ def _handle_signup(link: OproepLink | None) -> Page:
     if request.method != "POST":
         return _form_page(form, link)
     settings = _settings()
+    # Validated before the first write: on SQLite a writing transaction holds the database's
+    # write lock (BEGIN IMMEDIATE) until the commit, so it should be short.
+    valid = form.validate()
     db = request_session()
     now = utcnow()
     client = ratelimit.address_bucket(request.remote_addr or "unknown")
@@ -91,7 +94,7 @@ def _handle_signup(link: OproepLink | None) -> Page:
         # A bot: the same page a person sees after sending, and nothing stored.
         log.info("sign-up honeypot filled endpoint=%s", request.endpoint)
         return redirect(url_for("signup.sent"))
-    if not form.validate():
+    if not valid:
         return _form_page(form, link)
     try:
         sign_up(db, settings, form.to_input(), link, now)
@@ -114,11 +117,16 @@ def general() -> Page:
 @public
 def for_oproep(referral_code: str) -> Page:
     """The link in an oproep mail, forwarded by an organisation."""
-    db = request_session()
-    link = oproep_for_referral(db, referral_code)
+    # Looked up in a short read transaction of its own, so the request's writing transaction
+    # (and on SQLite its write lock) starts only when there is something to write.
+    with database().session() as lookup:
+        link = oproep_for_referral(lookup, referral_code)
+        closed = link is not None and (
+            not is_open(link.oproep, local_today()) or is_full(lookup, _settings(), link.oproep.id)
+        )
     if link is None:
         return _invalid_link("oproep")
-    if not is_open(link.oproep, local_today()) or is_full(db, _settings(), link.oproep.id):
+    if closed:
         # Closed, past its deadline or full: the general sign-up instead, with what was typed.
         return _form_page(SignupForm(), link, closed=True)
     return _handle_signup(link)
