@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -39,7 +40,9 @@ from niemand_alleen.jobs import UnknownJobError, job_statuses, run_job
 from niemand_alleen.jobs.lease import worker_identity
 from niemand_alleen.jobs.scheduler import build_scheduler, give_up_lease
 from niemand_alleen.maintenance import reencrypt_all
-from niemand_alleen.models import Role
+from niemand_alleen.matching.report import ranking_report, ranking_text
+from niemand_alleen.matching.service import ranking_for
+from niemand_alleen.models import Oproep, Role
 from niemand_alleen.reference import (
     cached_gazetteer,
     has_reference,
@@ -215,6 +218,30 @@ def anonymise_command(jsonl: bool, warmup: bool) -> None:
         click.echo(json.dumps(result, ensure_ascii=False))
     if failed:
         sys.exit(1)
+
+
+@main.command("match")
+@click.argument("oproep_id")
+@click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
+@with_appcontext
+def match_command(oproep_id: str, as_json: bool) -> None:
+    """Toon de rangorde van goede buren voor een oproep: afstanden en wie afvalt en waarom."""
+    try:
+        parsed = uuid.UUID(oproep_id)
+    except ValueError:
+        _fail(f"Geen geldig oproepnummer: {oproep_id!r} (verwacht een UUID).")
+    settings: Settings = current_app.config["SETTINGS"]
+    with database().session() as session:
+        oproep = session.get(Oproep, parsed)
+        if oproep is None:
+            _fail(f"Onbekende oproep: {parsed}.")
+        assert oproep is not None
+        ranking = ranking_for(session, settings, oproep)
+    report = ranking_report(oproep, ranking)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    click.echo(ranking_text(report))
 
 
 @main.command("rotate-keys")

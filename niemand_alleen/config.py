@@ -52,6 +52,12 @@ class Settings:
     mail_batch_size: int = 200
     # Distribution: organisations of the resident's wijk and of wijken within this radius.
     distribution_radius_m: int = 1000
+    # Matching: neighbours further than this are not proposed (0: no limit; neighbours who
+    # asked to be asked again are then sought within 3 km); at most this many active
+    # networks per neighbour; the coordinator checks the network this many days after a match.
+    match_max_distance_m: int = 3000
+    match_max_active_networks: int = 2
+    match_followup_days: int = 42
     # Fewer confirmed sign-ups than this, this many days before the deadline: remind.
     reminder_min_signups: int = 3
     reminder_days_before_deadline: int = 3
@@ -252,6 +258,9 @@ def load_settings(
         mail_retry_seconds=_int(env, "MAIL_RETRY_SECONDS", 60, minimum=1),
         mail_batch_size=_int(env, "MAIL_BATCH_SIZE", 200, minimum=1),
         distribution_radius_m=_int(env, "DISTRIBUTION_RADIUS_M", 1000),
+        match_max_distance_m=_int(env, "MATCH_MAX_DISTANCE_M", 3000),
+        match_max_active_networks=_int(env, "MATCH_MAX_ACTIVE_NETWORKS", 2, minimum=1),
+        match_followup_days=_int(env, "MATCH_FOLLOWUP_DAYS", 42, minimum=1),
         reminder_min_signups=_int(env, "REMINDER_MIN_SIGNUPS", 3, minimum=1),
         reminder_days_before_deadline=_int(env, "REMINDER_DAYS_BEFORE_DEADLINE", 3, minimum=1),
         geocoder=geocoder,

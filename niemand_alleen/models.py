@@ -141,6 +141,24 @@ class DispatchStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class FollowupOutcome(enum.StrEnum):
+    """Six weeks after a match: is the small network still there?"""
+
+    ACTIVE = "active"
+    ENDED = "ended"
+    UNKNOWN = "unknown"
+
+
+class DeclineCode(enum.StrEnum):
+    """Why a proposed neighbour did not become a good neighbour (counted in the evaluation)."""
+
+    NO_TIME = "no_time"
+    NOT_A_FIT = "not_a_fit"
+    RESIDENT_DECLINED = "resident_declined"
+    CIRCUMSTANCES = "circumstances"
+    OTHER = "other"
+
+
 class VolunteerStatus(enum.StrEnum):
     UNCONFIRMED = "unconfirmed"
     CONFIRMED = "confirmed"
@@ -345,6 +363,16 @@ class Oproep(SQLModel, table=True):
     # (at their click) the organisations were reminded.
     coordinator_reminded_at: datetime | None = _ts(nullable=True)
     organisations_reminded_at: datetime | None = _ts(nullable=True)
+    # Matching: closed without any candidate (the coordinator was told what to do), matched,
+    # and the check six weeks later whether the network is still active.
+    no_candidates_at: datetime | None = _ts(nullable=True)
+    matched_at: datetime | None = _ts(nullable=True)
+    followup_reminded_at: datetime | None = _ts(nullable=True)
+    followup_outcome: FollowupOutcome | None = Field(
+        default=None, sa_type=enum_type(FollowupOutcome), nullable=True
+    )
+    followup_recorded_at: datetime | None = _ts(nullable=True)
+    followup_recorded_by_id: uuid.UUID | None = _fk("user_account.id", "SET NULL")
     created_at: datetime = _created()
 
 
@@ -423,9 +451,25 @@ class Match(SQLModel, table=True):
     rank: int  # the distance is derived from the two locations, never stored
     status: MatchStatus = Field(default=MatchStatus.PROPOSED, sa_type=enum_type(MatchStatus))
     decline_reason: str | None = _secret()
+    decline_code: DeclineCode | None = Field(
+        default=None, sa_type=enum_type(DeclineCode), nullable=True
+    )
     decided_by_id: uuid.UUID | None = _fk("user_account.id", "SET NULL")
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+class ResidentVeto(SQLModel, table=True):
+    """A neighbour the resident does not want, by keyed e-mail hash: never proposed again."""
+
+    __tablename__ = "resident_veto"
+    __table_args__ = (sa.UniqueConstraint("resident_id", "email_hash"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    resident_id: uuid.UUID = _fk("resident.id", "CASCADE", nullable=False)
+    email_hash: str = Field(max_length=64)
+    recorded_by_id: uuid.UUID | None = _fk("user_account.id", "SET NULL")
+    created_at: datetime = _created()
 
 
 # --- mail and audit --------------------------------------------------------------------

@@ -23,6 +23,7 @@ from niemand_alleen.intake.anonymiser import Anonymiser
 from niemand_alleen.intake.proposals import pending_oproepen, prepare
 from niemand_alleen.jobs.lease import acquire_lease
 from niemand_alleen.mail.sender import send_outbox
+from niemand_alleen.matching.service import close_due_oproepen, remind_followups
 from niemand_alleen.models import JobRun, JobRunStatus, Oproep, local_today, utcnow
 from niemand_alleen.retention import purge_expired
 
@@ -88,6 +89,20 @@ def prepare_proposals(app: Flask) -> None:
                     prepare(session, anonymiser, oproep)
 
 
+def close_oproepen_job(app: Flask) -> None:
+    """Close open oproepen whose deadline passed and propose the closest good neighbours."""
+    with app.app_context(), db.session() as session:
+        closed = close_due_oproepen(session, app.config["SETTINGS"], local_today())
+    log.info("job close-oproepen oproepen=%d", closed)
+
+
+def remind_followups_job(app: Flask) -> None:
+    """Remind coordinators to check, some weeks after a match, that the network is active."""
+    with app.app_context(), db.session() as session:
+        reminded = remind_followups(session, app.config["SETTINGS"], utcnow())
+    log.info("job remind-followups oproepen=%d", reminded)
+
+
 def remind_coordinators_job(app: Flask) -> None:
     """Tell coordinators about open oproepen with too few sign-ups near their deadline."""
     with app.app_context(), db.session() as session:
@@ -123,6 +138,20 @@ JOBS: dict[str, Job] = {
             every_seconds=3600,
             description="Mailt de coördinator als een oproep vlak voor de einddatum te weinig "
             "aanmeldingen heeft.",
+        ),
+        Job(
+            name="close-oproepen",
+            run=close_oproepen_job,
+            every_seconds=15 * 60,
+            description="Sluit oproepen na de einddatum en stelt de dichtstbijzijnde goede "
+            "buren voor.",
+        ),
+        Job(
+            name="remind-followups",
+            run=remind_followups_job,
+            every_seconds=6 * 3600,
+            description="Vraagt de coördinator enkele weken na een koppeling of het netwerk nog "
+            "actief is.",
         ),
         Job(
             name="send-outbox",

@@ -18,6 +18,7 @@ from niemand_alleen.matching.matcher import (
     Rules,
     Source,
     format_distance,
+    geodesic_m,
     rank,
     round_distance,
 )
@@ -49,18 +50,20 @@ def brute_force(
             excluded[n.id] = Exclusion.BUSY
         else:
             eligible.append(n)
+
+    def dedupe_key(n: Neighbour) -> tuple[object, ...]:
+        located = origin is not None and n.lat is not None
+        distance = (
+            geodesic((origin.lat, origin.lon), (n.lat, n.lon)).meters
+            if origin is not None and located
+            else float("inf")
+        )
+        return (n.source != Source.SIGNUP, not located, distance, n.signed_up_at, str(n.id))
+
     best: dict[str, Neighbour] = {}
     for n in eligible:
-        if n.person:
-            key = (n.lat is None, n.source != Source.SIGNUP, n.signed_up_at, str(n.id))
-            other = best.get(n.person)
-            if other is None or key < (
-                other.lat is None,
-                other.source != Source.SIGNUP,
-                other.signed_up_at,
-                str(other.id),
-            ):
-                best[n.person] = n
+        if n.person and (n.person not in best or dedupe_key(n) < dedupe_key(best[n.person])):
+            best[n.person] = n
     scored = []
     for n in eligible:
         if n.person and best[n.person] is not n:
@@ -169,6 +172,16 @@ def test_shortlist_of_a_big_pool_is_exact(
     rules = Rules(places=places, max_distance_m=None, max_active_networks=None, reserve_size=1)
     expected, _ = brute_force(origin, pool, rules)
     assert [r.neighbour.id for r in rank(origin, pool, rules).ranked] == expected[: places + 1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=st.tuples(st.floats(-89, 89), st.floats(-179, 179)),
+    b=st.tuples(st.floats(-89, 89), st.floats(-179, 179)),
+)
+def test_distance_is_geopys_geodesic(a: tuple[float, float], b: tuple[float, float]) -> None:
+    ours = geodesic_m(Origin(*a), Neighbour(id=uuid.uuid4(), signed_up_at=T0, lat=b[0], lon=b[1]))
+    assert ours == geodesic(a, b).meters
 
 
 def neighbour(**changes: object) -> Neighbour:
