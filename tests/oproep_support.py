@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import Flask
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from niemand_alleen.intake.service import AanmeldingInput, approve_oproep, register_resident
 from niemand_alleen.models import (
@@ -15,8 +16,11 @@ from niemand_alleen.models import (
     Oproep,
     Organisation,
     OrganisationWijk,
+    OutboxMail,
     Resident,
     User,
+    Volunteer,
+    VolunteerStatus,
     local_today,
     utcnow,
 )
@@ -107,3 +111,47 @@ def fresh(session: Session, row: object) -> object:
     session.rollback()
     session.refresh(row)
     return row
+
+
+def distribution_page(oproep: Oproep) -> str:
+    return f"/oproepen/{oproep.id}/verspreiding"
+
+
+def reloaded(session: Session, oproep: Oproep) -> Oproep:
+    """The oproep as the app committed it (ends the test session's transaction first)."""
+    session.rollback()
+    found = session.get(Oproep, oproep.id)
+    assert found is not None
+    session.refresh(found)
+    return found
+
+
+def outbox_of(session: Session, oproep: Oproep, kind: str | None = None) -> list[OutboxMail]:
+    session.rollback()
+    query = select(OutboxMail).where(OutboxMail.oproep_id == oproep.id)
+    if kind is not None:
+        query = query.where(OutboxMail.kind == kind)
+    return list(session.exec(query.order_by(col(OutboxMail.id))).all())
+
+
+def add_volunteer(
+    session: Session,
+    oproep: Oproep,
+    status: VolunteerStatus = VolunteerStatus.CONFIRMED,
+    dispatch_id: uuid.UUID | None = None,
+) -> Volunteer:
+    volunteer = Volunteer(
+        oproep_id=oproep.id,
+        dispatch_id=dispatch_id,
+        first_name="Sam",
+        last_name="de Buur",
+        email="sam@example.org",
+        email_hash=uuid.uuid4().hex,
+        phone="+31612345679",
+        postcode="3328AC",
+        house_number="3",
+        status=status,
+    )
+    session.add(volunteer)
+    session.commit()
+    return volunteer

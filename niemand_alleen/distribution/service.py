@@ -52,6 +52,18 @@ class DistributionError(ValueError):
         self.message = message
 
 
+def _audit_oproep(session: Session, actor_id: uuid.UUID, oproep: Oproep, detail: str) -> None:
+    """The event names the oproep and what happened, never the text or the organisations."""
+    record_audit(
+        session,
+        actor_user_id=actor_id,
+        action=AuditAction.UPDATE,
+        record_type="oproep",
+        record_id=str(oproep.id),
+        detail=detail,
+    )
+
+
 # --- the proposal ------------------------------------------------------------------------
 
 
@@ -246,14 +258,7 @@ def send_oproep(
         oproep.sent_at = now
     session.add(oproep)
     session.flush()
-    record_audit(
-        session,
-        actor_user_id=actor_id,
-        action=AuditAction.UPDATE,
-        record_type="oproep",
-        record_id=str(oproep.id),
-        detail=f"sent to {len(dispatches)} organisations",
-    )
+    _audit_oproep(session, actor_id, oproep, f"sent to {len(dispatches)} organisations")
     return dispatches
 
 
@@ -323,14 +328,7 @@ def cancel_oproep(
     oproep.closed_at = utcnow()
     session.add(oproep)
     followups = _queue_followups(session, settings, oproep, "oproep_cancelled")
-    record_audit(
-        session,
-        actor_user_id=actor_id,
-        action=AuditAction.UPDATE,
-        record_type="oproep",
-        record_id=str(oproep.id),
-        detail="cancelled",
-    )
+    _audit_oproep(session, actor_id, oproep, "cancelled")
     return followups
 
 
@@ -433,14 +431,7 @@ def remind_organisations(
     oproep.organisations_reminded_at = utcnow()
     session.add(oproep)
     session.flush()
-    record_audit(
-        session,
-        actor_user_id=actor_id,
-        action=AuditAction.UPDATE,
-        record_type="oproep",
-        record_id=str(oproep.id),
-        detail="organisations reminded",
-    )
+    _audit_oproep(session, actor_id, oproep, "organisations reminded")
     return queued
 
 

@@ -13,8 +13,12 @@ from oproep_support import (
     STERRENBURG,
     Scenario,
     add_organisation,
+    add_volunteer,
     approved_oproep,
+    outbox_of,
+    reloaded,
 )
+from oproep_support import distribution_page as page
 from smtp import TestSmtpServer
 from sqlmodel import Session, select
 from support import csrf_token, login
@@ -26,16 +30,10 @@ from niemand_alleen.models import (
     MailStatus,
     Oproep,
     OproepStatus,
-    OutboxMail,
     Role,
-    Volunteer,
     VolunteerStatus,
     local_today,
 )
-
-
-def page(oproep: Oproep) -> str:
-    return f"/oproepen/{oproep.id}/verspreiding"
 
 
 def send(client: FlaskClient, oproep: Oproep, *organisation_ids: object):  # type: ignore[no-untyped-def]
@@ -46,23 +44,6 @@ def send(client: FlaskClient, oproep: Oproep, *organisation_ids: object):  # typ
             "organisation": [str(org_id) for org_id in organisation_ids],
         },
     )
-
-
-def oproep_mails(session: Session, oproep: Oproep) -> list[OutboxMail]:
-    session.rollback()
-    return list(
-        session.exec(
-            select(OutboxMail).where(OutboxMail.oproep_id == oproep.id).order_by(OutboxMail.id)
-        ).all()
-    )
-
-
-def reloaded(session: Session, oproep: Oproep) -> Oproep:
-    session.rollback()
-    found = session.get(Oproep, oproep.id)
-    assert found is not None
-    session.refresh(found)
-    return found
 
 
 def test_proposal_checks_the_organisations_of_the_search_area(
@@ -106,7 +87,7 @@ def test_sending_queues_one_mail_per_address_with_its_own_referral_link(
     dispatches = geography.exec(select(Dispatch).where(Dispatch.oproep_id == oproep.id)).all()
     assert {d.organisation_id for d in dispatches} == {home.id, far.id}
     assert len({d.referral_code for d in dispatches}) == 2
-    mails = oproep_mails(geography, oproep)
+    mails = outbox_of(geography, oproep)
     assert sorted(mail.recipient or "" for mail in mails) == [
         "balie@wijkcentrum.example.org",
         "coordinatie@wijkcentrum.example.org",
@@ -136,7 +117,7 @@ def test_sending_twice_mails_each_organisation_once(
     # Adding an organisation later reaches only the new one.
     assert send(client, scenario.oproep, home.id, near.id).status_code == 302
 
-    mails = oproep_mails(geography, scenario.oproep)
+    mails = outbox_of(geography, scenario.oproep)
     assert len(mails) == 2
     assert len({mail.idempotency_key for mail in mails}) == 2
 
@@ -153,7 +134,7 @@ def test_no_organisation_chosen_is_refused_and_changes_nothing(
     assert response.status_code == 422
     assert "Kies minstens één organisatie" in response.get_data(as_text=True)
     assert reloaded(geography, scenario.oproep).status == OproepStatus.APPROVED
-    assert oproep_mails(geography, scenario.oproep) == []
+    assert outbox_of(geography, scenario.oproep) == []
 
 
 def test_unreachable_or_unknown_organisations_are_refused(
@@ -170,7 +151,7 @@ def test_unreachable_or_unknown_organisations_are_refused(
     garbage = send(client, scenario.oproep, "niet-een-id")
     assert garbage.status_code == 422
     assert "Kies de organisaties uit de lijst" in garbage.get_data(as_text=True)
-    assert oproep_mails(geography, scenario.oproep) == []
+    assert outbox_of(geography, scenario.oproep) == []
     assert reloaded(geography, scenario.oproep).status == OproepStatus.APPROVED
 
 
@@ -196,7 +177,7 @@ def test_a_passed_deadline_or_unapproved_text_cannot_be_sent(
     refused = send(client, draft, home.id)
     assert refused.status_code == 422
     assert "Alleen een goedgekeurde of lopende oproep" in refused.get_data(as_text=True)
-    assert oproep_mails(geography, draft) == []
+    assert outbox_of(geography, draft) == []
 
 
 def test_overview_counts_sign_ups_per_organisation_link(
@@ -208,26 +189,9 @@ def test_overview_counts_sign_ups_per_organisation_link(
     send(client, scenario.oproep, home.id, near.id)
     geography.rollback()
     dispatch = geography.exec(select(Dispatch).where(Dispatch.organisation_id == home.id)).one()
-    for status in (
-        VolunteerStatus.CONFIRMED,
-        VolunteerStatus.CONFIRMED,
-        VolunteerStatus.UNCONFIRMED,
-    ):
-        geography.add(
-            Volunteer(
-                oproep_id=scenario.oproep.id,
-                dispatch_id=dispatch.id,
-                first_name="Sam",
-                last_name="de Buur",
-                email="sam@example.org",
-                email_hash=uuid.uuid4().hex,
-                phone="+31612345679",
-                postcode="3328AC",
-                house_number="3",
-                status=status,
-            )
-        )
-    geography.commit()
+    for status in (VolunteerStatus.CONFIRMED, VolunteerStatus.CONFIRMED):
+        add_volunteer(geography, scenario.oproep, status, dispatch_id=dispatch.id)
+    add_volunteer(geography, scenario.oproep, VolunteerStatus.UNCONFIRMED, dispatch.id)
 
     html = client.get(page(scenario.oproep)).get_data(as_text=True)
 
@@ -279,7 +243,7 @@ def test_a_refused_mail_shows_its_reason_and_the_coordinator_can_send_it_again(
     html = client.get(page(scenario.oproep)).get_data(as_text=True)
     assert "Mislukt" in html
     assert "De mailserver weigerde de mail (550)" in html
-    failed = oproep_mails(geography, scenario.oproep)[0]
+    failed = outbox_of(geography, scenario.oproep)[0]
     assert failed.status == MailStatus.FAILED
 
     smtp_server.refused_recipients.clear()
@@ -290,7 +254,7 @@ def test_a_refused_mail_shows_its_reason_and_the_coordinator_can_send_it_again(
     assert response.status_code == 302
     send_pending(app)
     assert smtp_server.to("balie@wijk.example.org")
-    assert oproep_mails(geography, scenario.oproep)[0].status == MailStatus.SENT
+    assert outbox_of(geography, scenario.oproep)[0].status == MailStatus.SENT
 
     again = client.post(
         f"/oproepen/{scenario.oproep.id}/mail/{failed.id}/opnieuw-versturen",

@@ -7,9 +7,18 @@ from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
-from oproep_support import DUBBELDAM, STERRENBURG, Scenario, add_organisation
+from oproep_support import (
+    DUBBELDAM,
+    STERRENBURG,
+    Scenario,
+    add_organisation,
+    add_volunteer,
+    outbox_of,
+    reloaded,
+)
+from oproep_support import distribution_page as page
 from smtp import TestSmtpServer
-from sqlmodel import Session, select
+from sqlmodel import Session
 from support import csrf_token, login
 
 from niemand_alleen.distribution.service import (
@@ -24,33 +33,9 @@ from niemand_alleen.models import (
     MailStatus,
     Oproep,
     OproepStatus,
-    OutboxMail,
     Role,
-    Volunteer,
-    VolunteerStatus,
     local_today,
 )
-
-
-def page(oproep: Oproep) -> str:
-    return f"/oproepen/{oproep.id}/verspreiding"
-
-
-def mails_of_kind(session: Session, oproep: Oproep, kind: str) -> list[OutboxMail]:
-    session.rollback()
-    return list(
-        session.exec(
-            select(OutboxMail).where(OutboxMail.oproep_id == oproep.id, OutboxMail.kind == kind)
-        ).all()
-    )
-
-
-def reloaded(session: Session, oproep: Oproep) -> Oproep:
-    session.rollback()
-    found = session.get(Oproep, oproep.id)
-    assert found is not None
-    session.refresh(found)
-    return found
 
 
 def sent_to(app: Flask, session: Session, scenario: Scenario, *organisations: uuid.UUID) -> None:
@@ -68,20 +53,7 @@ def sent_to(app: Flask, session: Session, scenario: Scenario, *organisations: uu
 
 def add_signups(session: Session, oproep: Oproep, count: int) -> None:
     for _ in range(count):
-        session.add(
-            Volunteer(
-                oproep_id=oproep.id,
-                first_name="Sam",
-                last_name="de Buur",
-                email="sam@example.org",
-                email_hash=uuid.uuid4().hex,
-                phone="+31612345679",
-                postcode="3328AC",
-                house_number="3",
-                status=VolunteerStatus.CONFIRMED,
-            )
-        )
-    session.commit()
+        add_volunteer(session, oproep)
 
 
 def test_stopping_tells_the_organisations_that_received_it(
@@ -114,7 +86,7 @@ def test_stopping_tells_the_organisations_that_received_it(
     assert reloaded(geography, scenario.oproep).status == OproepStatus.CANCELLED
     withdrawn = [
         mail
-        for mail in mails_of_kind(geography, scenario.oproep, "oproep")
+        for mail in outbox_of(geography, scenario.oproep, "oproep")
         if mail.status == MailStatus.FAILED
     ]
     assert [mail.recipient for mail in withdrawn] == ["info@kerk-dubbeldam.example.org"]
@@ -132,7 +104,7 @@ def test_stopping_tells_the_organisations_that_received_it(
         data={"csrf_token": csrf_token(client, page(scenario.oproep)), "confirm": "y"},
     )
     assert again.status_code == 422
-    assert len(mails_of_kind(geography, scenario.oproep, "oproep_cancelled")) == 1
+    assert len(outbox_of(geography, scenario.oproep, "oproep_cancelled")) == 1
 
 
 def test_a_filled_oproep_sends_the_vervuld_mail_once(
@@ -189,7 +161,7 @@ def test_enough_sign_ups_or_a_passed_deadline_means_no_reminder(
         assert remind_coordinators(geography, settings, deadline + timedelta(days=1)) == 0
         add_signups(geography, scenario.oproep, 3)
         assert remind_coordinators(geography, settings, deadline - timedelta(days=1)) == 0
-    assert mails_of_kind(geography, scenario.oproep, "coordinator_reminder") == []
+    assert outbox_of(geography, scenario.oproep, "coordinator_reminder") == []
 
 
 def test_the_reminder_job_runs_on_todays_date(
@@ -204,7 +176,7 @@ def test_the_reminder_job_runs_on_todays_date(
 
     assert run_job(app, "remind-coordinators")
 
-    assert len(mails_of_kind(geography, scenario.oproep, "coordinator_reminder")) == 1
+    assert len(outbox_of(geography, scenario.oproep, "coordinator_reminder")) == 1
     assert reloaded(geography, scenario.oproep).coordinator_reminded_at is not None
 
 
@@ -225,7 +197,7 @@ def test_one_click_reminds_every_organisation_once(
         data={"csrf_token": csrf_token(client, page(scenario.oproep))},
     )
     assert response.status_code == 302
-    reminders = mails_of_kind(geography, scenario.oproep, "oproep_reminder")
+    reminders = outbox_of(geography, scenario.oproep, "oproep_reminder")
     assert len(reminders) == 2
     assert "kregen een herinnering op" in client.get(page(scenario.oproep)).get_data(as_text=True)
 
@@ -235,7 +207,7 @@ def test_one_click_reminds_every_organisation_once(
     )
     assert again.status_code == 422
     assert "al een herinnering gekregen" in again.get_data(as_text=True)
-    assert len(mails_of_kind(geography, scenario.oproep, "oproep_reminder")) == 2
+    assert len(outbox_of(geography, scenario.oproep, "oproep_reminder")) == 2
     send_pending(app)
     subjects = {mail.message["Subject"] for mail in smtp_server.wait_for(4)}
     assert any(subject.startswith("Herinnering: nog goede buren gezocht") for subject in subjects)
@@ -251,7 +223,7 @@ def test_a_reminder_needs_an_open_oproep(
     )
     assert response.status_code == 422
     assert "Alleen bij een lopende oproep" in response.get_data(as_text=True)
-    assert mails_of_kind(geography, scenario.oproep, "oproep_reminder") == []
+    assert outbox_of(geography, scenario.oproep, "oproep_reminder") == []
 
 
 def test_a_withdrawn_oproep_mail_is_not_sent_again_after_stopping(
@@ -262,7 +234,7 @@ def test_a_withdrawn_oproep_mail_is_not_sent_again_after_stopping(
     with app.app_context():
         cancel_oproep(geography, app.config["SETTINGS"], scenario.oproep, scenario.coordinator.id)
     geography.commit()
-    withdrawn = mails_of_kind(geography, scenario.oproep, "oproep")[0]
+    withdrawn = outbox_of(geography, scenario.oproep, "oproep")[0]
     assert withdrawn.status == MailStatus.FAILED
     beheerder = make_user(Role.BEHEERDER)
     login(client, beheerder.email)
@@ -274,4 +246,4 @@ def test_a_withdrawn_oproep_mail_is_not_sent_again_after_stopping(
     )
 
     assert "Deze oproep loopt niet meer" in response.get_data(as_text=True)
-    assert mails_of_kind(geography, scenario.oproep, "oproep")[0].status == MailStatus.FAILED
+    assert outbox_of(geography, scenario.oproep, "oproep")[0].status == MailStatus.FAILED
