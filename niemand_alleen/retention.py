@@ -27,6 +27,7 @@ from niemand_alleen.models import (
     Resident,
     ResidentStatus,
     Volunteer,
+    VolunteerStatus,
 )
 
 ENDED_OPROEP = (OproepStatus.CLOSED, OproepStatus.MATCHED, OproepStatus.CANCELLED)
@@ -51,6 +52,7 @@ BLANK_VOLUNTEER = {
 class PurgeCounts:
     residents: int
     volunteers: int
+    unconfirmed: int
     mails: int
     audit_events: int
 
@@ -108,6 +110,22 @@ def purge_volunteers(session: Session, cutoff: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def purge_unconfirmed(session: Session, cutoff: datetime) -> int:
+    """Sign-ups whose address was never confirmed and whose confirm link has expired: they
+    never counted for anything, so their personal fields go (the row stays for the counts)."""
+    result = session.execute(
+        update(Volunteer)
+        .where(
+            col(Volunteer.purged_at).is_(None),
+            col(Volunteer.status) == VolunteerStatus.UNCONFIRMED,
+            col(Volunteer.created_at) < cutoff,
+        )
+        .values(**BLANK_VOLUNTEER, contact_again=False, purged_at=datetime.now(cutoff.tzinfo))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def purge_mail_bodies(session: Session, cutoff: datetime) -> int:
     """Sent mails keep their metadata (kind, status, dates); address and contents go."""
     result = session.execute(
@@ -132,6 +150,8 @@ def purge_expired(session: Session, settings: Settings, now: datetime) -> PurgeC
     rules = [
         ("resident", purge_residents, settings.retention_resident_closed_days),
         ("volunteer", purge_volunteers, settings.retention_volunteer_days),
+        # A day after the confirm link expired, so a late click still finds its sign-up.
+        ("volunteer_unconfirmed", purge_unconfirmed, settings.signup_confirm_days + 1),
         ("outbox_mail", purge_mail_bodies, settings.retention_mail_days),
         ("audit_event", purge_audit_events, settings.retention_audit_days),
     ]
@@ -144,6 +164,7 @@ def purge_expired(session: Session, settings: Settings, now: datetime) -> PurgeC
     return PurgeCounts(
         residents=counts["resident"],
         volunteers=counts["volunteer"],
+        unconfirmed=counts["volunteer_unconfirmed"],
         mails=counts["outbox_mail"],
         audit_events=counts["audit_event"],
     )

@@ -139,6 +139,36 @@ def test_unmatched_volunteers_are_blanked_after_the_oproep_ended(
     assert purge_expired(db_session, settings_now, NOW).volunteers == 0, "idempotent"
 
 
+def test_never_confirmed_sign_ups_go_a_day_after_their_link_expired(
+    db_session: Session, settings_now: Settings
+) -> None:
+    running = Oproep(status=OproepStatus.OPEN, deadline=date(2026, 12, 31))
+    db_session.add(running)
+    db_session.flush()
+    expired = volunteer(running, status="unconfirmed", created_at=NOW - timedelta(days=8) - JUST)
+    fresh = volunteer(running, status="unconfirmed", created_at=NOW - timedelta(days=7))
+    confirmed = volunteer(running, created_at=NOW - timedelta(days=30))
+    general = volunteer(running, status="unconfirmed", created_at=NOW - timedelta(days=9))
+    general.oproep_id, general.contact_again = None, True
+    db_session.add_all([expired, fresh, confirmed, general])
+    db_session.commit()
+
+    counts = purge_expired(db_session, settings_now.with_overrides(signup_confirm_days=7), NOW)
+    db_session.commit()
+
+    assert counts.unconfirmed == 2
+    for gone in (expired, general):
+        db_session.refresh(gone)
+        assert gone.purged_at is not None
+        assert (gone.first_name, gone.email, gone.contact_again) == ("", "", False)
+        assert gone.status == "unconfirmed", "the row stays for the counts"
+    for kept in (fresh, confirmed):
+        db_session.refresh(kept)
+        assert kept.purged_at is None
+        assert kept.first_name == "Goede"
+    assert purge_expired(db_session, settings_now, NOW).unconfirmed == 0, "idempotent"
+
+
 def test_sent_mail_bodies_go_metadata_stays(db_session: Session, settings_now: Settings) -> None:
     def mail(key: str, sent_days_ago: float | None, status: MailStatus) -> OutboxMail:
         return OutboxMail(
@@ -184,9 +214,10 @@ def test_audit_events_expire_and_every_run_is_logged_without_data(
         "outbox_mail",
         "resident",
         "volunteer",
+        "volunteer_unconfirmed",
     ]
     assert all(event.detail.startswith("retention purge rows=") for event in purge_logs)
-    assert db_session.exec(select(func.count()).select_from(AuditEvent)).one() == 5
+    assert db_session.exec(select(func.count()).select_from(AuditEvent)).one() == 6
 
 
 @pytest.mark.parametrize(
