@@ -52,9 +52,10 @@ def purge_expired_data(app: Flask) -> None:
     with app.app_context(), db.session() as session:
         counts = purge_expired(session, app.config["SETTINGS"], utcnow())
     log.info(
-        "job purge-expired residents=%d volunteers=%d mails=%d audit_events=%d",
+        "job purge-expired residents=%d volunteers=%d unconfirmed=%d mails=%d audit_events=%d",
         counts.residents,
         counts.volunteers,
+        counts.unconfirmed,
         counts.mails,
         counts.audit_events,
     )
