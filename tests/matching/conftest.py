@@ -28,6 +28,7 @@ def geography(app: Flask, db_session: Session) -> Session:
 @pytest.fixture
 def open_scenario(app: Flask, geography: Session, make_user) -> Scenario:  # type: ignore[no-untyped-def]
     coordinator = make_user(Role.COORDINATOR, name="Cor de Coördinator")
+    coordinator_email = coordinator.email
     resident, oproep = approved_oproep(app, geography, coordinator)
     assert oproep.wijk_code == STERRENBURG
     organisation = add_organisation(geography, "Buurtkerk Sterrenburg", STERRENBURG)
@@ -41,7 +42,9 @@ def open_scenario(app: Flask, geography: Session, make_user) -> Scenario:  # typ
             local_today(),
         )
     geography.commit()
-    return Scenario(coordinator=coordinator, resident=resident, oproep=oproep)
+    scenario = Scenario(coordinator=coordinator, resident=resident, oproep=oproep)
+    scenario.coordinator_email = coordinator_email  # type: ignore[attr-defined]
+    return scenario
 
 
 AddNeighbour = Callable[..., Volunteer]

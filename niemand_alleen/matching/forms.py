@@ -1,0 +1,52 @@
+"""Forms of the follow-up page (CSRF on every one)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from niemand_alleen.matching.service import DECLINE_LABELS, DECLINE_REASON_MAX, Action
+from niemand_alleen.models import FollowupOutcome
+
+
+class DecisionForm(FlaskForm):
+    action = SelectField(
+        "Uitkomst",
+        choices=[SelectChoice(action.value, action.value) for action in Action],
+        validators=[InputRequired()],
+    )
+    decline_code = SelectField(
+        "Reden",
+        choices=[SelectChoice("", "Kies een reden")]
+        + [SelectChoice(code.value, label) for code, label in DECLINE_LABELS.items()],
+        validators=[Optional()],
+    )
+    reason = TextAreaField(
+        "Toelichting (alleen voor coördinatoren)",
+        validators=[Optional(), Length(max=DECLINE_REASON_MAX)],
+    )
+    veto = BooleanField("De bewoner wil deze buur niet, ook niet bij een volgende oproep")
+
+
+class CsrfForm(FlaskForm):
+    pass
+
+
+class ReopenForm(FlaskForm):
+    deadline = DateField(
+        "Nieuwe einddatum", validators=[InputRequired("Vul een nieuwe einddatum in.")]
+    )
+
+
+class FollowupForm(FlaskForm):
+    outcome = RadioField(
+        "Is het netwerk nog actief?",
+        choices=[
+            SelectChoice(FollowupOutcome.ACTIVE.value, "Ja, het netwerk is actief"),
+            SelectChoice(FollowupOutcome.ENDED.value, "Nee, het netwerk is gestopt"),
+            SelectChoice(FollowupOutcome.UNKNOWN.value, "Weet ik niet (niemand bereikt)"),
+        ],
+        validators=[InputRequired("Kies een antwoord.")],
+    )

@@ -1,0 +1,331 @@
+"""The coordinator's follow-up page: proposals with contact details, the four outcomes, the
+ranking with its reasons, the map, closing early, reopening and the six-week check.
+
+Viewing the page is an audited read: one ``view`` event per neighbour whose contact details
+are shown (record type ``volunteer``), so an inzage request can list who saw their data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from markupsafe import Markup
+from sqlmodel import Session
+from werkzeug.wrappers import Response
+
+from niemand_alleen.auth import current_staff, roles_required
+from niemand_alleen.auth.service import record_audit
+from niemand_alleen.config import Settings
+from niemand_alleen.db import request_session
+from niemand_alleen.distribution.service import wijk_names
+from niemand_alleen.geo.svgmap import MapCircle, MapMarker, map_area, wijk_map_svg
+from niemand_alleen.intake.service import OPROEP_STATUS_LABELS
+from niemand_alleen.matching.forms import CsrfForm, DecisionForm, FollowupForm, ReopenForm
+from niemand_alleen.matching.matcher import Ranked, Ranking, format_distance
+from niemand_alleen.matching.service import (
+    DECLINE_LABELS,
+    STATUS_LABELS,
+    Action,
+    MatchingError,
+    close_oproep,
+    decide,
+    finish_with_fewer,
+    followup_due,
+    matches_of,
+    ranking_for,
+    record_followup,
+    reopen_oproep,
+)
+from niemand_alleen.models import (
+    AuditAction,
+    DeclineCode,
+    Dispatch,
+    FollowupOutcome,
+    Match,
+    MatchStatus,
+    Oproep,
+    OproepStatus,
+    Organisation,
+    Role,
+    Volunteer,
+    local_today,
+)
+from niemand_alleen.reference import cached_gazetteer
+
+bp = Blueprint("matching", __name__)
+PAGE_RESERVE = 20
+
+
+def _settings() -> Settings:
+    value: Settings = current_app.config["SETTINGS"]
+    return value
+
+
+def _oproep(oproep_id: uuid.UUID) -> Oproep:
+    oproep = request_session().get(Oproep, oproep_id)
+    if oproep is None:
+        abort(404)
+    return oproep
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    match: Match
+    volunteer: Volunteer | None
+    organisation: str | None
+    ranked: Ranked | None
+    distance_label: str
+
+
+def _organisation_name(session: Session, volunteer: Volunteer | None) -> str | None:
+    if volunteer is None or volunteer.dispatch_id is None:
+        return None
+    dispatch = session.get(Dispatch, volunteer.dispatch_id)
+    organisation = session.get(Organisation, dispatch.organisation_id) if dispatch else None
+    return organisation.name if organisation else None
+
+
+def _rows(session: Session, oproep: Oproep, ranking: Ranking) -> list[ProposalRow]:
+    by_id = {entry.neighbour.id: entry for entry in ranking.ranked}
+    rows = []
+    for match in sorted(matches_of(session, oproep.id), key=lambda m: (m.created_at, m.rank)):
+        volunteer = session.get(Volunteer, match.volunteer_id) if match.volunteer_id else None
+        ranked = by_id.get(match.volunteer_id) if match.volunteer_id else None
+        rows.append(
+            ProposalRow(
+                match=match,
+                volunteer=volunteer,
+                organisation=_organisation_name(session, volunteer),
+                ranked=ranked,
+                distance_label=ranked.distance_label if ranked else "onbekend",
+            )
+        )
+    return rows
+
+
+def _map(session: Session, ranking: Ranking, rows: list[ProposalRow], oproep: Oproep) -> Markup:
+    """Wijken, the resident's approximate spot and the candidates by rank number (no names)."""
+    wijken = [
+        map_area(area.statcode, area.statnaam, area.geometry)
+        for area in cached_gazetteer(session).areas.wijken
+    ]
+    markers = []
+    circle = None
+    origin = ranking.origin
+    if origin is not None:
+        markers.append(
+            MapMarker(
+                lat=origin.lat, lon=origin.lon, label="Bewoner (bij benadering)", kind="resident"
+            )
+        )
+        if ranking.rules.max_distance_m:
+            circle = MapCircle(
+                lat=origin.lat,
+                lon=origin.lon,
+                radius_m=ranking.rules.max_distance_m,
+                label=format_distance(ranking.rules.max_distance_m),
+            )
+    active = {
+        row.match.volunteer_id
+        for row in rows
+        if row.match.status in (MatchStatus.PROPOSED, MatchStatus.APPROACHED, MatchStatus.CONFIRMED)
+    }
+    for entry in ranking.ranked[:10]:
+        lat, lon = entry.neighbour.lat, entry.neighbour.lon
+        if lat is None or lon is None:
+            continue
+        kind = "proposal" if entry.neighbour.id in active else "candidate"
+        markers.append(MapMarker(lat=lat, lon=lon, label=str(entry.position), kind=kind))
+    svg = wijk_map_svg(
+        wijken,
+        highlighted={oproep.wijk_code} if oproep.wijk_code else set(),
+        markers=markers,
+        circle=circle,
+        title="Bewoner en kandidaten, genummerd naar afstand",
+    )
+    return Markup(svg)  # noqa: S704  (svgmap escapes every text it draws)
+
+
+def _page(
+    oproep: Oproep,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    reopen_form: ReopenForm | None = None,
+) -> tuple[str, int]:
+    session = request_session()
+    settings = _settings()
+    ranking = ranking_for(session, settings, oproep, reserve_size=PAGE_RESERVE)
+    rows = _rows(session, oproep, ranking)
+    actor = current_staff().user_id
+    for row in rows:
+        if row.volunteer is not None:
+            record_audit(
+                session,
+                actor_user_id=actor,
+                action=AuditAction.VIEW,
+                record_type="volunteer",
+                record_id=str(row.volunteer.id),
+                detail="matching page",
+            )
+    proposed_ids = {row.match.volunteer_id for row in rows}
+    html = render_template(
+        "matching/oproep.html",
+        oproep=oproep,
+        rows=rows,
+        ranking=ranking,
+        proposed_ids=proposed_ids,
+        status_labels=OPROEP_STATUS_LABELS,
+        match_labels=STATUS_LABELS,
+        decline_labels=DECLINE_LABELS,
+        wijk_names=wijk_names(session),
+        decision_form=DecisionForm(formdata=None),
+        csrf_form=CsrfForm(),
+        reopen_form=reopen_form or ReopenForm(formdata=None),
+        followup_form=FollowupForm(formdata=None),
+        followup_due=followup_due(settings, oproep),
+        error=error,
+        map_svg=_map(session, ranking, rows, oproep)
+        if oproep.status != OproepStatus.DRAFT
+        else None,
+        open_statuses=(MatchStatus.PROPOSED, MatchStatus.APPROACHED),
+        confirmed=sum(1 for row in rows if row.match.status == MatchStatus.CONFIRMED),
+    )
+    return html, status
+
+
+def _back(oproep_id: uuid.UUID) -> Response:
+    return redirect(url_for("matching.oproep_matching", oproep_id=oproep_id))
+
+
+def _refused(oproep_id: uuid.UUID, refused: MatchingError) -> tuple[str, int]:
+    session = request_session()
+    session.rollback()
+    return _page(_oproep(oproep_id), error=refused.message, status=409)
+
+
+@bp.route("/oproepen/<uuid:oproep_id>/koppelen", methods=["GET"])
+@roles_required(Role.COORDINATOR)
+def oproep_matching(oproep_id: uuid.UUID) -> tuple[str, int]:
+    return _page(_oproep(oproep_id))
+
+
+@bp.route("/oproepen/<uuid:oproep_id>/koppelen/sluiten", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def close(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
+    _oproep(oproep_id)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        result = close_oproep(request_session(), _settings(), oproep_id, current_staff().user_id)
+    except MatchingError as refused:
+        return _refused(oproep_id, refused)
+    if result.no_candidates:
+        flash(
+            "De oproep is gesloten, maar er is niemand om voor te stellen. Zie hieronder wat u "
+            "kunt doen.",
+            "warning",
+        )
+    else:
+        flash(
+            f"De oproep is gesloten. {len(result.proposed)} goede buren staan voorgesteld.", "info"
+        )
+    return _back(oproep_id)
+
+
+@bp.route("/oproepen/<uuid:oproep_id>/koppelen/<uuid:match_id>", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def decide_view(oproep_id: uuid.UUID, match_id: uuid.UUID) -> tuple[str, int] | Response:
+    _oproep(oproep_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _page(_oproep(oproep_id), error="Kies een geldige uitkomst.", status=422)
+    action = Action(form.action.data)
+    code = DeclineCode(form.decline_code.data) if form.decline_code.data else None
+    try:
+        decision = decide(
+            request_session(),
+            _settings(),
+            oproep_id,
+            match_id,
+            action,
+            current_staff().user_id,
+            decline_code=code,
+            reason=form.reason.data,
+            veto=bool(form.veto.data),
+        )
+    except MatchingError as refused:
+        return _refused(oproep_id, refused)
+    message = f"Opgeslagen: {STATUS_LABELS[decision.match.status].lower()}."
+    if action in (Action.DECLINED, Action.UNREACHABLE):
+        if decision.new_proposals:
+            message += " De volgende kandidaat staat nu voorgesteld."
+        else:
+            message += " Er is geen volgende kandidaat meer."
+    if decision.matched:
+        message += (
+            " Alle plaatsen zijn bevestigd: de oproep is gekoppeld. De goede buren, de andere "
+            "aanmelders en de organisaties krijgen bericht."
+        )
+    flash(message, "info")
+    return _back(oproep_id)
+
+
+@bp.route("/oproepen/<uuid:oproep_id>/koppelen/afronden", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def finish(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
+    _oproep(oproep_id)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        finish_with_fewer(request_session(), _settings(), oproep_id, current_staff().user_id)
+    except MatchingError as refused:
+        return _refused(oproep_id, refused)
+    flash("De oproep is afgerond met de bevestigde goede buren.", "info")
+    return _back(oproep_id)
+
+
+@bp.route("/oproepen/<uuid:oproep_id>/koppelen/heropenen", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def reopen(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
+    oproep = _oproep(oproep_id)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _page(oproep, reopen_form=form, error="Vul een geldige einddatum in.", status=422)
+    assert form.deadline.data is not None
+    try:
+        reopen_oproep(
+            request_session(), oproep_id, form.deadline.data, current_staff().user_id, local_today()
+        )
+    except MatchingError as refused:
+        return _refused(oproep_id, refused)
+    flash("De oproep loopt weer. U kunt hem nu aan meer organisaties sturen.", "info")
+    return _back(oproep_id)
+
+
+@bp.route("/oproepen/<uuid:oproep_id>/koppelen/nacontrole", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def followup(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
+    _oproep(oproep_id)
+    form = FollowupForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _page(_oproep(oproep_id), error="Kies of het netwerk nog actief is.", status=422)
+    try:
+        record_followup(
+            request_session(),
+            oproep_id,
+            FollowupOutcome(form.outcome.data),
+            current_staff().user_id,
+        )
+    except MatchingError as refused:
+        return _refused(oproep_id, refused)
+    flash("De nacontrole is opgeslagen.", "info")
+    return _back(oproep_id)
