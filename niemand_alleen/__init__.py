@@ -87,6 +87,7 @@ def create_app(settings: Settings) -> Flask:
     from niemand_alleen.mail import views as mail_views
     from niemand_alleen.matching import views as matching_views
     from niemand_alleen.organisations import views as organisation_views
+    from niemand_alleen.privacy import views as privacy_views
     from niemand_alleen.signup import views as signup_views
 
     security.init_app(app)
@@ -100,4 +101,5 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(mail_views.bp)
     app.register_blueprint(matching_views.bp)
     signup_views.init_app(app)
+    app.register_blueprint(privacy_views.bp)
     return app

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,13 @@ from niemand_alleen.maintenance import reencrypt_all
 from niemand_alleen.matching.report import ranking_report, ranking_text
 from niemand_alleen.matching.service import ranking_for
 from niemand_alleen.models import Oproep, Role
+from niemand_alleen.privacy.service import (
+    SubjectKind,
+    SubjectRef,
+    UnknownSubjectError,
+    erase_subject,
+    export_subject,
+)
 from niemand_alleen.reference import (
     cached_gazetteer,
     has_reference,
@@ -242,6 +250,81 @@ def match_command(oproep_id: str, as_json: bool) -> None:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
     click.echo(ranking_text(report))
+
+
+@main.group("privacy")
+def privacy_group() -> None:
+    """Privacyverzoeken: inzage (export) en wissen van een goede buur of bewoner."""
+
+
+def _subject_options(command: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(
+        [
+            click.option("--volunteer", "volunteer_id", help="Id van een aanmelding (goede buur)."),
+            click.option("--email", help="E-mailadres van een goede buur (alle aanmeldingen)."),
+            click.option("--resident", "resident_id", help="Id van een bewoner."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _subject_ref(
+    volunteer_id: str | None, email: str | None, resident_id: str | None
+) -> SubjectRef:
+    given = [value for value in (volunteer_id, email, resident_id) if value is not None]
+    if len(given) != 1:
+        _fail(
+            "Geef precies één van --volunteer, --email of --resident / "
+            "give exactly one of --volunteer, --email or --resident."
+        )
+    if resident_id is not None:
+        return SubjectRef(kind=SubjectKind.RESIDENT, record_id=resident_id)
+    if email is not None:
+        return SubjectRef(kind=SubjectKind.VOLUNTEER, email=email)
+    return SubjectRef(kind=SubjectKind.VOLUNTEER, record_id=volunteer_id)
+
+
+@privacy_group.command("export")
+@_subject_options
+@with_appcontext
+def privacy_export_command(
+    volunteer_id: str | None, email: str | None, resident_id: str | None
+) -> None:
+    """Schrijf alle gegevens over één persoon als JSON naar standaarduitvoer (art. 15)."""
+    ref = _subject_ref(volunteer_id, email, resident_id)
+    try:
+        with database().session() as session:
+            data = export_subject(session, ref, actor_user_id=None)
+    except UnknownSubjectError as error:
+        _fail(error.message)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@privacy_group.command("erase")
+@_subject_options
+@click.option("--yes", "confirmed", is_flag=True, help="Ja, echt wissen (kan niet terug).")
+@with_appcontext
+def privacy_erase_command(
+    volunteer_id: str | None, email: str | None, resident_id: str | None, confirmed: bool
+) -> None:
+    """Wis de persoonsgegevens van één persoon; tellingen blijven (art. 17)."""
+    ref = _subject_ref(volunteer_id, email, resident_id)
+    if not confirmed:
+        _fail("Wissen kan niet terug: voeg --yes toe / erasure cannot be undone: add --yes.")
+    try:
+        with database().session() as session:
+            result = erase_subject(session, ref, actor_user_id=None)
+    except UnknownSubjectError as error:
+        _fail(error.message)
+    click.echo(
+        f"Gewist: {result.signups} aanmeldingen, {result.residents} bewoners, "
+        f"{result.oproepen} oproepteksten, {result.matches} redenen, {result.mails} mailkopieën."
+    )
+    if result.organisations_to_notify:
+        click.echo("Laat deze organisaties het weten (art. 19):")
+        for name in result.organisations_to_notify:
+            click.echo(f"  {name}")
 
 
 @main.command("rotate-keys")

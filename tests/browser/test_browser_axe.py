@@ -71,6 +71,10 @@ SCENARIOS = {
     "auditlog-errors": Scenario(
         "/beheer/audit?since=31-02-2026", Role.BEHEERDER, heading="Auditlog", status=400
     ),
+    "privacy-requests": Scenario("/beheer/privacy", Role.BEHEERDER, heading="Privacyverzoeken"),
+    "privacy-requests-errors": Scenario(
+        "/beheer/privacy", Role.BEHEERDER, heading="Privacyverzoeken", submit="Gegevens wissen"
+    ),
     "organisations": Scenario("/beheer/organisaties", Role.BEHEERDER, heading="Organisaties"),
     "organisation-new": Scenario(
         "/beheer/organisaties/nieuw", Role.BEHEERDER, heading="Nieuwe organisatie"

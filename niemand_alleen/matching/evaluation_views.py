@@ -1,0 +1,197 @@
+"""The coordinator's evaluation page and its CSV export (no personal data in either).
+
+The numbers come from ``matching.evaluation`` (which reads only non-personal columns). An
+optional period (aanmelding from/to, local dates) limits both; bad input gets a Dutch
+message and status 400, and nothing else happens. The export is audited (no data).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import Field, StringField, ValidationError
+
+from niemand_alleen import validation
+from niemand_alleen.auth import current_staff, roles_required
+from niemand_alleen.auth.service import record_audit
+from niemand_alleen.db import request_session
+from niemand_alleen.distribution.service import wijk_names
+from niemand_alleen.intake.service import OPROEP_STATUS_LABELS
+from niemand_alleen.matching.charts import Bar, bar_chart_svg
+from niemand_alleen.matching.evaluation import (
+    FOLLOWUP_LABELS,
+    LOCAL,
+    Evaluation,
+    Period,
+    days_nl,
+    decline_label,
+    evaluate,
+    evaluation_csv,
+    load_rows,
+    local_date,
+    number_nl,
+)
+from niemand_alleen.matching.service import DECLINE_LABELS
+from niemand_alleen.models import AuditAction, Role, utcnow
+
+bp = Blueprint("evaluation", __name__)
+
+
+class PeriodForm(FlaskForm):
+    """A search form (GET): no CSRF token, nothing changes."""
+
+    class Meta:
+        csrf = False
+
+    van = StringField("Aangemeld vanaf", render_kw={"class": "short", "inputmode": "numeric"})
+    tot = StringField("Aangemeld tot en met", render_kw={"class": "short", "inputmode": "numeric"})
+
+    @staticmethod
+    def _date(field: Field) -> date | None:
+        if not (field.data or "").strip():
+            return None
+        try:
+            return validation.parse_date(field.data, label="datum")
+        except validation.InvalidInput as error:
+            raise ValidationError(error.message) from None
+
+    def validate_van(self, field: Field) -> None:
+        field.parsed = self._date(field)
+
+    def validate_tot(self, field: Field) -> None:
+        field.parsed = self._date(field)
+        start = getattr(self.van, "parsed", None)
+        if field.parsed and start and field.parsed < start:
+            raise ValidationError("De einddatum ligt vóór de begindatum.")
+
+    def period(self) -> Period:
+        return Period(
+            start=getattr(self.van, "parsed", None), end=getattr(self.tot, "parsed", None)
+        )
+
+
+def _form() -> tuple[PeriodForm, bool]:
+    form = PeriodForm(request.args)
+    valid = not request.args or form.validate()
+    return form, valid
+
+
+def _oproep_label(created_at: datetime, wijk: str) -> str:
+    return f"{created_at.astimezone(LOCAL).strftime('%d-%m-%Y')}, {wijk}"
+
+
+def _charts(evaluation: Evaluation, names: dict[str, str]) -> dict[str, Markup]:
+    organisations = [
+        Bar(
+            label=entry.name,
+            value=entry.signups,
+            value_label=f"{entry.signups} ({entry.confirmed_signups} bevestigd)",
+        )
+        for entry in evaluation.per_organisation
+        if entry.signups or entry.oproepen_mailed
+    ]
+    matched = [
+        Bar(
+            label=_oproep_label(row.created_at, names.get(row.wijk_code or "", "wijk onbekend")),
+            value=row.days_to_match,
+            value_label=days_nl(row.days_to_match),
+        )
+        for row in evaluation.per_oproep
+        if row.days_to_match is not None
+    ]
+    declines = [
+        Bar(
+            label=decline_label(entry.code, DECLINE_LABELS),
+            value=entry.count,
+            value_label=str(entry.count),
+        )
+        for entry in evaluation.declines
+    ]
+    svg = {
+        "organisations": bar_chart_svg(
+            organisations,
+            title="Aanmeldingen per organisatie",
+            description="Aantal aanmeldingen van goede buren via de link van elke organisatie.",
+            id_prefix="grafiek-organisaties",
+        ),
+        "matched": bar_chart_svg(
+            matched,
+            title="Dagen van aanmelding tot koppeling, per oproep",
+            description="Per gekoppelde oproep het aantal dagen van aanmelding van de bewoner "
+            "tot de koppeling.",
+            id_prefix="grafiek-koppeling",
+        ),
+        "declines": bar_chart_svg(
+            declines,
+            title="Redenen van afwijzen",
+            description="Hoe vaak elke reden is gekozen bij een afgewezen voorstel.",
+            id_prefix="grafiek-afwijzen",
+        ),
+    }
+    return {key: Markup(value) for key, value in svg.items()}  # noqa: S704  (charts escape)
+
+
+@bp.route("/evaluatie")
+@roles_required(Role.COORDINATOR)
+def evaluation_page() -> str | tuple[str, int]:
+    form, valid = _form()
+    db = request_session()
+    names = wijk_names(db)
+    evaluation = evaluate(load_rows(db, form.period() if valid else None))
+    html = render_template(
+        "matching/evaluation.html",
+        form=form,
+        valid=valid,
+        evaluation=evaluation,
+        charts=_charts(evaluation, names),
+        wijk_names=names,
+        status_labels=OPROEP_STATUS_LABELS,
+        decline_label=lambda code: decline_label(code, DECLINE_LABELS),
+        followup_labels=FOLLOWUP_LABELS,
+        days_nl=days_nl,
+        number_nl=number_nl,
+        local_date=local_date,
+        export_args={key: value for key, value in request.args.items() if key in ("van", "tot")},
+    )
+    return html if valid else (html, 400)
+
+
+@bp.route("/evaluatie/export.csv")
+@roles_required(Role.COORDINATOR)
+def evaluation_export() -> Response:
+    form, valid = _form()
+    if not valid:
+        abort(400)
+    db = request_session()
+    period = form.period()
+    body = evaluation_csv(
+        evaluate(load_rows(db, period)),
+        wijk_names=wijk_names(db),
+        status_labels=OPROEP_STATUS_LABELS,
+        decline_labels=DECLINE_LABELS,
+    )
+    detail = (
+        f"periode {period.start or '…'} t/m {period.end or '…'}"
+        if period.start or period.end
+        else None
+    )
+    record_audit(
+        db,
+        actor_user_id=current_staff().user_id,
+        action=AuditAction.EXPORT,
+        record_type="evaluation",
+        record_id=None,
+        detail=detail,
+    )
+    stamp = utcnow().astimezone(LOCAL).strftime("%Y%m%d-%H%M")
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="evaluatie-{stamp}.csv"',
+        },
+    )

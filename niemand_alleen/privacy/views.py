@@ -1,0 +1,113 @@
+"""The beheerder's privacy page: export or erase what the service holds about one person."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, render_template
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectChoice, StringField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+from niemand_alleen.auth import current_staff, roles_required
+from niemand_alleen.db import request_session
+from niemand_alleen.models import Role, utcnow
+from niemand_alleen.privacy.service import (
+    SubjectKind,
+    UnknownSubjectError,
+    erase_subject,
+    export_subject,
+    parse_reference,
+)
+
+bp = Blueprint("privacy_admin", __name__)
+
+KIND_LABELS = {SubjectKind.VOLUNTEER: "Goede buur", SubjectKind.RESIDENT: "Bewoner"}
+
+
+class SubjectForm(FlaskForm):
+    kind = RadioField(
+        "Over wie gaat het?",
+        choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
+        validators=[
+            DataRequired("Kies goede buur of bewoner."),
+            AnyOf([kind.value for kind in SubjectKind], message="Kies goede buur of bewoner."),
+        ],
+        validate_choice=False,  # AnyOf says it in plain Dutch
+    )
+    reference = StringField(
+        "Nummer (id) of e-mailadres",
+        validators=[
+            DataRequired("Vul een nummer of e-mailadres in."),
+            Length(max=254, message="Hoogstens 254 tekens."),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+
+class EraseForm(SubjectForm):
+    confirm = BooleanField(
+        "Ja, wis deze gegevens. Dit kan niet ongedaan worden gemaakt.",
+        validators=[DataRequired("Vink aan dat u de gegevens echt wilt wissen.")],
+    )
+
+
+def _forms() -> tuple[SubjectForm, EraseForm]:
+    return SubjectForm(prefix="export"), EraseForm(prefix="erase")
+
+
+def _page(export_form: SubjectForm, erase_form: EraseForm, status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "privacy_admin/privacy.html", export_form=export_form, erase_form=erase_form
+    ), status
+
+
+@bp.route("/beheer/privacy")
+@roles_required(Role.BEHEERDER)
+def privacy_page() -> tuple[str, int]:
+    return _page(*_forms())
+
+
+@bp.route("/beheer/privacy/export", methods=["POST"])
+@roles_required(Role.BEHEERDER)
+def export() -> Response | tuple[str, int]:
+    export_form, erase_form = _forms()
+    if not export_form.validate_on_submit():
+        if export_form.csrf_token.errors:
+            abort(400)
+        return _page(export_form, erase_form, 400)
+    ref = parse_reference(SubjectKind(export_form.kind.data), export_form.reference.data)
+    try:
+        data = export_subject(request_session(), ref, current_staff().user_id)
+    except UnknownSubjectError as error:
+        export_form.reference.errors.append(error.message)
+        return _page(export_form, erase_form, 404)
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    name = f"privacy-export-{ref.kind.value}-{stamp}.json"
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/beheer/privacy/wissen", methods=["POST"])
+@roles_required(Role.BEHEERDER)
+def erase() -> tuple[str, int]:
+    export_form, erase_form = _forms()
+    if not erase_form.validate_on_submit():
+        if erase_form.csrf_token.errors:
+            abort(400)
+        return _page(export_form, erase_form, 400)
+    ref = parse_reference(SubjectKind(erase_form.kind.data), erase_form.reference.data)
+    try:
+        result = erase_subject(request_session(), ref, current_staff().user_id)
+    except UnknownSubjectError as error:
+        erase_form.reference.errors.append(error.message)
+        return _page(export_form, erase_form, 404)
+    return render_template(
+        "privacy_admin/erased.html", result=result, kind_label=KIND_LABELS[result.kind]
+    ), 200
