@@ -85,6 +85,7 @@ def create_app(settings: Settings) -> Flask:
     from niemand_alleen.intake import views as intake_views
     from niemand_alleen.jobs import views as job_views
     from niemand_alleen.mail import views as mail_views
+    from niemand_alleen.matching import evaluation_views
     from niemand_alleen.matching import views as matching_views
     from niemand_alleen.organisations import views as organisation_views
     from niemand_alleen.privacy import views as privacy_views
@@ -100,6 +101,7 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(distribution_views.bp)
     app.register_blueprint(mail_views.bp)
     app.register_blueprint(matching_views.bp)
+    app.register_blueprint(evaluation_views.bp)
     signup_views.init_app(app)
     app.register_blueprint(privacy_views.bp)
     return app
