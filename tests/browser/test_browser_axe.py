@@ -66,6 +66,10 @@ SCENARIOS = {
         submit="Aanmelding opslaan",
     ),
     "oproepen": Scenario("/oproepen", Role.COORDINATOR, heading="Oproepen"),
+    "evaluatie": Scenario("/evaluatie", Role.COORDINATOR, heading="Evaluatie"),
+    "evaluatie-errors": Scenario(
+        "/evaluatie?van=31-02-2025", Role.COORDINATOR, heading="Evaluatie", status=400
+    ),
     "auditlog": Scenario("/beheer/audit", Role.BEHEERDER, heading="Auditlog"),
     "taken": Scenario("/beheer/taken", Role.BEHEERDER, heading="Periodieke taken"),
     "auditlog-errors": Scenario(

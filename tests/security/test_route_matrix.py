@@ -179,6 +179,22 @@ def test_organisation_routes_are_beheerder_only_and_the_unsubscribe_link_public(
     assert len(seen) >= 6
 
 
+def test_evaluation_routes_are_for_coordinators_only(app: Flask) -> None:
+    """The evaluation has no personal data, but it is the coordinators' view of the pilot."""
+    seen = {
+        rule.endpoint: rule.rule
+        for rule in app_rules(app)
+        if rule.endpoint.startswith("evaluation.")
+    }
+    assert seen == {
+        "evaluation.evaluation_page": "/evaluatie",
+        "evaluation.evaluation_export": "/evaluatie/export.csv",
+    }
+    for rule in app_rules(app):
+        if rule.endpoint in seen:
+            assert allowed_roles(app, rule) == {Role.COORDINATOR}, rule.rule
+
+
 SIGNUP_ROUTES = {
     "signup.general": "/aanmelden",
     "signup.for_oproep": "/aanmelden/<referral_code>",
