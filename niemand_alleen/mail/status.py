@@ -29,6 +29,11 @@ KIND_LABELS = {
     "coordinator_reminder": "Herinnering aan coördinator",
     "signup_confirm": "Bevestiging aanmelding (aan goede buur)",
     "signup_again": "Al aangemeld (aan goede buur)",
+    "match_proposals": "Voorstellen klaar (aan coördinator)",
+    "match_no_candidates": "Geen goede buren gevonden (aan coördinator)",
+    "match_confirmed": "Bevestigd als goede buur (aan goede buur)",
+    "match_thanks": "Bedankt voor de aanmelding (aan goede buur)",
+    "match_followup": "Nacontrole na zes weken (aan coördinator)",
 }
 
 STATUS_LABELS = {

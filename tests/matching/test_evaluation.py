@@ -385,6 +385,7 @@ def test_page_shows_the_numbers_without_personal_data(app: Flask, built: Built) 
     for value in built.personal:
         assert value not in html, value
     assert "<h1>Evaluatie</h1>" in html
+    assert '<a href="/evaluatie" aria-current="page">Evaluatie</a>' in html  # in the menu
     assert "Buurtkerk Sterrenburg" in html
     assert "Sportclub De Merwe" in html
     # 7 sign-ups for the oproep (the withdrawn one included), 6 of them ever confirmed.
