@@ -17,6 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Execution option of ``Database.read_session``: a deferred BEGIN on SQLite.
+READ_ONLY_OPTION = "niemand_alleen_read_only"
 
 
 def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
@@ -33,7 +35,8 @@ def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        reading = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate and not reading else "BEGIN")
 
 
 def make_engine(url: str, *, immediate_writes: bool = True) -> Engine:
@@ -77,6 +80,16 @@ class Database:
         app.extensions["database"] = Database(make_engine(url))
         app.after_request(_commit_request_session)
         app.teardown_appcontext(_close_request_session)
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session that only reads; closing it ends its transaction and keeps the loaded
+        objects' values. On SQLite the transaction is deferred: it neither takes nor waits
+        for the write lock (WAL readers see the last commit). Writing in it would fail at
+        once when another writer is busy."""
+        engine = self.engine.execution_options(**{READ_ONLY_OPTION: True})
+        with Session(engine) as session:
+            yield session
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -55,6 +55,29 @@ def safe_subject(subject: str) -> str:
     return subject
 
 
+def outbox_row(
+    *,
+    idempotency_key: str,
+    kind: str,
+    recipient: str,
+    mail: RenderedMail,
+    oproep_id: uuid.UUID | None = None,
+    dispatch_id: uuid.UUID | None = None,
+) -> OutboxMail:
+    """The outbox row of a mail, headers checked, not yet in any session: for a caller that
+    inserts it itself, with a key that cannot have been used yet (``queue_mail`` otherwise)."""
+    return OutboxMail(
+        idempotency_key=idempotency_key,
+        kind=kind,
+        recipient=safe_recipient(recipient),
+        subject=safe_subject(mail.subject),
+        body_text=mail.body_text,
+        body_html=mail.body_html,
+        oproep_id=oproep_id,
+        dispatch_id=dispatch_id,
+    )
+
+
 def queue_mail(
     session: Session,
     *,
@@ -71,13 +94,11 @@ def queue_mail(
     ).first()
     if existing is not None:
         return existing
-    row = OutboxMail(
+    row = outbox_row(
         idempotency_key=idempotency_key,
         kind=kind,
-        recipient=safe_recipient(recipient),
-        subject=safe_subject(mail.subject),
-        body_text=mail.body_text,
-        body_html=mail.body_html,
+        recipient=recipient,
+        mail=mail,
         oproep_id=oproep_id,
         dispatch_id=dispatch_id,
     )

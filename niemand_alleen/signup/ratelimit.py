@@ -12,10 +12,11 @@ until the hour ends. Services flush only; the request commits.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from niemand_alleen.crypto import lookup_hash
@@ -23,6 +24,8 @@ from niemand_alleen.models import SignupRate
 
 WINDOW = timedelta(hours=1)
 GENERAL_BUCKET = "general"
+_TABLE: sa.Table = SignupRate.__table__  # type: ignore[attr-defined]
+assert _TABLE.name == "signup_rate"  # the upsert below is written out
 
 
 def window_start(now: datetime) -> datetime:
@@ -39,22 +42,40 @@ def oproep_bucket(oproep_id: uuid.UUID | None) -> str:
     return f"oproep:{oproep_id}" if oproep_id is not None else GENERAL_BUCKET
 
 
+@cache
+def _count_up(buckets: int) -> sa.TextClause:
+    """``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` for ``buckets`` buckets of one
+    window (parameters ``bucket0``, ``bucket1``, ... and ``start``). Written out because
+    SQLAlchemy does not cache the compiled form of its dialects' upserts; SQLite and
+    PostgreSQL share this syntax."""
+    rows = ", ".join(f"(:bucket{i}, :start, 1)" for i in range(buckets))
+    return sa.text(
+        # Only numbered placeholders are joined in: no value ever becomes SQL text.
+        "INSERT INTO signup_rate (bucket, window_start, count) VALUES "  # noqa: S608
+        + rows
+        + " ON CONFLICT (bucket, window_start) DO UPDATE SET count = signup_rate.count + 1"
+        " RETURNING bucket, count"
+    ).bindparams(sa.bindparam("start", type_=_TABLE.c.window_start.type))
+
+
+_FORGET_EARLIER = sa.delete(_TABLE).where(
+    _TABLE.c.window_start < sa.bindparam("start", type_=_TABLE.c.window_start.type)
+)
+
+
+def take_all(session: Session, limits: Mapping[str, int], now: datetime) -> set[str]:
+    """Count one attempt in this hour's window of every bucket (``{bucket: limit}``) in one
+    statement; returns the buckets that went over their limit."""
+    start = window_start(now)
+    buckets = list(limits)
+    statement = _count_up(len(buckets))
+    parameters: dict[str, object] = {f"bucket{i}": b for i, b in enumerate(buckets)}
+    counts = dict(session.execute(statement, {**parameters, "start": start}).all())
+    if 1 in counts.values():  # the first attempt of a new hour
+        session.execute(_FORGET_EARLIER, {"start": start})
+    return {bucket for bucket, limit in limits.items() if counts[bucket] > limit}
+
+
 def take(session: Session, bucket: str, limit: int, now: datetime) -> bool:
     """Count one attempt in this hour's window; ``False`` when it goes over ``limit``."""
-    start = window_start(now)
-    table = SignupRate.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .values(bucket=bucket, window_start=start, count=1)
-        .on_conflict_do_update(
-            index_elements=[table.c.bucket, table.c.window_start],
-            set_={"count": table.c.count + 1},
-        )
-        .returning(table.c.count)
-    )
-    count = int(session.execute(statement).scalar_one())
-    if count == 1:
-        session.execute(delete(table).where(table.c.window_start < start))
-    return count <= limit
+    return not take_all(session, {bucket: limit}, now)

@@ -3,6 +3,11 @@
 Services take the session and flush, never commit; the request commits once. Nothing here
 tells the caller's page whether an e-mail address was known: a repeated sign-up returns
 the earlier one and only the mail to that address says so. Logs carry ids, never values.
+
+A sign-up is done in two steps so that the writing transaction is short (on SQLite it holds
+the database's write lock from its first statement until the commit): ``prepare_signup``
+does everything that only reads or computes (locating the address, building the row,
+rendering the confirm mail), ``store_signup`` then checks the limits and writes.
 """
 
 from __future__ import annotations
@@ -11,15 +16,16 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, func, or_, update
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlalchemy import Executable, delete, func, or_, update
+from sqlmodel import Session, SQLModel, col, select
 
 from niemand_alleen.auth.service import record_audit
 from niemand_alleen.config import Settings
-from niemand_alleen.crypto import lookup_hash
-from niemand_alleen.geo.areas import short_name
-from niemand_alleen.mail.outbox import queue_mail, render_mail
+from niemand_alleen.crypto import EncryptedText, keyring, lookup_hash
+from niemand_alleen.mail.outbox import outbox_row, queue_mail, render_mail
 from niemand_alleen.models import (
     AuditAction,
     Dispatch,
@@ -29,9 +35,8 @@ from niemand_alleen.models import (
     OutboxMail,
     Volunteer,
     VolunteerStatus,
-    Wijk,
 )
-from niemand_alleen.reference import locate_address
+from niemand_alleen.reference import cached_gazetteer, locate_address
 from niemand_alleen.retention import BLANK_VOLUNTEER
 from niemand_alleen.signup import ratelimit, tokens
 
@@ -67,8 +72,8 @@ class OproepLink:
 
 
 class SignupRefused(Exception):
-    """Nothing was stored: the oproep is full (``full``) or has too many sign-ups this
-    hour (``rate``)."""
+    """Nothing was stored: too many sign-ups this hour from the client's address
+    (``address``) or for the oproep (``rate``), or the oproep is full (``full``)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -82,12 +87,14 @@ def oproep_for_referral(session: Session, referral_code: str) -> OproepLink | No
     """The oproep of a referral code, or ``None`` for an unknown or malformed code."""
     if not referral_code or len(referral_code) > REFERRAL_CODE_MAX_LENGTH:
         return None
-    dispatch = session.exec(select(Dispatch).where(Dispatch.referral_code == referral_code)).first()
-    if dispatch is None:
+    found = session.exec(
+        select(Dispatch, Oproep)
+        .join(Oproep, col(Oproep.id) == col(Dispatch.oproep_id))
+        .where(Dispatch.referral_code == referral_code)
+    ).first()
+    if found is None:
         return None
-    oproep = session.get(Oproep, dispatch.oproep_id)
-    if oproep is None:
-        return None
+    dispatch, oproep = found
     return OproepLink(oproep=oproep, dispatch=dispatch)
 
 
@@ -111,10 +118,12 @@ def is_full(session: Session, settings: Settings, oproep_id: uuid.UUID) -> bool:
 
 
 def wijk_name(session: Session, code: str | None) -> str | None:
+    """The short name of a wijk, from the stored geography as cached per process (reference
+    data changes only on import); the session is read only the first time."""
     if code is None:
         return None
-    wijk = session.get(Wijk, code)
-    return short_name(wijk.name) if wijk else None
+    wijk = cached_gazetteer(session).areas.wijk(code)
+    return wijk.short_name if wijk else None
 
 
 # --- signing up ------------------------------------------------------------------------------
@@ -125,63 +134,70 @@ def email_key(email: str) -> str:
     return lookup_hash(email.strip().lower())
 
 
-def _earlier_signup(
-    session: Session, email_hash: str, oproep_id: uuid.UUID | None
-) -> Volunteer | None:
-    query = select(Volunteer).where(
-        Volunteer.email_hash == email_hash,
-        Volunteer.status != VolunteerStatus.WITHDRAWN,
-        col(Volunteer.purged_at).is_(None),
+@cache
+def _checks(for_oproep: bool, cap: int) -> Executable:
+    """The one look-up before storing a sign-up, built once: for an oproep, its sign-ups (not
+    withdrawn; counted up to the cap) and the earlier sign-up with the same address; for the
+    general form only the latter. Parameters ``oproep_id`` and ``email_hash``."""
+    table = Volunteer.__table__  # type: ignore[attr-defined]
+    active = table.c.status != VolunteerStatus.WITHDRAWN
+    same_oproep = (
+        table.c.oproep_id == sa.bindparam("oproep_id", type_=table.c.oproep_id.type)
+        if for_oproep
+        else table.c.oproep_id.is_(None)
     )
-    if oproep_id is None:
-        query = query.where(col(Volunteer.oproep_id).is_(None))
-    else:
-        query = query.where(Volunteer.oproep_id == oproep_id)
-    return session.exec(query.order_by(col(Volunteer.created_at))).first()
+    earlier = (
+        select(table.c.id)
+        .where(
+            table.c.email_hash == sa.bindparam("email_hash", type_=table.c.email_hash.type),
+            active,
+            table.c.purged_at.is_(None),
+            same_oproep,
+        )
+        .order_by(table.c.created_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+    if not for_oproep:
+        return select(sa.null(), earlier)
+    counted = select(table.c.id).where(same_oproep, active).limit(cap).subquery()
+    return select(select(func.count()).select_from(counted).scalar_subquery(), earlier)
 
 
-def sign_up(
+@dataclass(frozen=True)
+class PreparedSignup:
+    """A sign-up ready to be stored: its row (with its new id) and its confirm mail's outbox
+    row, both also as sealed column values (encrypted columns already encrypted)."""
+
+    volunteer: Volunteer
+    link: OproepLink | None
+    volunteer_values: dict[str, object]
+    mail_values: dict[str, object]
+
+
+def prepare_signup(
     session: Session,
     settings: Settings,
     data: SignupInput,
     link: OproepLink | None,
     now: datetime,
-) -> Volunteer:
-    """Store a sign-up for an oproep (``link``) or for the wijk in general, and queue the
-    mail that asks to confirm the address.
+) -> PreparedSignup:
+    """Everything a sign-up needs that only reads or computes, done before any write.
 
-    The same address for the same oproep (or twice for the general form) keeps the earlier
-    sign-up unchanged, so nobody can alter someone else's sign-up by typing their address;
-    the mail to that address says so. Raises ``SignupRefused`` (nothing stored) when the
-    oproep is full or the hourly limit for this oproep is reached.
+    The address is located here, before ``store_signup`` looks for an earlier sign-up, so
+    both paths take as long (an online geocoder would otherwise tell by its delay whether an
+    address was known). The session is only read (the geography, once per process).
     """
-    oproep_id = link.oproep.id if link else None
-    if oproep_id is not None and is_full(session, settings, oproep_id):
-        raise SignupRefused("full")
-    if not ratelimit.take(
-        session, ratelimit.oproep_bucket(oproep_id), settings.signup_rate_per_oproep_per_hour, now
-    ):
-        raise SignupRefused("rate")
-
-    # Located before looking for an earlier sign-up, so both paths take as long (an online
-    # geocoder would otherwise tell by its delay whether an address was known).
     placed = locate_address(session, settings, data.postcode, data.house_number)
-    email_hash = email_key(data.email)
-    earlier = _earlier_signup(session, email_hash, oproep_id)
-    if earlier is not None:
-        _queue_signup_mail(session, settings, earlier, link, now, again=True)
-        log.info("sign-up repeated volunteer=%s oproep=%s", earlier.id, oproep_id)
-        return earlier
-
     location = placed.result.location
     volunteer = Volunteer(
-        oproep_id=oproep_id,
+        oproep_id=link.oproep.id if link else None,
         dispatch_id=link.dispatch.id if link else None,
         wijk_code=placed.areas.wijk.statcode if placed.areas.wijk else None,
         first_name=data.first_name,
         last_name=data.last_name,
         email=data.email,
-        email_hash=email_hash,
+        email_hash=email_key(data.email),
         phone=data.phone,
         postcode=placed.postcode,
         house_number=data.house_number,
@@ -195,31 +211,138 @@ def sign_up(
         consent_at=now,
         # The general sign-up is itself the wish to be asked for oproepen in the wijk.
         contact_again=data.contact_again or link is None,
+        status=VolunteerStatus.UNCONFIRMED,
         created_at=now,
     )
-    session.add(volunteer)
-    session.flush()
-    _queue_signup_mail(session, settings, volunteer, link, now, again=False)
-    log.info("sign-up stored volunteer=%s oproep=%s", volunteer.id, oproep_id)
-    return volunteer
+    name = wijk_name(session, link.oproep.wijk_code if link else volunteer.wijk_code)
+    mail = outbox_row(
+        # The key holds the id just made, so no mail can have it yet: no look-up later.
+        idempotency_key=f"signup-confirm:{volunteer.id}",
+        kind="signup_confirm",
+        recipient=volunteer.email,
+        mail=render_mail("signup_confirm", **_mail_context(settings, volunteer, link, name)),
+        oproep_id=volunteer.oproep_id,
+    )
+    return PreparedSignup(
+        volunteer=volunteer,
+        link=link,
+        volunteer_values=_sealed(volunteer),
+        mail_values=_sealed(mail),
+    )
 
 
-def _queue_signup_mail(
+def store_signup(
     session: Session,
+    settings: Settings,
+    prepared: PreparedSignup,
+    client_bucket: str,
+    now: datetime,
+) -> uuid.UUID:
+    """Store a prepared sign-up for an oproep or for the wijk in general, and queue the mail
+    that asks to confirm the address; returns the id of the sign-up.
+
+    The attempt counts for the hourly limits of the client (``client_bucket``) and of the
+    oproep. The same address for the same oproep (or twice for the general form) keeps the
+    earlier sign-up unchanged, so nobody can alter someone else's sign-up by typing their
+    address; the mail to that address says so. Raises ``SignupRefused`` when a limit is
+    reached or the oproep is full: nothing is stored but the counts (a 429 rolls back).
+    Four statements, so the writing transaction stays short.
+    """
+    volunteer, link = prepared.volunteer, prepared.link
+    oproep_id = volunteer.oproep_id
+    cap = settings.signup_cap_per_oproep
+    oproep_bucket = ratelimit.oproep_bucket(oproep_id)
+    over = ratelimit.take_all(
+        session,
+        {
+            client_bucket: settings.signup_rate_per_address_per_hour,
+            oproep_bucket: settings.signup_rate_per_oproep_per_hour,
+        },
+        now,
+    )
+    if client_bucket in over:
+        raise SignupRefused("address")
+    signed_up, earlier_id = session.execute(
+        _checks(oproep_id is not None, cap),
+        {"oproep_id": oproep_id, "email_hash": volunteer.email_hash},
+    ).one()
+    if oproep_id is not None and signed_up >= cap:
+        raise SignupRefused("full")
+    if oproep_bucket in over:
+        raise SignupRefused("rate")
+
+    if earlier_id is not None:
+        earlier = session.get(Volunteer, earlier_id)
+        assert earlier is not None
+        # Rare, so rendered inside the transaction.
+        name = wijk_name(session, link.oproep.wijk_code if link else earlier.wijk_code)
+        mail = render_mail("signup_again", **_mail_context(settings, earlier, link, name))
+        queue_mail(
+            session,
+            idempotency_key=f"signup-again:{earlier.id}:{now.date().isoformat()}",
+            kind="signup_again",
+            recipient=earlier.email,
+            mail=mail,
+            oproep_id=oproep_id,
+        )
+        log.info("sign-up repeated volunteer=%s oproep=%s", earlier.id, oproep_id)
+        return earlier_id
+
+    session.execute(_sealed_insert(Volunteer), prepared.volunteer_values)
+    session.execute(_sealed_insert(OutboxMail), prepared.mail_values)
+    log.info("sign-up stored volunteer=%s oproep=%s", volunteer.id, oproep_id)
+    return volunteer.id
+
+
+def _sealed(row: SQLModel) -> dict[str, object]:
+    """A built row's column values for ``_sealed_insert``, encrypted columns encrypted here
+    (before the writing transaction); a database-numbered id is left out."""
+    table = type(row).__table__  # type: ignore[attr-defined]
+    values: dict[str, object] = {}
+    for column in table.c:
+        if _numbered_by_database(column):
+            continue
+        value = getattr(row, column.name)
+        if value is not None and isinstance(column.type, EncryptedText):
+            value = keyring().encrypt(str(value))
+        values[column.name] = value
+    return values
+
+
+@cache
+def _sealed_insert(model: type[SQLModel]) -> Executable:
+    """One INSERT of a row from ``_sealed`` values, without the ORM's unit of work: its
+    encrypted columns take the ready tokens as they are."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return table.insert().values(
+        {
+            column.name: sa.bindparam(
+                column.name,
+                type_=sa.Text() if isinstance(column.type, EncryptedText) else column.type,
+            )
+            for column in table.c
+            if not _numbered_by_database(column)
+        }
+    )
+
+
+def _numbered_by_database(column: sa.Column[object]) -> bool:
+    return column.primary_key and isinstance(column.type, sa.Integer)
+
+
+def _mail_context(
     settings: Settings,
     volunteer: Volunteer,
     link: OproepLink | None,
-    now: datetime,
-    *,
-    again: bool,
-) -> None:
-    """The confirm mail, or for a repeated sign-up the "you had already signed up" mail
+    wijk: str | None,
+) -> dict[str, object]:
+    """For the confirm mail, or for a repeated sign-up the "you had already signed up" mail
     (at most one a day, so a stranger cannot flood someone's inbox)."""
     oproep = link.oproep if link else None
-    context = {
+    return {
         "first_name": volunteer.first_name,
         "general": oproep is None,
-        "wijk_name": wijk_name(session, oproep.wijk_code if oproep else volunteer.wijk_code),
+        "wijk_name": wijk,
         "deadline": oproep.deadline if oproep else None,
         "confirmed": volunteer.status == VolunteerStatus.CONFIRMED,
         "signed_up_on": volunteer.created_at,
@@ -232,20 +355,6 @@ def _queue_signup_mail(
         ),
         "privacy_url": f"{settings.public_base_url}/privacy",
     }
-    if again:
-        key = f"signup-again:{volunteer.id}:{now.date().isoformat()}"
-        kind, template = "signup_again", "signup_again"
-    else:
-        key = f"signup-confirm:{volunteer.id}"
-        kind, template = "signup_confirm", "signup_confirm"
-    queue_mail(
-        session,
-        idempotency_key=key,
-        kind=kind,
-        recipient=volunteer.email,
-        mail=render_mail(template, **context),
-        oproep_id=oproep.id if oproep else None,
-    )
 
 
 # --- the links in the mail -------------------------------------------------------------------

@@ -28,7 +28,8 @@ from niemand_alleen.signup.service import (
     is_full,
     is_open,
     oproep_for_referral,
-    sign_up,
+    prepare_signup,
+    store_signup,
     volunteer_for_confirm_link,
     volunteer_for_withdraw_link,
     wijk_name,
@@ -81,23 +82,28 @@ def _handle_signup(link: OproepLink | None) -> Page:
     if request.method != "POST":
         return _form_page(form, link)
     settings = _settings()
-    # Validated before the first write: on SQLite a writing transaction holds the database's
-    # write lock (BEGIN IMMEDIATE) until the commit, so it should be short.
-    valid = form.validate()
     db = request_session()
     now = utcnow()
+    # All reading and computing comes before the first write: on SQLite a writing
+    # transaction holds the database's write lock (BEGIN IMMEDIATE) until the commit, which
+    # both web workers wait for, so it holds only the limit checks and the inserts.
+    valid = form.validate()
+    bot = bool((request.form.get(HONEYPOT_FIELD) or "").strip())
+    prepared = (
+        prepare_signup(db, settings, form.to_input(), link, now) if valid and not bot else None
+    )
     client = ratelimit.address_bucket(request.remote_addr or "unknown")
-    if not ratelimit.take(db, client, settings.signup_rate_per_address_per_hour, now):
-        log.info("sign-up refused: too many from one address endpoint=%s", request.endpoint)
-        return _too_many()
-    if (request.form.get(HONEYPOT_FIELD) or "").strip():
-        # A bot: the same page a person sees after sending, and nothing stored.
-        log.info("sign-up honeypot filled endpoint=%s", request.endpoint)
-        return redirect(url_for("signup.sent"))
-    if not valid:
+    if prepared is None:
+        if not ratelimit.take(db, client, settings.signup_rate_per_address_per_hour, now):
+            log.info("sign-up refused: address endpoint=%s", request.endpoint)
+            return _too_many()
+        if bot:
+            # A bot: the same page a person sees after sending, and nothing stored.
+            log.info("sign-up honeypot filled endpoint=%s", request.endpoint)
+            return redirect(url_for("signup.sent"))
         return _form_page(form, link)
     try:
-        sign_up(db, settings, form.to_input(), link, now)
+        store_signup(db, settings, prepared, client, now)
     except SignupRefused as refused:
         log.info("sign-up refused: %s endpoint=%s", refused.reason, request.endpoint)
         if refused.reason == "full":
@@ -117,12 +123,15 @@ def general() -> Page:
 @public
 def for_oproep(referral_code: str) -> Page:
     """The link in an oproep mail, forwarded by an organisation."""
-    # Looked up in a short read transaction of its own, so the request's writing transaction
-    # (and on SQLite its write lock) starts only when there is something to write.
-    with database().session() as lookup:
+    # Looked up in a read transaction of its own (on SQLite without the write lock), so the
+    # request's writing transaction (and its write lock) starts only when there is
+    # something to write. A POST checks the cap once, in its writing transaction
+    # (``store_signup``); a GET shows a full oproep as closed.
+    with database().read_session() as lookup:
         link = oproep_for_referral(lookup, referral_code)
         closed = link is not None and (
-            not is_open(link.oproep, local_today()) or is_full(lookup, _settings(), link.oproep.id)
+            not is_open(link.oproep, local_today())
+            or (request.method != "POST" and is_full(lookup, _settings(), link.oproep.id))
         )
     if link is None:
         return _invalid_link("oproep")
