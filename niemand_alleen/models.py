@@ -393,6 +393,10 @@ class Dispatch(SQLModel, table=True):
 class Volunteer(SQLModel, table=True):
     """A good neighbour's sign-up, for one oproep or for the wijk in general."""
 
+    # The matcher's bounding-box prefilter: one composite index, so the database seeks on
+    # latitude and checks longitude inside the index before touching any row.
+    __table_args__ = (sa.Index("ix_volunteer_lat_lon", "lat", "lon"),)
+
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     oproep_id: uuid.UUID | None = _fk("oproep.id", "SET NULL")
     dispatch_id: uuid.UUID | None = _fk("dispatch.id", "SET NULL")
@@ -407,8 +411,8 @@ class Volunteer(SQLModel, table=True):
     pc4: str | None = Field(default=None, max_length=4, index=True)
     # Plain so candidates can be prefiltered on an indexed bounding box; rounded to 0.001°
     # (about 100 m) before storing, so they never point at one house.
-    lat: float | None = Field(default=None, index=True)
-    lon: float | None = Field(default=None, index=True)
+    lat: float | None = None
+    lon: float | None = None
     location_precision: LocationPrecision = Field(
         default=LocationPrecision.UNKNOWN, sa_type=enum_type(LocationPrecision)
     )

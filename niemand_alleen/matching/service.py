@@ -254,7 +254,9 @@ class PoolLoader:
         return list(found.values())
 
 
-FIRST_SEARCH_RADIUS_M = 500.0
+# Small enough that a dense pool (a million neighbours) reads a few hundred rows at first;
+# a sparse one needs a few more doublings, each a cheap indexed query.
+FIRST_SEARCH_RADIUS_M = 100.0
 
 
 def ranking_for(
