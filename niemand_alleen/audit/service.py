@@ -34,6 +34,13 @@ RECORD_LABELS = {
     "oproep": "Oproep",
     "user": "Account",
     "audit_log": "Auditlog",
+    "volunteer": "Aanmelding (goede buur)",
+    "volunteer_unconfirmed": "Aanmelding (goede buur, niet bevestigd)",
+    "match": "Voorstel / match",
+    "organisation": "Organisatie",
+    "outbox_mail": "Mail",
+    "audit_event": "Auditlog (opgeschoond)",
+    "evaluation": "Evaluatie",
 }
 
 
