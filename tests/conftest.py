@@ -29,6 +29,7 @@ from niemand_alleen.auth import passwords
 from niemand_alleen.auth.service import create_user
 from niemand_alleen.config import Settings, load_settings
 from niemand_alleen.db import make_engine
+from niemand_alleen.intake.anonymiser import Anonymiser
 from niemand_alleen.models import Role, User
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -142,6 +143,24 @@ def _empty_all_tables(engine: sa.Engine) -> None:
     with engine.begin() as connection:
         for table in reversed(SQLModel.metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+# deduce's lookup cache: ``$NA_DEDUCE_CACHE`` or ``.cache/deduce`` at the repository root
+# (git-ignored). The first run builds it (a few minutes); later runs load it in seconds.
+DEDUCE_CACHE_DIR = Path(
+    os.environ.get("NA_DEDUCE_CACHE") or Path(__file__).resolve().parents[1] / ".cache" / "deduce"
+)
+
+
+@pytest.fixture(scope="session")
+def deduce_cache_dir() -> Path:
+    return DEDUCE_CACHE_DIR
+
+
+@pytest.fixture(scope="session")
+def anonymiser(deduce_cache_dir: Path) -> Anonymiser:
+    """The real de-identification library, loaded once per test session (~10 s, ~1 GB)."""
+    return Anonymiser(deduce_cache_dir)
 
 
 @pytest.fixture(scope="session")

@@ -1,35 +1,18 @@
-"""Fixtures for the anonymiser tests: deduce is loaded once per test session.
-
-The lookup cache lives in ``$NA_DEDUCE_CACHE`` or, by default, ``.cache/deduce`` at the
-repository root (git-ignored). The first run builds it (a few minutes); later runs load it
-in seconds.
-"""
+"""Fixtures for the anonymiser tests (the ``anonymiser`` itself is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import os
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from niemand_alleen.intake.anonymiser import Anonymiser, ResidentFields
+from niemand_alleen.intake.anonymiser import ResidentFields
 
 ROOT = Path(__file__).resolve().parents[2]
-CACHE_DIR = Path(os.environ.get("NA_DEDUCE_CACHE") or ROOT / ".cache" / "deduce")
-
-
-@pytest.fixture(scope="session")
-def deduce_cache_dir() -> Path:
-    return CACHE_DIR
-
-
-@pytest.fixture(scope="session")
-def anonymiser(deduce_cache_dir: Path) -> Anonymiser:
-    return Anonymiser(deduce_cache_dir)
 
 
 @pytest.fixture(scope="session")
