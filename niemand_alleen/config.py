@@ -70,6 +70,8 @@ class Settings:
     session_absolute_hours: int = 12
     login_free_failures: int = 10
     login_max_delay_seconds: int = 900
+    # Staff roles that must use a second factor (TOTP) at login; others may enrol.
+    second_factor_roles: frozenset[str] = frozenset({"beheerder", "coordinator", "buurtwerker"})
     proxy_count: int = 0
     # Intake: the version of the consent text residents agree to, and neighbours per oproep.
     consent_text_version: str = "2026-11"
@@ -165,6 +167,31 @@ def parse_encryption_keys(raw: str, setting: str = "ENCRYPTION_KEYS") -> tuple[s
     return keys
 
 
+STAFF_ROLES = ("beheerder", "coordinator", "buurtwerker")
+
+
+def _second_factor_roles(environ: Mapping[str, str], preset: str) -> frozenset[str]:
+    """Every staff role by default (R1.12, ASVS 6.3.3); the test preset needs none (tests switch
+    it on). Production never drops it for coordinators and beheerders."""
+    raw = environ.get("SECOND_FACTOR_ROLES")
+    if raw is None:
+        return frozenset() if preset == "test" else frozenset(STAFF_ROLES)
+    roles = frozenset(part.strip().lower() for part in raw.split(",") if part.strip())
+    if not roles <= set(STAFF_ROLES):
+        raise ConfigError(
+            "SECOND_FACTOR_ROLES",
+            f"kies uit {', '.join(STAFF_ROLES)}",
+            f"choose from {', '.join(STAFF_ROLES)}",
+        )
+    if preset == "production" and not {"beheerder", "coordinator"} <= roles:
+        raise ConfigError(
+            "SECOND_FACTOR_ROLES",
+            "beheerders en coördinatoren gebruiken altijd een tweede stap",
+            "beheerders and coordinators always need a second factor",
+        )
+    return roles
+
+
 def _demo_keys(instance_path: Path) -> tuple[dict[str, Any], Path]:
     """Development keys, generated once and kept in the instance folder (mode 0600)."""
     path = instance_path / "demo-keys.json"
@@ -231,6 +258,7 @@ def load_settings(
         database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite3'}"
         public_base_url = "http://127.0.0.1:5000"
 
+    second_factor_roles = _second_factor_roles(env, preset)
     geocoder = env.get("GEOCODER", "offline").strip().lower()
     if geocoder not in {"offline", "pdok"}:
         raise ConfigError("GEOCODER", "moet offline of pdok zijn", "must be offline or pdok")
@@ -270,6 +298,7 @@ def load_settings(
         session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 12, minimum=1),
         login_free_failures=_int(env, "LOGIN_FREE_FAILURES", 10, minimum=1),
         login_max_delay_seconds=_int(env, "LOGIN_MAX_DELAY_SECONDS", 900, minimum=1),
+        second_factor_roles=second_factor_roles,
         proxy_count=_int(env, "PROXY_COUNT", 0),
         consent_text_version=env.get("CONSENT_TEXT_VERSION", Settings.consent_text_version),
         oproep_places=_int(env, "OPROEP_PLACES", 3, minimum=1),

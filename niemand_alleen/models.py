@@ -241,6 +241,11 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     active: bool = True
     created_at: datetime = _created()
+    # Second factor (TOTP): the shared secret is a credential, so encrypted; the last used
+    # time step refuses a code being used twice within its window.
+    totp_secret: str | None = _secret()
+    totp_enrolled_at: datetime | None = _ts(nullable=True)
+    totp_last_step: int | None = Field(default=None, sa_type=sa.BigInteger)
 
 
 class UserSession(SQLModel, table=True):
@@ -252,6 +257,18 @@ class UserSession(SQLModel, table=True):
     user_id: uuid.UUID = _fk("user_account.id", "CASCADE", nullable=False)
     created_at: datetime = _created()
     last_seen_at: datetime = _created()
+
+
+class RecoveryCode(SQLModel, table=True):
+    """One-time recovery code for the second factor, stored as a keyed hash only."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: uuid.UUID = _fk("user_account.id", "CASCADE", nullable=False)
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _created()
 
 
 class LoginAttempt(SQLModel, table=True):

@@ -63,6 +63,8 @@ def _load_user(token: str) -> StaffUser | None:
     user = resume_session(request_session(), token, session_limits())
     if user is None:
         return None
+    if user.totp_enrolled_at is None and user.role.value in settings().second_factor_roles:
+        return None  # a second factor became required: log in again and enrol
     return StaffUser(token=token, user_id=user.id, name=user.name, role=user.role)
 
 

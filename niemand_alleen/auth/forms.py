@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length
 
 from niemand_alleen.models import Role
@@ -52,3 +59,19 @@ class NewUserForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: only the CSRF token, for buttons that change something."""
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[
+            DataRequired("Vul de code in."),
+            Length(max=40, message="Hoogstens 40 tekens."),
+        ],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+
+
+class EnrolForm(CodeForm):
+    # The secret shown in the QR code travels with the form until a code confirms it.
+    secret = HiddenField(validators=[Length(max=64)])

@@ -7,20 +7,23 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from niemand_alleen import validation
+from niemand_alleen.auth import totp
 from niemand_alleen.auth.passwords import check_password_policy, hash_password, verify_password
 from niemand_alleen.crypto import lookup_hash
 from niemand_alleen.models import (
     AuditAction,
     AuditEvent,
     LoginAttempt,
+    RecoveryCode,
     Role,
     User,
     UserSession,
@@ -273,3 +276,129 @@ def record_audit(
     session.add(event)
     session.flush()
     return event
+
+
+# --- second factor (TOTP and recovery codes) -----------------------------------------------
+
+
+def second_factor_key(user_id: uuid.UUID) -> str:
+    """Throttle key for wrong codes of one account (separate from the password key)."""
+    return lookup_hash(f"second-factor:{user_id}")
+
+
+def needs_second_factor(user: User, required_roles: frozenset[str]) -> bool:
+    return user.totp_enrolled_at is not None or user.role.value in required_roles
+
+
+def replace_recovery_codes(session: Session, user: User) -> list[str]:
+    session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
+    codes = totp.new_recovery_codes()
+    for code in codes:
+        session.add(
+            RecoveryCode(user_id=user.id, code_hash=lookup_hash(totp.normalise_recovery_code(code)))
+        )
+    session.flush()
+    return codes
+
+
+def confirm_enrolment(
+    session: Session, user: User, secret: str, code: str, now: float | None = None
+) -> list[str] | None:
+    """Enrol with the secret shown and the first code from the app: the new recovery codes,
+    or None if the code is wrong (nothing is stored until then, so a GET changes nothing)."""
+    if user.totp_enrolled_at is not None or not totp.valid_secret(secret):
+        return None
+    step = totp.matching_step(secret, code, time.time() if now is None else now, None)
+    if step is None:
+        return None
+    user.totp_secret = secret
+    user.totp_enrolled_at = utcnow()
+    user.totp_last_step = step
+    session.add(user)
+    session.flush()
+    return replace_recovery_codes(session, user)
+
+
+def _use_step(session: Session, user: User, step: int) -> bool:
+    """Record the step atomically: a second request with the same code loses the race."""
+    result = session.execute(
+        update(User)
+        .where(
+            col(User.id) == user.id,
+            (col(User.totp_last_step).is_(None)) | (col(User.totp_last_step) < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+def _use_recovery_code(session: Session, user: User, raw: str) -> bool:
+    code_hash = lookup_hash(totp.normalise_recovery_code(raw))
+    result = session.execute(
+        update(RecoveryCode)
+        .where(
+            col(RecoveryCode.user_id) == user.id,
+            col(RecoveryCode.code_hash) == code_hash,
+            col(RecoveryCode.used_at).is_(None),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+def verify_second_factor(
+    session: Session, user: User, code: str, policy: ThrottlePolicy, now: float | None = None
+) -> str | None:
+    """ "totp" or "recovery" when the code is right, else None; throttled like passwords."""
+    key = second_factor_key(user.id)
+    wait = required_wait_seconds(session, key, policy)
+    if wait:
+        raise LoginThrottledError(wait)
+    method: str | None = None
+    if user.totp_secret and user.totp_enrolled_at is not None:
+        step = totp.matching_step(
+            user.totp_secret, code, time.time() if now is None else now, user.totp_last_step
+        )
+        if step is not None and _use_step(session, user, step):
+            method = "totp"
+        elif (
+            step is None
+            and len(totp.normalise_code(code)) > totp.DIGITS
+            and _use_recovery_code(session, user, code)
+        ):
+            method = "recovery"
+    record_login_attempt(session, key, succeeded=method is not None)
+    record_audit(
+        session,
+        actor_user_id=user.id if method else None,
+        action=AuditAction.LOGIN if method else AuditAction.LOGIN_FAILED,
+        record_type="user",
+        record_id=str(user.id),
+        outcome="ok" if method else "denied",
+        detail=f"second factor ({method})" if method else "second factor",
+    )
+    session.refresh(user)
+    return method
+
+
+def recovery_codes_left(session: Session, user_id: uuid.UUID) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_id == user_id, col(RecoveryCode.used_at).is_(None))
+        ).one()
+    )
+
+
+def reset_second_factor(session: Session, user: User) -> None:
+    """The user enrols again at the next login; their sessions end now."""
+    user.totp_secret = None
+    user.totp_enrolled_at = None
+    user.totp_last_step = None
+    session.add(user)
+    session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
+    end_all_sessions(session, user.id)
+    session.flush()

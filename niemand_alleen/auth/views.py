@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
-from sqlmodel import select
+from markupsafe import Markup
+from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import (
@@ -16,19 +18,33 @@ from niemand_alleen.auth import (
     current_staff,
     public,
     roles_required,
+    settings,
     throttle_policy,
+    totp,
 )
-from niemand_alleen.auth.forms import ROLE_LABELS, ConfirmForm, LoginForm, NewUserForm
+from niemand_alleen.auth.forms import (
+    ROLE_LABELS,
+    CodeForm,
+    ConfirmForm,
+    EnrolForm,
+    LoginForm,
+    NewUserForm,
+)
 from niemand_alleen.auth.passwords import generate_password
 from niemand_alleen.auth.service import (
     AccountError,
     LoginThrottledError,
     authenticate,
+    confirm_enrolment,
     create_user,
     end_session,
+    needs_second_factor,
     record_audit,
+    recovery_codes_left,
+    reset_second_factor,
     set_active,
     start_session,
+    verify_second_factor,
 )
 from niemand_alleen.db import request_session
 from niemand_alleen.models import AuditAction, Role, User
@@ -37,6 +53,9 @@ bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
 LOGIN_FAILED = "Deze combinatie van e-mailadres en wachtwoord klopt niet."
+CODE_FAILED = "Deze code klopt niet. Gebruik de code die nu in uw app staat, of een herstelcode."
+PENDING = "pending_login"
+PENDING_SECONDS = 300
 
 
 def _safe_next(target: str | None) -> str:
@@ -65,15 +84,177 @@ def login() -> str | Response | tuple[str, int]:
             )
             return render_template("auth/login.html", form=form, error=error), 429
         if user is not None:
-            token = start_session(db, user)
-            session.clear()  # a fresh cookie on every login (session fixation)
-            login_user(StaffUser(token=token, user_id=user.id, name=user.name, role=user.role))
-            log.info("login user=%s", user.id)
-            return redirect(_safe_next(request.args.get("next")))
+            target = _safe_next(request.args.get("next"))
+            if needs_second_factor(user, settings().second_factor_roles):
+                session.clear()
+                session[PENDING] = {"user": str(user.id), "at": time.time(), "next": target}
+                log.info("password ok, second factor next user=%s", user.id)
+                step = "auth.second_factor" if user.totp_enrolled_at else "auth.enrol"
+                return redirect(url_for(step))
+            _finish_login(db, user)
+            return redirect(target)
         log.info("login failed")
         error = LOGIN_FAILED
     # A failed attempt answers 200 so the request commits the attempt for throttling.
     return render_template("auth/login.html", form=form, error=error)
+
+
+def _finish_login(db: Session, user: User) -> None:
+    token = start_session(db, user)
+    session.clear()  # a fresh cookie on every login (session fixation)
+    login_user(StaffUser(token=token, user_id=user.id, name=user.name, role=user.role))
+    log.info("login user=%s", user.id)
+
+
+def _pending_user(db: Session) -> tuple[User, str] | None:
+    """The user who gave the right password in the last few minutes, and where to go next."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    if time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        session.pop(PENDING, None)
+        return None
+    try:
+        user = db.get(User, uuid.UUID(str(pending.get("user"))))
+    except ValueError:
+        return None
+    if user is None or not user.active:
+        return None
+    return user, str(pending.get("next") or url_for("web.home"))
+
+
+def _start_again() -> Response:
+    flash("Log opnieuw in: de tijd om de code in te vullen is voorbij.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/inloggen/code", methods=["GET", "POST"])
+@public
+def second_factor() -> str | Response | tuple[str, int]:
+    db = request_session()
+    pending = _pending_user(db)
+    if pending is None or pending[0].totp_enrolled_at is None:
+        return _start_again()
+    user, target = pending
+    form = CodeForm()
+    error: str | None = None
+    if form.validate_on_submit():
+        try:
+            method = verify_second_factor(db, user, form.code.data, throttle_policy())
+        except LoginThrottledError as throttled:
+            minutes = max(1, round(throttled.wait_seconds / 60))
+            error = (
+                "Er is te vaak een verkeerde code gebruikt. "
+                f"Probeer het over {minutes} {'minuut' if minutes == 1 else 'minuten'} opnieuw."
+            )
+            return render_template("auth/second_factor.html", form=form, error=error), 429
+        if method is not None:
+            _finish_login(db, user)
+            if method == "recovery":
+                left = recovery_codes_left(db, user.id)
+                flash(
+                    f"U hebt een herstelcode gebruikt; er zijn er nog {left}. "
+                    "Bent u uw app kwijt? Vraag de beheerder uw tweede stap te wissen.",
+                    "info",
+                )
+            return redirect(target)
+        error = CODE_FAILED
+    # A wrong code answers 200 so the request commits the attempt for throttling.
+    return render_template("auth/second_factor.html", form=form, error=error)
+
+
+def _enrol_page(user: User, form: EnrolForm, error: str | None) -> str:
+    secret = form.secret.data if totp.valid_secret(form.secret.data) else totp.new_secret()
+    form.secret.data = secret
+    uri = totp.provisioning_uri(secret, user.email)
+    return render_template(
+        "auth/enrol.html",
+        form=form,
+        error=error,
+        qr=Markup(totp.qr_svg(uri)),  # noqa: S704  (drawn by segno from our own URI)
+        secret=totp.grouped(secret),
+    )
+
+
+@bp.route("/inloggen/instellen", methods=["GET", "POST"])
+@public
+def enrol() -> str | Response:
+    db = request_session()
+    pending = _pending_user(db)
+    if pending is None or pending[0].totp_enrolled_at is not None:
+        return _start_again()
+    user, target = pending
+    form = EnrolForm()
+    if form.validate_on_submit():
+        codes = confirm_enrolment(db, user, form.secret.data, form.code.data)
+        if codes is not None:
+            _audit_enrolment(db, user)
+            _finish_login(db, user)
+            return render_template("auth/recovery_codes.html", codes=codes, next_url=target)
+        return _enrol_page(user, form, CODE_FAILED)
+    return _enrol_page(user, form, None)
+
+
+@bp.route("/mijn-account/tweede-stap", methods=["GET", "POST"])
+@roles_required(Role.BEHEERDER, Role.COORDINATOR, Role.BUURTWERKER)
+def enrol_voluntarily() -> str | Response:
+    db = request_session()
+    user = db.get(User, current_staff().user_id)
+    assert user is not None  # the session was just resumed for this user
+    if user.totp_enrolled_at is not None:
+        flash("Uw tweede stap is al ingesteld.", "info")
+        return redirect(url_for("web.account"))
+    form = EnrolForm()
+    if form.validate_on_submit():
+        codes = confirm_enrolment(db, user, form.secret.data, form.code.data)
+        if codes is not None:
+            _audit_enrolment(db, user)
+            return render_template(
+                "auth/recovery_codes.html", codes=codes, next_url=url_for("web.account")
+            )
+        return _enrol_page(user, form, CODE_FAILED)
+    return _enrol_page(user, form, None)
+
+
+def _audit_enrolment(db: Session, user: User) -> None:
+    record_audit(
+        db,
+        actor_user_id=user.id,
+        action=AuditAction.UPDATE,
+        record_type="user",
+        record_id=str(user.id),
+        detail="second factor enrolled",
+    )
+
+
+@bp.route("/beheer/gebruikers/<uuid:user_id>/tweede-stap-resetten", methods=["POST"])
+@roles_required(Role.BEHEERDER)
+def reset_user_second_factor(user_id: uuid.UUID) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db = request_session()
+    user = db.get(User, user_id)
+    if user is None:
+        abort(404)
+    reset_second_factor(db, user)
+    record_audit(
+        db,
+        actor_user_id=current_staff().user_id,
+        action=AuditAction.UPDATE,
+        record_type="user",
+        record_id=str(user.id),
+        detail="second factor reset",
+    )
+    log.info("second factor reset user=%s", user.id)
+    flash(
+        "De tweede stap is gewist. De gebruiker stelt hem opnieuw in bij de volgende login.",
+        "info",
+    )
+    if user.id == current_staff().user_id:
+        logout_user()
+        session.clear()
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.users"))
 
 
 @bp.route("/uitloggen", methods=["POST"])

@@ -217,4 +217,7 @@ def test_production_login_over_https_with_same_origin_referrer(production_app: F
     )
     assert response.status_code == 302
     assert "__Host-session=" in session_cookie_header(response)
-    assert client.get("/mijn-account", base_url=HTTPS).status_code == 200
+    # Production requires the second factor: the password alone leads to enrolment only.
+    assert response.headers["Location"].endswith("/inloggen/instellen")
+    assert client.get("/inloggen/instellen", base_url=HTTPS).status_code == 200
+    assert client.get("/mijn-account", base_url=HTTPS).status_code == 302
