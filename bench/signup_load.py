@@ -3,14 +3,18 @@
     .venv/bin/python bench/signup_load.py [--seconds 20] [--connections 4]
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``). Everything runs on 127.0.0.1 with a
-throw-away demo instance: SQLite (WAL), gunicorn with 2 sync workers, one OPEN oproep with
-its referral link. Each wrk connection is one browser session (its own cookie and CSRF
-token, fetched from the form first); every POST carries a new e-mail address.
+throw-away demo instance: SQLite (WAL), gunicorn with 2 sync workers (access log off, as
+in production), ``OPROEPEN`` OPEN oproepen each with its referral link. Each wrk connection
+is one browser session (its own cookie and CSRF token, fetched from the form first); every
+POST carries a new e-mail address and goes to the next oproep in turn.
 
 Targets (issue "Sign-up"): at least 200 sign-ups/s, p95 under 50 ms, no error, every
-sign-up stored once. All traffic comes from one address and goes to one oproep, so the
-rate limits and the cap per oproep are raised through settings for the run (said in the
-output); they are counted in the database as in production, so their cost is measured.
+sign-up stored once. All traffic comes from one address, so the rate limits are raised
+through settings for the run (said in the output), and so is the cap per oproep (a run
+can bring more than its default 50 to one oproep); they are counted in the database as in
+production, so their cost is measured. The sign-ups are spread over many oproepen because
+the cap check counts an oproep's sign-ups up to the cap: with one oproep and a raised cap
+it would count thousands, which the real cap never allows.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ import uuid
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
-REFERRAL = "bench-oproep"
+REFERRAL = "bench-oproep"  # + "-<n>", n = 0 .. OPROEPEN - 1
+OPROEPEN = 200
 RAISED = {
     "SIGNUP_RATE_PER_ADDRESS_PER_HOUR": "1000000000",
     "SIGNUP_RATE_PER_OPROEP_PER_HOUR": "1000000000",
@@ -57,18 +62,19 @@ with app.app_context(), database().session() as session:
     session.add(organisation)
     session.flush()
     session.add(OrganisationWijk(organisation_id=organisation.id, wijk_code="WK050509"))
-    oproep = Oproep(
-        text="Een vrouw van in de 80 zoekt iemand voor een kopje koffie.",
-        pc4="3328", wijk_code="WK050509", deadline=local_today() + timedelta(days=14),
-        status=OproepStatus.OPEN,
-    )
-    session.add(oproep)
-    session.flush()
-    session.add(Dispatch(
-        oproep_id=oproep.id, organisation_id=organisation.id,
-        referral_code="{REFERRAL}", status=DispatchStatus.SENT,
-    ))
-""".replace("{REFERRAL}", REFERRAL)
+    for n in range({OPROEPEN}):
+        oproep = Oproep(
+            text="Een vrouw van in de 80 zoekt iemand voor een kopje koffie.",
+            pc4="3328", wijk_code="WK050509", deadline=local_today() + timedelta(days=14),
+            status=OproepStatus.OPEN,
+        )
+        session.add(oproep)
+        session.flush()
+        session.add(Dispatch(
+            oproep_id=oproep.id, organisation_id=organisation.id,
+            referral_code=f"{REFERRAL}-{n}", status=DispatchStatus.SENT,
+        ))
+""".replace("{REFERRAL}", REFERRAL).replace("{OPROEPEN}", str(OPROEPEN))
 
 COUNT = """
 import json
@@ -123,7 +129,7 @@ function request()
     .. "&phone=" .. enc("06 12345678") .. "&postcode=" .. enc("3328 AB")
     .. "&house_number=" .. enc("14 b") .. "&availability=" .. enc("Zaterdag")
     .. "&consent=y&website="
-  return wrk.format("POST", "/aanmelden/{REFERRAL}", {
+  return wrk.format("POST", "/aanmelden/{REFERRAL}-" .. (counter % {OPROEPEN}), {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = cookie,
   }, body)
@@ -164,7 +170,7 @@ def browser_session(base: str) -> tuple[str, str]:
     """One visitor: open the form, keep the session cookie and the form's CSRF token."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    html = opener.open(f"{base}/aanmelden/{REFERRAL}", timeout=10).read().decode()
+    html = opener.open(f"{base}/aanmelden/{REFERRAL}-0", timeout=10).read().decode()
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     assert match, "no CSRF token on the form"
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
@@ -180,6 +186,7 @@ def run_wrk(base: str, sessions: list[tuple[str, str]], seconds: int, connection
             + "}",
         )
         .replace("{REFERRAL}", REFERRAL)
+        .replace("{OPROEPEN}", str(OPROEPEN))
         .replace("{RUN}", uuid.uuid4().hex[:8])
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -273,11 +280,12 @@ def main() -> None:
         counts["volunteers"] == counts["distinct_emails"] == counts["mails"]
         and 0 <= in_flight <= 2 * args.connections
     )
-    print("NOTE: rate limits and the cap per oproep raised for this run (one client address,")
-    print("      one oproep): " + ", ".join(f"{k}={v}" for k, v in RAISED.items()))
+    print("NOTE: rate limits and the cap per oproep raised for this run (one client address):")
+    print("      " + ", ".join(f"{k}={v}" for k, v in RAISED.items()))
     print(
         f"setup: gunicorn 2 sync workers, SQLite (WAL), wrk {args.connections} connections"
-        f" (one browser session each), {args.seconds} s after a 3 s warm-up"
+        f" (one browser session each), {args.seconds} s after a 3 s warm-up; sign-ups spread"
+        f" over {OPROEPEN} oproepen (about {counts['volunteers'] // OPROEPEN} each)"
     )
     print(f"sustained sign-ups/s       {rate:8.1f}   (target >= {TARGET_RATE:.0f})")
     print(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from flask import render_template
+from flask import current_app
 from sqlmodel import Session, select
 
 from niemand_alleen.models import OutboxMail
@@ -30,10 +30,17 @@ class RenderedMail:
 
 def render_mail(name: str, **context: object) -> RenderedMail:
     """Render ``templates/mail/<name>.subject.txt``, ``.txt`` and ``.html`` (app context)."""
-    subject = " ".join(render_template(f"mail/{name}.subject.txt", **context).split())
-    body_text = render_template(f"mail/{name}.txt", **context).strip() + "\n"
-    body_html = render_template(f"mail/{name}.html", **context)
+    subject = " ".join(_render(f"mail/{name}.subject.txt", context).split())
+    body_text = _render(f"mail/{name}.txt", context).strip() + "\n"
+    body_html = _render(f"mail/{name}.html", context)
     return RenderedMail(subject=subject, body_text=body_text, body_html=body_html)
+
+
+def _render(template: str, context: dict[str, object]) -> str:
+    # Without the page context processors, also inside a request: a mail never shows the
+    # visitor's page state, and so it renders exactly as in the worker (no request), without
+    # loading the logged-in user or building the logout form for nothing.
+    return current_app.jinja_env.get_template(template).render(context)
 
 
 def safe_recipient(recipient: str) -> str:
