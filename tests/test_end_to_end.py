@@ -5,11 +5,12 @@ anonymiser; a coordinator approves it and mails the organisation; three neighbou
 through the link in the mail the organisation received and confirm through the link in their
 own mail; the coordinator closes the oproep, confirms the three proposals, and the mails of a
 filled oproep go out. Every mail travels through the real SMTP server, and none of them holds
-anything of the resident.
+anything of the resident; the application log, at DEBUG, holds no value anyone typed.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date, timedelta
 
@@ -80,7 +81,9 @@ def test_one_oproep_from_aanmelding_to_confirmed_match(
     make_user,  # type: ignore[no-untyped-def]
     smtp_server: TestSmtpServer,
     worker_anonymiser: Anonymiser,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, as verbose as it gets
     load_geography(db_session)
     organisation = add_organisation(
         db_session, "Buurtkerk Sterrenburg", STERRENBURG, emails=("info@buurtkerk.example.org",)
@@ -191,3 +194,18 @@ def test_one_oproep_from_aanmelding_to_confirmed_match(
         content = "\n".join([str(mail.message.items()), mail.text, mail.html])
         for value in resident_values:
             assert value not in content, f"{value!r} left in a mail to {mail.recipients}"
+
+    # The application log, at DEBUG, holds ids and events only: no value anyone typed.
+    # (aiosmtpd's own "mail.log" is the receiving mail server's, not ours.)
+    log_text = "\n".join(
+        f"{record.name}: {record.getMessage()}"
+        for record in caplog.records
+        if not record.name.startswith("mail.log")
+    )
+    assert "job send-outbox" in log_text  # the log was captured
+    assert "sign-up stored" in log_text
+    personal = [*resident_values, RESIDENT["situation"][:30], "Merwede"]
+    for first, last, email, postcode, _ in NEIGHBOURS:
+        personal += [first, last, email, postcode, postcode.replace(" ", "")]
+    for value in personal:
+        assert value not in log_text, f"{value!r} in the log"
