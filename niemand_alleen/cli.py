@@ -433,6 +433,11 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
             click.echo(f"  {account.role.value:<12} {account.email:<28} {account.password}")
     else:
         click.echo("Demo-accounts bestaan al; hun wachtwoorden zijn bij de eerste start getoond.")
+    if not settings.second_factor_roles:
+        click.echo(
+            "De tweede stap (een code uit een authenticator-app) is in de demo niet verplicht; "
+            "in productie wel. Probeer hem via Mijn account."
+        )
     if no_serve:
         return
     worker = worker_identity()

@@ -171,11 +171,13 @@ STAFF_ROLES = ("beheerder", "coordinator", "buurtwerker")
 
 
 def _second_factor_roles(environ: Mapping[str, str], preset: str) -> frozenset[str]:
-    """Every staff role by default (R1.12, ASVS 6.3.3); the test preset needs none (tests switch
-    it on). Production never drops it for coordinators and beheerders."""
+    """Every staff role by default in production (R1.12, ASVS 6.3.3), and never without
+    coordinators and beheerders there. The demo and test presets require none by default: the
+    demo must be usable without an authenticator app (anyone may still enrol under *Mijn
+    account*, and ``SECOND_FACTOR_ROLES`` switches it on); tests switch it on themselves."""
     raw = environ.get("SECOND_FACTOR_ROLES")
     if raw is None:
-        return frozenset() if preset == "test" else frozenset(STAFF_ROLES)
+        return frozenset(STAFF_ROLES) if preset == "production" else frozenset()
     roles = frozenset(part.strip().lower() for part in raw.split(",") if part.strip())
     if not roles <= set(STAFF_ROLES):
         raise ConfigError(

@@ -20,7 +20,7 @@ from niemand_alleen.auth import current_staff, public, roles_required
 from niemand_alleen.auth.forms import ConfirmForm
 from niemand_alleen.db import request_session
 from niemand_alleen.intake.service import OPROEP_STATUS_LABELS
-from niemand_alleen.models import Oproep, Role, Wijk
+from niemand_alleen.models import Oproep, Role, User, Wijk
 
 bp = Blueprint("web", __name__)
 
@@ -61,11 +61,14 @@ def about() -> str:
 @roles_required(Role.BEHEERDER, Role.COORDINATOR, Role.BUURTWERKER)
 def account() -> str:
     config = current_app.config["SETTINGS"]
+    staff = current_staff()
+    user = request_session().get(User, staff.user_id)
     return render_template(
         "web/account.html",
-        staff=current_staff(),
+        staff=staff,
         idle_minutes=config.session_idle_minutes,
         absolute_hours=config.session_absolute_hours,
+        second_factor_enrolled=user is not None and user.totp_enrolled_at is not None,
     )
 
 

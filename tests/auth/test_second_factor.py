@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import re
 import time
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -197,18 +198,31 @@ def test_pages_without_a_password_step_send_to_login(client: FlaskClient) -> Non
         assert response.headers["Location"].endswith("/inloggen")
 
 
+PRODUCTION_ENV = {
+    "SECRET_KEY": "x" * 40,
+    "ENCRYPTION_KEYS": "Z8d8Uj7bXJm0iT7kzq5cQ6yqR1a7gE3VnJ2K9xW4pLs=",
+    "HASH_KEY": "y" * 40,
+    "DATABASE_URL": "postgresql+psycopg://u:p@db/x",
+    "PUBLIC_BASE_URL": "https://example.org",
+}
+
+
 def test_presets() -> None:
-    keys = {
-        "SECRET_KEY": "x" * 40,
-        "ENCRYPTION_KEYS": "Z8d8Uj7bXJm0iT7kzq5cQ6yqR1a7gE3VnJ2K9xW4pLs=",
-        "HASH_KEY": "y" * 40,
-        "DATABASE_URL": "postgresql+psycopg://u:p@db/x",
-        "PUBLIC_BASE_URL": "https://example.org",
-    }
-    production = load_settings("production", environ=keys)
+    production = load_settings("production", environ=PRODUCTION_ENV)
     assert production.second_factor_roles == {"beheerder", "coordinator", "buurtwerker"}
     assert load_settings("test", environ={}).second_factor_roles == frozenset()
+
+
+def test_the_demo_needs_no_authenticator_app_but_can_require_one(tmp_path: Path) -> None:
+    assert load_settings("demo", environ={}, instance_path=tmp_path).second_factor_roles == set()
+    required = load_settings(
+        "demo", environ={"SECOND_FACTOR_ROLES": "coordinator"}, instance_path=tmp_path
+    )
+    assert required.second_factor_roles == {"coordinator"}
+
+
+def test_presets_refuse_bad_roles() -> None:
     with pytest.raises(ConfigError):
-        load_settings("production", environ=keys | {"SECOND_FACTOR_ROLES": "buurtwerker"})
+        load_settings("production", environ=PRODUCTION_ENV | {"SECOND_FACTOR_ROLES": "buurtwerker"})
     with pytest.raises(ConfigError):
         load_settings("test", environ={"SECOND_FACTOR_ROLES": "iedereen"})
