@@ -64,11 +64,23 @@ class SignupInput:
 
 
 @dataclass(frozen=True)
+class OproepFacts:
+    """What the sign-up pages and mails need of an oproep (a read-only copy)."""
+
+    id: uuid.UUID
+    status: OproepStatus
+    deadline: date | None
+    wijk_code: str | None
+    pc4: str | None
+    text: str | None
+
+
+@dataclass(frozen=True)
 class OproepLink:
     """The oproep behind a sign-up link, and the organisation's dispatch it came through."""
 
-    oproep: Oproep
-    dispatch: Dispatch
+    oproep: OproepFacts
+    dispatch_id: uuid.UUID
 
 
 class SignupRefused(Exception):
@@ -83,22 +95,36 @@ class SignupRefused(Exception):
 # --- the oproep behind a link ------------------------------------------------------------
 
 
+_OPROEP = Oproep.__table__  # type: ignore[attr-defined]
+_DISPATCH = Dispatch.__table__  # type: ignore[attr-defined]
+_LINK = (
+    sa.select(
+        _DISPATCH.c.id,
+        _OPROEP.c.id,
+        _OPROEP.c.status,
+        _OPROEP.c.deadline,
+        _OPROEP.c.wijk_code,
+        _OPROEP.c.pc4,
+        _OPROEP.c.text,
+    )
+    .join(_OPROEP, _OPROEP.c.id == _DISPATCH.c.oproep_id)
+    .where(_DISPATCH.c.referral_code == sa.bindparam("code", type_=_DISPATCH.c.referral_code.type))
+)
+
+
 def oproep_for_referral(session: Session, referral_code: str) -> OproepLink | None:
-    """The oproep of a referral code, or ``None`` for an unknown or malformed code."""
+    """The oproep of a referral code, or ``None`` for an unknown or malformed code (one
+    query, only the columns the sign-up needs)."""
     if not referral_code or len(referral_code) > REFERRAL_CODE_MAX_LENGTH:
         return None
-    found = session.exec(
-        select(Dispatch, Oproep)
-        .join(Oproep, col(Oproep.id) == col(Dispatch.oproep_id))
-        .where(Dispatch.referral_code == referral_code)
-    ).first()
+    found = session.execute(_LINK, {"code": referral_code}).first()
     if found is None:
         return None
-    dispatch, oproep = found
-    return OproepLink(oproep=oproep, dispatch=dispatch)
+    dispatch_id, *facts = found
+    return OproepLink(oproep=OproepFacts(*facts), dispatch_id=dispatch_id)
 
 
-def is_open(oproep: Oproep, today: date) -> bool:
+def is_open(oproep: OproepFacts, today: date) -> bool:
     """Open for sign-ups: mailed and not closed, and the deadline ("tot en met") not passed."""
     if oproep.status != OproepStatus.OPEN:
         return False
@@ -192,7 +218,7 @@ def prepare_signup(
     location = placed.result.location
     volunteer = Volunteer(
         oproep_id=link.oproep.id if link else None,
-        dispatch_id=link.dispatch.id if link else None,
+        dispatch_id=link.dispatch_id if link else None,
         wijk_code=placed.areas.wijk.statcode if placed.areas.wijk else None,
         first_name=data.first_name,
         last_name=data.last_name,
