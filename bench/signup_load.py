@@ -237,8 +237,12 @@ def main() -> None:
         gunicorn = subprocess.Popen(
             [
                 BIN / "gunicorn",
+                "-k",
+                "sync",
                 "-w",
                 "2",
+                "--log-level",
+                "warning",  # and no --access-logfile: no access log
                 "-b",
                 f"127.0.0.1:{port}",
                 "--backlog",
