@@ -160,6 +160,19 @@ end
 """
 
 
+def workers_cpu_seconds(master_pid: int) -> float | None:
+    """CPU time (user + system) used so far by gunicorn's workers (Linux /proc), or None."""
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+        total = 0
+        for pid in children:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -262,7 +275,9 @@ def main() -> None:
                     time.sleep(0.1)
             sessions = [browser_session(base) for _ in range(args.connections)]
             warmup = run_wrk(base, sessions, 3, args.connections)  # both workers load the map
+            cpu_before = workers_cpu_seconds(gunicorn.pid)
             result = run_wrk(base, sessions, args.seconds, args.connections)
+            cpu_after = workers_cpu_seconds(gunicorn.pid)
         finally:
             gunicorn.terminate()
             gunicorn.wait(timeout=10)
@@ -292,6 +307,12 @@ def main() -> None:
         f" over {OPROEPEN} oproepen (about {counts['volunteers'] // OPROEPEN} each)"
     )
     print(f"sustained sign-ups/s       {rate:8.1f}   (target >= {TARGET_RATE:.0f})")
+    if cpu_before is not None and cpu_after is not None and result["requests"]:
+        per_request = (cpu_after - cpu_before) / result["requests"] * 1000
+        print(
+            f"CPU in the workers         {per_request:8.1f} ms per sign-up"
+            f"   (load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+        )
     print(
         f"latency p50 / p95 / p99    {result['p50'] / 1000:6.1f} / {p95:6.1f} /"
         f" {result['p99'] / 1000:6.1f} ms   (target p95 < {TARGET_P95_MS:.0f} ms;"
