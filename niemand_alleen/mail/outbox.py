@@ -62,7 +62,7 @@ def safe_subject(subject: str) -> str:
     return subject
 
 
-def outbox_row(
+def outbox_values(
     *,
     idempotency_key: str,
     kind: str,
@@ -70,19 +70,20 @@ def outbox_row(
     mail: RenderedMail,
     oproep_id: uuid.UUID | None = None,
     dispatch_id: uuid.UUID | None = None,
-) -> OutboxMail:
-    """The outbox row of a mail, headers checked, not yet in any session: for a caller that
-    inserts it itself, with a key that cannot have been used yet (``queue_mail`` otherwise)."""
-    return OutboxMail(
-        idempotency_key=idempotency_key,
-        kind=kind,
-        recipient=safe_recipient(recipient),
-        subject=safe_subject(mail.subject),
-        body_text=mail.body_text,
-        body_html=mail.body_html,
-        oproep_id=oproep_id,
-        dispatch_id=dispatch_id,
-    )
+) -> dict[str, object]:
+    """The outbox columns of a mail, headers checked (the others take their defaults): for a
+    caller that inserts the row itself, with a key that cannot have been used yet
+    (``queue_mail`` otherwise)."""
+    return {
+        "idempotency_key": idempotency_key,
+        "kind": kind,
+        "recipient": safe_recipient(recipient),
+        "subject": safe_subject(mail.subject),
+        "body_text": mail.body_text,
+        "body_html": mail.body_html,
+        "oproep_id": oproep_id,
+        "dispatch_id": dispatch_id,
+    }
 
 
 def queue_mail(
@@ -101,13 +102,15 @@ def queue_mail(
     ).first()
     if existing is not None:
         return existing
-    row = outbox_row(
-        idempotency_key=idempotency_key,
-        kind=kind,
-        recipient=recipient,
-        mail=mail,
-        oproep_id=oproep_id,
-        dispatch_id=dispatch_id,
+    row = OutboxMail.model_validate(
+        outbox_values(
+            idempotency_key=idempotency_key,
+            kind=kind,
+            recipient=recipient,
+            mail=mail,
+            oproep_id=oproep_id,
+            dispatch_id=dispatch_id,
+        )
     )
     session.add(row)
     session.flush()

@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel, col, select
 from niemand_alleen.auth.service import record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.crypto import EncryptedText, keyring, lookup_hash
-from niemand_alleen.mail.outbox import outbox_row, queue_mail, render_mail
+from niemand_alleen.mail.outbox import outbox_values, queue_mail, render_mail
 from niemand_alleen.models import (
     AuditAction,
     Dispatch,
@@ -192,11 +192,12 @@ def _checks(for_oproep: bool, cap: int) -> Executable:
 
 @dataclass(frozen=True)
 class PreparedSignup:
-    """A sign-up ready to be stored: its row (with its new id) and its confirm mail's outbox
-    row, both also as sealed column values (encrypted columns already encrypted)."""
+    """A sign-up ready to be stored: the column values of its row (with its new id) and of
+    its confirm mail's outbox row, sealed (encrypted columns already encrypted)."""
 
-    volunteer: Volunteer
     link: OproepLink | None
+    volunteer_id: uuid.UUID
+    email_hash: str
     volunteer_values: dict[str, object]
     mail_values: dict[str, object]
 
@@ -212,48 +213,64 @@ def prepare_signup(
 
     The address is located here, before ``store_signup`` looks for an earlier sign-up, so
     both paths take as long (an online geocoder would otherwise tell by its delay whether an
-    address was known). The session is only read (the geography, once per process).
+    address was known). The session is only read (the geography, once per process). The
+    rows are plain column values (the others take their defaults): building ORM objects
+    would cost more than the rest of the preparation.
     """
     placed = locate_address(session, settings, data.postcode, data.house_number)
     location = placed.result.location
-    volunteer = Volunteer(
-        oproep_id=link.oproep.id if link else None,
-        dispatch_id=link.dispatch_id if link else None,
-        wijk_code=placed.areas.wijk.statcode if placed.areas.wijk else None,
-        first_name=data.first_name,
-        last_name=data.last_name,
-        email=data.email,
-        email_hash=email_key(data.email),
-        phone=data.phone,
-        postcode=placed.postcode,
-        house_number=data.house_number,
-        pc4=placed.postcode[:4],
-        lat=round(location.lat, COORDINATE_DECIMALS) if location else None,
-        lon=round(location.lon, COORDINATE_DECIMALS) if location else None,
-        location_precision=placed.result.precision,
-        availability=data.availability or None,
-        motivation=data.motivation or None,
-        languages=data.languages or None,
-        consent_at=now,
+    volunteer_id = uuid.uuid4()
+    oproep_id = link.oproep.id if link else None
+    wijk_code = placed.areas.wijk.statcode if placed.areas.wijk else None
+    email_hash = email_key(data.email)
+    volunteer: dict[str, object] = {
+        "id": volunteer_id,
+        "oproep_id": oproep_id,
+        "dispatch_id": link.dispatch_id if link else None,
+        "wijk_code": wijk_code,
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "email": data.email,
+        "email_hash": email_hash,
+        "phone": data.phone,
+        "postcode": placed.postcode,
+        "house_number": data.house_number,
+        "pc4": placed.postcode[:4],
+        "lat": round(location.lat, COORDINATE_DECIMALS) if location else None,
+        "lon": round(location.lon, COORDINATE_DECIMALS) if location else None,
+        "location_precision": placed.result.precision,
+        "availability": data.availability or None,
+        "motivation": data.motivation or None,
+        "languages": data.languages or None,
+        "consent_at": now,
         # The general sign-up is itself the wish to be asked for oproepen in the wijk.
-        contact_again=data.contact_again or link is None,
-        status=VolunteerStatus.UNCONFIRMED,
-        created_at=now,
+        "contact_again": data.contact_again or link is None,
+        "status": VolunteerStatus.UNCONFIRMED,
+        "created_at": now,
+    }
+    context = _mail_context(
+        settings,
+        link,
+        wijk_name(session, link.oproep.wijk_code if link else wijk_code),
+        volunteer_id=volunteer_id,
+        first_name=data.first_name,
+        confirmed=False,
+        signed_up_on=now,
     )
-    name = wijk_name(session, link.oproep.wijk_code if link else volunteer.wijk_code)
-    mail = outbox_row(
+    mail = outbox_values(
         # The key holds the id just made, so no mail can have it yet: no look-up later.
-        idempotency_key=f"signup-confirm:{volunteer.id}",
+        idempotency_key=f"signup-confirm:{volunteer_id}",
         kind="signup_confirm",
-        recipient=volunteer.email,
-        mail=render_mail("signup_confirm", **_mail_context(settings, volunteer, link, name)),
-        oproep_id=volunteer.oproep_id,
+        recipient=data.email,
+        mail=render_mail("signup_confirm", **context),
+        oproep_id=oproep_id,
     )
     return PreparedSignup(
-        volunteer=volunteer,
         link=link,
-        volunteer_values=_sealed(volunteer),
-        mail_values=_sealed(mail),
+        volunteer_id=volunteer_id,
+        email_hash=email_hash,
+        volunteer_values=_sealed(Volunteer, volunteer),
+        mail_values=_sealed(OutboxMail, mail),
     )
 
 
@@ -274,8 +291,8 @@ def store_signup(
     reached or the oproep is full: nothing is stored but the counts (a 429 rolls back).
     Four statements, so the writing transaction stays short.
     """
-    volunteer, link = prepared.volunteer, prepared.link
-    oproep_id = volunteer.oproep_id
+    link = prepared.link
+    oproep_id = link.oproep.id if link else None
     cap = settings.signup_cap_per_oproep
     oproep_bucket = ratelimit.oproep_bucket(oproep_id)
     over = ratelimit.take_all(
@@ -290,7 +307,7 @@ def store_signup(
         raise SignupRefused("address")
     signed_up, earlier_id = session.execute(
         _checks(oproep_id is not None, cap),
-        {"oproep_id": oproep_id, "email_hash": volunteer.email_hash},
+        {"oproep_id": oproep_id, "email_hash": prepared.email_hash},
     ).one()
     if oproep_id is not None and signed_up >= cap:
         raise SignupRefused("full")
@@ -302,7 +319,16 @@ def store_signup(
         assert earlier is not None
         # Rare, so rendered inside the transaction.
         name = wijk_name(session, link.oproep.wijk_code if link else earlier.wijk_code)
-        mail = render_mail("signup_again", **_mail_context(settings, earlier, link, name))
+        context = _mail_context(
+            settings,
+            link,
+            name,
+            volunteer_id=earlier.id,
+            first_name=earlier.first_name,
+            confirmed=earlier.status == VolunteerStatus.CONFIRMED,
+            signed_up_on=earlier.created_at,
+        )
+        mail = render_mail("signup_again", **context)
         queue_mail(
             session,
             idempotency_key=f"signup-again:{earlier.id}:{now.date().isoformat()}",
@@ -316,68 +342,63 @@ def store_signup(
 
     session.execute(_sealed_insert(Volunteer), prepared.volunteer_values)
     session.execute(_sealed_insert(OutboxMail), prepared.mail_values)
-    log.info("sign-up stored volunteer=%s oproep=%s", volunteer.id, oproep_id)
-    return volunteer.id
+    log.info("sign-up stored volunteer=%s oproep=%s", prepared.volunteer_id, oproep_id)
+    return prepared.volunteer_id
 
 
-def _sealed(row: SQLModel) -> dict[str, object]:
-    """A built row's column values for ``_sealed_insert``, encrypted columns encrypted here
-    (before the writing transaction); a database-numbered id is left out."""
-    table = type(row).__table__  # type: ignore[attr-defined]
-    values: dict[str, object] = {}
+def _sealed(model: type[SQLModel], values: dict[str, object]) -> dict[str, object]:
+    """Column values for ``_sealed_insert``, encrypted here (before the writing transaction)
+    for the encrypted columns, each of which gets a value."""
+    table = model.__table__  # type: ignore[attr-defined]
+    sealed = dict(values)
     for column in table.c:
-        if _numbered_by_database(column):
-            continue
-        value = getattr(row, column.name)
-        if value is not None and isinstance(column.type, EncryptedText):
-            value = keyring().encrypt(str(value))
-        values[column.name] = value
-    return values
+        if isinstance(column.type, EncryptedText):
+            value = values.get(column.name)
+            sealed[column.name] = None if value is None else keyring().encrypt(str(value))
+    return sealed
 
 
 @cache
 def _sealed_insert(model: type[SQLModel]) -> Executable:
     """One INSERT of a row from ``_sealed`` values, without the ORM's unit of work: its
-    encrypted columns take the ready tokens as they are."""
+    encrypted columns take the ready tokens as they are; columns without a value take their
+    defaults."""
     table = model.__table__  # type: ignore[attr-defined]
     return table.insert().values(
         {
-            column.name: sa.bindparam(
-                column.name,
-                type_=sa.Text() if isinstance(column.type, EncryptedText) else column.type,
-            )
+            column.name: sa.bindparam(column.name, type_=sa.Text())
             for column in table.c
-            if not _numbered_by_database(column)
+            if isinstance(column.type, EncryptedText)
         }
     )
 
 
-def _numbered_by_database(column: sa.Column[object]) -> bool:
-    return column.primary_key and isinstance(column.type, sa.Integer)
-
-
 def _mail_context(
     settings: Settings,
-    volunteer: Volunteer,
     link: OproepLink | None,
     wijk: str | None,
+    *,
+    volunteer_id: uuid.UUID,
+    first_name: str,
+    confirmed: bool,
+    signed_up_on: datetime,
 ) -> dict[str, object]:
     """For the confirm mail, or for a repeated sign-up the "you had already signed up" mail
     (at most one a day, so a stranger cannot flood someone's inbox)."""
     oproep = link.oproep if link else None
     return {
-        "first_name": volunteer.first_name,
+        "first_name": first_name,
         "general": oproep is None,
         "wijk_name": wijk,
         "deadline": oproep.deadline if oproep else None,
-        "confirmed": volunteer.status == VolunteerStatus.CONFIRMED,
-        "signed_up_on": volunteer.created_at,
+        "confirmed": confirmed,
+        "signed_up_on": signed_up_on,
         "confirm_days": settings.signup_confirm_days,
         "confirm_url": tokens.confirm_url(
-            settings.public_base_url, settings.secret_key, volunteer.id
+            settings.public_base_url, settings.secret_key, volunteer_id
         ),
         "withdraw_url": tokens.withdraw_url(
-            settings.public_base_url, settings.secret_key, volunteer.id
+            settings.public_base_url, settings.secret_key, volunteer_id
         ),
         "privacy_url": f"{settings.public_base_url}/privacy",
     }
