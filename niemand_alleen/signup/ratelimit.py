@@ -79,3 +79,18 @@ def take_all(session: Session, limits: Mapping[str, int], now: datetime) -> set[
 def take(session: Session, bucket: str, limit: int, now: datetime) -> bool:
     """Count one attempt in this hour's window; ``False`` when it goes over ``limit``."""
     return not take_all(session, {bucket: limit}, now)
+
+
+def already_over(session: Session, bucket: str, limit: int, now: datetime) -> bool:
+    """A read-only look, before any work: has this bucket used up its hour already?
+
+    Lets a client that is over its limit be refused before its address is located (with
+    an online geocoder that would be a request to someone else's service for every flood
+    request). Not the authoritative check: ``take_all`` in the writing transaction is.
+    """
+    count = session.execute(
+        sa.select(_TABLE.c.count).where(
+            _TABLE.c.bucket == bucket, _TABLE.c.window_start == window_start(now)
+        )
+    ).scalar()
+    return count is not None and int(count) >= limit

@@ -87,12 +87,19 @@ def _handle_signup(link: OproepLink | None) -> Page:
     # All reading and computing comes before the first write: on SQLite a writing
     # transaction holds the database's write lock (BEGIN IMMEDIATE) until the commit, which
     # both web workers wait for, so it holds only the limit checks and the inserts.
+    client = ratelimit.address_bucket(request.remote_addr or "unknown")
+    with database().read_session() as lookup:
+        flooding = ratelimit.already_over(
+            lookup, client, settings.signup_rate_per_address_per_hour, now
+        )
+    if flooding:
+        log.info("sign-up refused: address endpoint=%s", request.endpoint)
+        return _too_many()
     valid = form.validate()
     bot = bool((request.form.get(HONEYPOT_FIELD) or "").strip())
     prepared = (
         prepare_signup(db, settings, form.to_input(), link, now) if valid and not bot else None
     )
-    client = ratelimit.address_bucket(request.remote_addr or "unknown")
     if prepared is None:
         if not ratelimit.take(db, client, settings.signup_rate_per_address_per_hour, now):
             log.info("sign-up refused: address endpoint=%s", request.endpoint)

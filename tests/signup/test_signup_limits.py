@@ -117,6 +117,32 @@ def test_too_many_attempts_from_one_address_get_429_and_store_nothing(
     assert not any("198.51.100.7" in bucket or "192.0.2.44" in bucket for bucket in buckets)
 
 
+def test_a_client_over_its_limit_is_refused_before_its_address_is_located(
+    app: Flask, client: FlaskClient, scenario, post_signup, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """With an online geocoder every flood request would otherwise ask someone else's service."""
+    from niemand_alleen.signup import service
+
+    located: list[str] = []
+    real = service.locate_address
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        located.append("x")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "locate_address", counting)
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
+        signup_rate_per_address_per_hour=2
+    )
+    assert post_signup(client, scenario.path, email="een@example.org").status_code == 302
+    assert post_signup(client, scenario.path, email="twee@example.org").status_code == 302
+    assert len(located) == 2
+    for attempt in range(3):
+        refused = post_signup(client, scenario.path, email=f"flood{attempt}@example.org")
+        assert refused.status_code == 429
+    assert len(located) == 2
+
+
 def test_the_address_limit_holds_across_two_web_workers(
     app: Flask, db_session: Session, scenario, post_signup
 ) -> None:  # type: ignore[no-untyped-def]
