@@ -13,6 +13,7 @@ import logging
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import public
@@ -77,7 +78,17 @@ def _invalid_link(kind: str) -> tuple[str, int]:
     return render_template("signup/link_invalid.html", kind=kind), 404
 
 
-def _handle_signup(link: OproepLink | None) -> Page:
+def _client_bucket() -> str:
+    return ratelimit.address_bucket(request.remote_addr or "unknown")
+
+
+def _over_limit(lookup: Session, client: str) -> bool:
+    limit = _settings().signup_rate_per_address_per_hour
+    return ratelimit.already_over(lookup, client, limit, utcnow())
+
+
+def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Page:
+    """``flooding``: whether the client is already over its limit, if the caller looked."""
     form = SignupForm()
     if request.method != "POST":
         return _form_page(form, link)
@@ -87,11 +98,10 @@ def _handle_signup(link: OproepLink | None) -> Page:
     # All reading and computing comes before the first write: on SQLite a writing
     # transaction holds the database's write lock (BEGIN IMMEDIATE) until the commit, which
     # both web workers wait for, so it holds only the limit checks and the inserts.
-    client = ratelimit.address_bucket(request.remote_addr or "unknown")
-    with database().read_session() as lookup:
-        flooding = ratelimit.already_over(
-            lookup, client, settings.signup_rate_per_address_per_hour, now
-        )
+    client = _client_bucket()
+    if flooding is None:
+        with database().read_session() as lookup:
+            flooding = _over_limit(lookup, client)
     if flooding:
         log.info("sign-up refused: address endpoint=%s", request.endpoint)
         return _too_many()
@@ -134,18 +144,21 @@ def for_oproep(referral_code: str) -> Page:
     # request's writing transaction (and its write lock) starts only when there is
     # something to write. A POST checks the cap once, in its writing transaction
     # (``store_signup``); a GET shows a full oproep as closed.
+    flooding: bool | None = None
     with database().read_session() as lookup:
         link = oproep_for_referral(lookup, referral_code)
         closed = link is not None and (
             not is_open(link.oproep, local_today())
             or (request.method != "POST" and is_full(lookup, _settings(), link.oproep.id))
         )
+        if link is not None and not closed and request.method == "POST":
+            flooding = _over_limit(lookup, _client_bucket())
     if link is None:
         return _invalid_link("oproep")
     if closed:
         # Closed, past its deadline or full: the general sign-up instead, with what was typed.
         return _form_page(SignupForm(), link, closed=True)
-    return _handle_signup(link)
+    return _handle_signup(link, flooding)
 
 
 @bp.route("/aanmelden/verstuurd")
