@@ -70,14 +70,25 @@ def outbox_values(
     mail: RenderedMail,
     oproep_id: uuid.UUID | None = None,
     dispatch_id: uuid.UUID | None = None,
+    recipient_validated: bool = False,
 ) -> dict[str, object]:
     """The outbox columns of a mail, headers checked (the others take their defaults): for a
     caller that inserts the row itself, with a key that cannot have been used yet
-    (``queue_mail`` otherwise)."""
+    (``queue_mail`` otherwise).
+
+    ``recipient_validated``: the address came through ``validation.email_address`` a moment
+    ago (a form field), so only the line-break check runs again here; the sender validates
+    every address in full once more before it is handed to SMTP.
+    """
+    if recipient_validated:
+        try:
+            no_line_breaks(recipient, "Een e-mailadres kan geen regelovergang bevatten.")
+        except InvalidInput as refused:
+            raise UnsafeMailError(refused.message) from None
     return {
         "idempotency_key": idempotency_key,
         "kind": kind,
-        "recipient": safe_recipient(recipient),
+        "recipient": recipient if recipient_validated else safe_recipient(recipient),
         "subject": safe_subject(mail.subject),
         "body_text": mail.body_text,
         "body_html": mail.body_html,
