@@ -455,6 +455,14 @@ def confirm_volunteer(session: Session, volunteer: Volunteer, now: datetime) -> 
     volunteer.confirmed_at = now
     session.add(volunteer)
     session.flush()
+    record_audit(
+        session,
+        actor_user_id=None,
+        action=AuditAction.UPDATE,
+        record_type="volunteer",
+        record_id=str(volunteer.id),
+        detail="e-mailadres bevestigd door de goede buur",
+    )
     log.info("sign-up confirmed volunteer=%s", volunteer.id)
 
 

@@ -18,6 +18,7 @@ from support import csrf_token
 
 from niemand_alleen.mail.sender import send_pending
 from niemand_alleen.models import (
+    AuditAction,
     AuditEvent,
     MailStatus,
     OutboxMail,
@@ -75,6 +76,15 @@ def test_the_neighbour_confirms_through_the_mail(
     assert "al bevestigd" in client.get(text_links["confirm"]).get_data(as_text=True)
     press_button(client, text_links["confirm"])
     assert only_volunteer(db_session).confirmed_at == volunteer.confirmed_at
+    # The confirmation is in the audit log once, without data.
+    events = db_session.exec(
+        select(AuditEvent).where(
+            AuditEvent.record_type == "volunteer", AuditEvent.action == AuditAction.UPDATE
+        )
+    ).all()
+    assert [(event.record_id, event.actor_user_id) for event in events] == [
+        (str(volunteer.id), None)
+    ]
 
 
 def test_a_repeated_signup_after_confirming_mails_without_a_confirm_link(
