@@ -516,7 +516,10 @@ def send_pending(app: Flask, now: datetime | None = None) -> SendReport:
 
 
 def _log_report(report: SendReport) -> None:
-    log.info(
+    # Every 10 s: a run that found nothing to do is only worth a debug line.
+    idle = not (report.sent or report.retried or report.failed or report.uncertain)
+    log.log(
+        logging.DEBUG if idle else logging.INFO,
         "job send-outbox sent=%d retried=%d failed=%d uncertain=%d connections=%d",
         report.sent,
         report.retried,
