@@ -120,6 +120,19 @@ def parse_date(raw: str | None, *, label: str) -> date:
     raise InvalidInput(f"Vul de {label} in als dag-maand-jaar, bijvoorbeeld 12-03-1941.")
 
 
+def period_end(raw: str | None, start: date | None) -> date | None:
+    """The optional end of a period filter ("tot en met"), not before its optional start."""
+    end = optional_date(raw)
+    if end and start and end < start:
+        raise InvalidInput("De einddatum ligt vóór de begindatum.")
+    return end
+
+
+def optional_date(raw: str | None) -> date | None:
+    """An optional date of a filter: empty means no limit."""
+    return parse_date(raw, label="datum") if (raw or "").strip() else None
+
+
 def birth_date(raw: str | None, *, today: date) -> date:
     value = parse_date(raw, label="geboortedatum")
     if value > today:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectChoice, SelectField, StringField, ValidationError
+from wtforms import Field, SelectChoice, SelectField, StringField
 
 from niemand_alleen import validation
 from niemand_alleen.audit.service import (
@@ -25,6 +24,7 @@ from niemand_alleen.auth import current_staff, roles_required
 from niemand_alleen.auth.forms import ConfirmForm
 from niemand_alleen.auth.service import record_audit
 from niemand_alleen.db import request_session
+from niemand_alleen.forms import checked
 from niemand_alleen.models import AuditAction, Role, utcnow
 
 bp = Blueprint("audit", __name__)
@@ -42,22 +42,12 @@ class AuditFilterForm(FlaskForm):
     since = StringField("Vanaf", render_kw={"class": "short", "inputmode": "numeric"})
     until = StringField("Tot en met", render_kw={"class": "short", "inputmode": "numeric"})
 
-    def _date(self, field: Field) -> date | None:
-        if not (field.data or "").strip():
-            return None
-        try:
-            return validation.parse_date(field.data, label="datum")
-        except validation.InvalidInput as error:
-            raise ValidationError(error.message) from None
-
     def validate_since(self, field: Field) -> None:
-        field.parsed = self._date(field)
+        field.parsed = checked(lambda: validation.optional_date(field.data))
 
     def validate_until(self, field: Field) -> None:
-        field.parsed = self._date(field)
         since = getattr(self.since, "parsed", None)
-        if field.parsed and since and field.parsed < since:
-            raise ValidationError("De einddatum ligt vóór de begindatum.")
+        field.parsed = checked(lambda: validation.period_end(field.data, since))
 
     def to_filter(self) -> AuditFilter:
         return AuditFilter(

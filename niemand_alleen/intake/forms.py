@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,9 +18,8 @@ from wtforms import (
 )
 
 from niemand_alleen import validation
+from niemand_alleen.forms import checked
 from niemand_alleen.geo import (
-    HouseNumberError,
-    PostcodeError,
     normalise_house_number,
     normalise_postcode,
 )
@@ -44,14 +42,6 @@ ART9_LABELS = {
     LawfulBasisArt9.VITAL_INTEREST: "Vitaal belang",
     LawfulBasisArt9.NOT_APPLICABLE: "Geen bijzondere persoonsgegevens",
 }
-
-
-def _check(call: Any) -> Any:
-    """Run a validation function, turning its Dutch message into a field error."""
-    try:
-        return call()
-    except (validation.InvalidInput, PostcodeError, HouseNumberError) as error:
-        raise ValidationError(error.message) from None
 
 
 class AanmeldingForm(FlaskForm):
@@ -100,10 +90,10 @@ class AanmeldingForm(FlaskForm):
     )
 
     def validate_first_name(self, field: Field) -> None:
-        field.data = _check(lambda: validation.person_name(field.data, label="voornaam"))
+        field.data = checked(lambda: validation.person_name(field.data, label="voornaam"))
 
     def validate_last_name(self, field: Field) -> None:
-        field.data = _check(lambda: validation.person_name(field.data, label="achternaam"))
+        field.data = checked(lambda: validation.person_name(field.data, label="achternaam"))
 
     def validate_street(self, field: Field) -> None:
         value = " ".join((field.data or "").split())
@@ -115,37 +105,37 @@ class AanmeldingForm(FlaskForm):
         field.data = value
 
     def validate_house_number(self, field: Field) -> None:
-        field.data = str(_check(lambda: normalise_house_number(field.data or "")))
+        field.data = str(checked(lambda: normalise_house_number(field.data or "")))
 
     def validate_postcode(self, field: Field) -> None:
-        field.data = _check(lambda: normalise_postcode(field.data or ""))
+        field.data = checked(lambda: normalise_postcode(field.data or ""))
 
     def validate_phone(self, field: Field) -> None:
-        field.data = _check(lambda: validation.phone_number(field.data))
+        field.data = checked(lambda: validation.phone_number(field.data))
 
     def validate_email(self, field: Field) -> None:
-        field.data = _check(lambda: validation.email_address(field.data, required=False))
+        field.data = checked(lambda: validation.email_address(field.data, required=False))
 
     def validate_birth_date(self, field: Field) -> None:
         today = utcnow().date()
-        field.parsed = _check(lambda: validation.birth_date(field.data, today=today))
+        field.parsed = checked(lambda: validation.birth_date(field.data, today=today))
 
     def validate_situation(self, field: Field) -> None:
-        field.data = _check(
+        field.data = checked(
             lambda: validation.free_text(
                 field.data, label="de situatie", max_length=SITUATION_MAX_LENGTH
             )
         )
 
     def validate_help_other(self, field: Field) -> None:
-        field.data = _check(
+        field.data = checked(
             lambda: validation.free_text(
                 field.data, label="de hulp", max_length=SHORT_TEXT_MAX_LENGTH
             )
         )
 
     def validate_preferences(self, field: Field) -> None:
-        field.data = _check(
+        field.data = checked(
             lambda: validation.free_text(
                 field.data, label="de voorkeuren", max_length=SHORT_TEXT_MAX_LENGTH
             )
@@ -161,13 +151,13 @@ class AanmeldingForm(FlaskForm):
             return
         if not (field.data or "").strip():
             raise ValidationError("Vul in op welke dag de bewoner toestemming gaf.")
-        consent = _check(lambda: validation.parse_date(field.data, label="datum"))
+        consent = checked(lambda: validation.parse_date(field.data, label="datum"))
         if consent > utcnow().date():
             raise ValidationError("De datum van de toestemming kan niet in de toekomst liggen.")
         field.parsed = consent
 
     def validate_deadline(self, field: Field) -> None:
-        deadline = _check(lambda: validation.parse_date(field.data, label="einddatum"))
+        deadline = checked(lambda: validation.parse_date(field.data, label="einddatum"))
         today = utcnow().date()
         if deadline <= today:
             raise ValidationError("Kies een einddatum na vandaag.")
@@ -210,7 +200,7 @@ class ReviewForm(FlaskForm):
     )
 
     def validate_text(self, field: Field) -> None:
-        field.data = _check(
+        field.data = checked(
             lambda: validation.free_text(
                 field.data, label="de tekst van de oproep", max_length=2000, required=True
             )

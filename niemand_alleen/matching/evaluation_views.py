@@ -7,18 +7,19 @@ message and status 400, and nothing else happens. The export is audited (no data
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import Field, StringField, ValidationError
+from wtforms import Field, StringField
 
 from niemand_alleen import validation
 from niemand_alleen.auth import current_staff, roles_required
 from niemand_alleen.auth.service import record_audit
 from niemand_alleen.db import request_session
 from niemand_alleen.distribution.service import wijk_names
+from niemand_alleen.forms import checked
 from niemand_alleen.intake.service import OPROEP_STATUS_LABELS
 from niemand_alleen.matching.charts import Bar, bar_chart_svg
 from niemand_alleen.matching.evaluation import (
@@ -49,23 +50,12 @@ class PeriodForm(FlaskForm):
     van = StringField("Aangemeld vanaf", render_kw={"class": "short", "inputmode": "numeric"})
     tot = StringField("Aangemeld tot en met", render_kw={"class": "short", "inputmode": "numeric"})
 
-    @staticmethod
-    def _date(field: Field) -> date | None:
-        if not (field.data or "").strip():
-            return None
-        try:
-            return validation.parse_date(field.data, label="datum")
-        except validation.InvalidInput as error:
-            raise ValidationError(error.message) from None
-
     def validate_van(self, field: Field) -> None:
-        field.parsed = self._date(field)
+        field.parsed = checked(lambda: validation.optional_date(field.data))
 
     def validate_tot(self, field: Field) -> None:
-        field.parsed = self._date(field)
         start = getattr(self.van, "parsed", None)
-        if field.parsed and start and field.parsed < start:
-            raise ValidationError("De einddatum ligt vóór de begindatum.")
+        field.parsed = checked(lambda: validation.period_end(field.data, start))
 
     def period(self) -> Period:
         return Period(

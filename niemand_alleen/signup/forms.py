@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, Field, StringField, TelField, TextAreaField
 from wtforms.validators import ValidationError
 
 from niemand_alleen import validation
+from niemand_alleen.forms import checked
 from niemand_alleen.geo import (
-    HouseNumberError,
-    PostcodeError,
     normalise_house_number,
     normalise_postcode,
 )
@@ -26,16 +22,6 @@ MSG_CONSENT = (
     "Vink aan dat u de privacyverklaring hebt gelezen. "
     "Zonder uw toestemming kunnen we uw aanmelding niet bewaren."
 )
-
-T = TypeVar("T")
-
-
-def _check(call: Callable[[], T]) -> T:
-    """Run a validation function, turning its Dutch message into a field error."""
-    try:
-        return call()
-    except (validation.InvalidInput, PostcodeError, HouseNumberError) as error:
-        raise ValidationError(error.message) from None
 
 
 def _one_line(raw: str | None, label: str, max_length: int) -> str:
@@ -86,37 +72,37 @@ class SignupForm(FlaskForm):
     contact_again = BooleanField("U mag mij ook vragen voor latere oproepen in mijn wijk.")
 
     def validate_first_name(self, field: Field) -> None:
-        field.data = _check(lambda: validation.person_name(field.data, label="voornaam"))
+        field.data = checked(lambda: validation.person_name(field.data, label="voornaam"))
 
     def validate_last_name(self, field: Field) -> None:
-        field.data = _check(lambda: validation.person_name(field.data, label="achternaam"))
+        field.data = checked(lambda: validation.person_name(field.data, label="achternaam"))
 
     def validate_email(self, field: Field) -> None:
-        field.data = _check(lambda: validation.email_address(field.data, required=True))
+        field.data = checked(lambda: validation.email_address(field.data, required=True))
 
     def validate_phone(self, field: Field) -> None:
-        field.data = _check(lambda: validation.phone_number(field.data))
+        field.data = checked(lambda: validation.phone_number(field.data))
 
     def validate_postcode(self, field: Field) -> None:
-        field.data = _check(lambda: normalise_postcode(field.data or ""))
+        field.data = checked(lambda: normalise_postcode(field.data or ""))
 
     def validate_house_number(self, field: Field) -> None:
-        field.data = str(_check(lambda: normalise_house_number(field.data or "")))
+        field.data = str(checked(lambda: normalise_house_number(field.data or "")))
 
     def validate_availability(self, field: Field) -> None:
-        field.data = _check(
+        field.data = checked(
             lambda: _one_line(field.data, "wanneer u kunt", AVAILABILITY_MAX_LENGTH)
         )
 
     def validate_motivation(self, field: Field) -> None:
-        field.data = _check(
+        field.data = checked(
             lambda: validation.free_text(
                 field.data, label="waarom", max_length=MOTIVATION_MAX_LENGTH
             )
         )
 
     def validate_languages(self, field: Field) -> None:
-        field.data = _check(lambda: _one_line(field.data, "de talen", LANGUAGES_MAX_LENGTH))
+        field.data = checked(lambda: _one_line(field.data, "de talen", LANGUAGES_MAX_LENGTH))
 
     def validate_consent(self, field: Field) -> None:
         if not field.data:

@@ -1,0 +1,21 @@
+"""What every feature's WTForms forms share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from wtforms.validators import ValidationError
+
+from niemand_alleen import validation
+from niemand_alleen.geo.postcode import HouseNumberError, PostcodeError
+
+T = TypeVar("T")
+
+
+def checked(call: Callable[[], T]) -> T:
+    """Run a validation function, turning its Dutch message into a field error."""
+    try:
+        return call()
+    except (validation.InvalidInput, PostcodeError, HouseNumberError) as error:
+        raise ValidationError(error.message) from None
