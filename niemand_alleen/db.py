@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
-# Execution option of ``Database.read_session``: a deferred BEGIN on SQLite.
+# Execution option of ``Database.read_connection``: a deferred BEGIN on SQLite.
 READ_ONLY_OPTION = "niemand_alleen_read_only"
 
 
@@ -82,14 +82,13 @@ class Database:
         app.teardown_appcontext(_close_request_session)
 
     @contextmanager
-    def read_session(self) -> Iterator[Session]:
-        """A session that only reads; closing it ends its transaction and keeps the loaded
-        objects' values. On SQLite the transaction is deferred: it neither takes nor waits
-        for the write lock (WAL readers see the last commit). Writing in it would fail at
-        once when another writer is busy."""
-        engine = self.engine.execution_options(**{READ_ONLY_OPTION: True})
-        with Session(engine) as session:
-            yield session
+    def read_connection(self) -> Iterator[sa.Connection]:
+        """A Core connection that only reads, for the busiest public pages (an ORM session
+        costs more there than the queries). Closing it ends its transaction. On SQLite the
+        transaction is deferred: it neither takes nor waits for the write lock (WAL readers
+        see the last commit); writing in it would fail at once when another writer is busy."""
+        with self.engine.execution_options(**{READ_ONLY_OPTION: True}).connect() as connection:
+            yield connection
 
     @contextmanager
     def session(self) -> Iterator[Session]:

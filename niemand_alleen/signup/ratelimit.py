@@ -83,20 +83,20 @@ def take(session: Session, bucket: str, limit: int, now: datetime) -> bool:
     return not take_all(session, {bucket: limit}, now)
 
 
-def already_over(session: Session, bucket: str, limit: int, now: datetime) -> bool:
+_COUNT_SO_FAR = sa.select(_TABLE.c.count).where(
+    _TABLE.c.bucket == sa.bindparam("bucket", type_=_TABLE.c.bucket.type),
+    _TABLE.c.window_start == sa.bindparam("start", type_=_TABLE.c.window_start.type),
+)
+
+
+def already_over(connection: sa.Connection, bucket: str, limit: int, now: datetime) -> bool:
     """A read-only look, before any work: has this bucket used up its hour already?
 
     Lets a client that is over its limit be refused before its address is located (with
     an online geocoder that would be a request to someone else's service for every flood
     request). Not the authoritative check: ``take_all`` in the writing transaction is.
     """
-    count = (
-        session.connection()
-        .execute(
-            sa.select(_TABLE.c.count).where(
-                _TABLE.c.bucket == bucket, _TABLE.c.window_start == window_start(now)
-            )
-        )
-        .scalar()
-    )
+    count = connection.execute(
+        _COUNT_SO_FAR, {"bucket": bucket, "start": window_start(now)}
+    ).scalar()
     return count is not None and int(count) >= limit

@@ -112,12 +112,12 @@ _LINK = (
 )
 
 
-def oproep_for_referral(session: Session, referral_code: str) -> OproepLink | None:
+def oproep_for_referral(connection: sa.Connection, referral_code: str) -> OproepLink | None:
     """The oproep of a referral code, or ``None`` for an unknown or malformed code (one
     query, only the columns the sign-up needs)."""
     if not referral_code or len(referral_code) > REFERRAL_CODE_MAX_LENGTH:
         return None
-    found = session.connection().execute(_LINK, {"code": referral_code}).first()
+    found = connection.execute(_LINK, {"code": referral_code}).first()
     if found is None:
         return None
     dispatch_id, *facts = found
@@ -131,16 +131,27 @@ def is_open(oproep: OproepFacts, today: date) -> bool:
     return oproep.deadline is None or oproep.deadline >= today
 
 
-def is_full(session: Session, settings: Settings, oproep_id: uuid.UUID) -> bool:
-    """As many sign-ups (not withdrawn) as the cap allows; the count stops at the cap."""
-    cap = settings.signup_cap_per_oproep
+@cache
+def _signed_up(cap: int) -> sa.Select[int]:
+    """An oproep's sign-ups (not withdrawn), counted up to ``cap``; parameter ``oproep_id``."""
+    table = Volunteer.__table__  # type: ignore[attr-defined]
     counted = (
-        select(Volunteer.id)
-        .where(Volunteer.oproep_id == oproep_id, Volunteer.status != VolunteerStatus.WITHDRAWN)
+        sa.select(table.c.id)
+        .where(
+            table.c.oproep_id == sa.bindparam("oproep_id", type_=table.c.oproep_id.type),
+            table.c.status != VolunteerStatus.WITHDRAWN,
+        )
         .limit(cap)
         .subquery()
     )
-    return session.exec(select(func.count()).select_from(counted)).one() >= cap
+    return sa.select(func.count()).select_from(counted)
+
+
+def is_full(connection: sa.Connection, settings: Settings, oproep_id: uuid.UUID) -> bool:
+    """As many sign-ups (not withdrawn) as the cap allows; the count stops at the cap."""
+    cap = settings.signup_cap_per_oproep
+    signed_up = connection.execute(_signed_up(cap), {"oproep_id": oproep_id}).scalar_one()
+    return int(signed_up) >= cap
 
 
 def wijk_name(session: Session, code: str | None) -> str | None:
@@ -186,8 +197,7 @@ def _checks(for_oproep: bool, cap: int) -> Executable:
     )
     if not for_oproep:
         return select(sa.null(), earlier)
-    counted = select(table.c.id).where(same_oproep, active).limit(cap).subquery()
-    return select(select(func.count()).select_from(counted).scalar_subquery(), earlier)
+    return select(_signed_up(cap).scalar_subquery(), earlier)
 
 
 @dataclass(frozen=True)

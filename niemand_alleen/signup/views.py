@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import public
@@ -82,7 +82,7 @@ def _client_bucket() -> str:
     return ratelimit.address_bucket(request.remote_addr or "unknown")
 
 
-def _over_limit(lookup: Session, client: str) -> bool:
+def _over_limit(lookup: sa.Connection, client: str) -> bool:
     limit = _settings().signup_rate_per_address_per_hour
     return ratelimit.already_over(lookup, client, limit, utcnow())
 
@@ -100,7 +100,7 @@ def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Pag
     # both web workers wait for, so it holds only the limit checks and the inserts.
     client = _client_bucket()
     if flooding is None:
-        with database().read_session() as lookup:
+        with database().read_connection() as lookup:
             flooding = _over_limit(lookup, client)
     if flooding:
         log.info("sign-up refused: address endpoint=%s", request.endpoint)
@@ -140,12 +140,12 @@ def general() -> Page:
 @public
 def for_oproep(referral_code: str) -> Page:
     """The link in an oproep mail, forwarded by an organisation."""
-    # Looked up in a read transaction of its own (on SQLite without the write lock), so the
+    # Looked up on a reading connection of its own (on SQLite without the write lock), so the
     # request's writing transaction (and its write lock) starts only when there is
     # something to write. A POST checks the cap once, in its writing transaction
     # (``store_signup``); a GET shows a full oproep as closed.
     flooding: bool | None = None
-    with database().read_session() as lookup:
+    with database().read_connection() as lookup:
         link = oproep_for_referral(lookup, referral_code)
         closed = link is not None and (
             not is_open(link.oproep, local_today())
@@ -209,7 +209,7 @@ def _expired_form(_error: CSRFError) -> tuple[str, int]:
         return _form_page(SignupForm(), None, expired=True), 400
     if request.endpoint == "signup.for_oproep":
         code = (request.view_args or {}).get("referral_code", "")
-        link = oproep_for_referral(request_session(), code)
+        link = oproep_for_referral(request_session().connection(), code)
         if link is not None:
             closed = not is_open(link.oproep, local_today())
             return _form_page(SignupForm(), link, closed=closed, expired=True), 400
