@@ -1,32 +1,14 @@
-"""The public sign-up form of good neighbours; every message in plain Dutch (B1)."""
+"""The public sign-up form of good neighbours, as drawn; what was typed is checked by
+``answers.read_signup``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, StringField, TelField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms import BooleanField, EmailField, StringField, TelField, TextAreaField
 
-from niemand_alleen import validation
-from niemand_alleen.forms import checked
-from niemand_alleen.geo import (
-    normalise_house_number,
-    normalise_postcode,
-)
-from niemand_alleen.signup.service import SignupInput
-
-AVAILABILITY_MAX_LENGTH = 300
-MOTIVATION_MAX_LENGTH = 1000
-LANGUAGES_MAX_LENGTH = 200
 HONEYPOT_FIELD = "website"
-MSG_CONSENT = (
-    "Vink aan dat u de privacyverklaring hebt gelezen. "
-    "Zonder uw toestemming kunnen we uw aanmelding niet bewaren."
-)
-
-
-def _one_line(raw: str | None, label: str, max_length: int) -> str:
-    value = " ".join((raw or "").split())
-    return validation.free_text(value, label=label, max_length=max_length)
 
 
 class SignupForm(FlaskForm):
@@ -71,56 +53,11 @@ class SignupForm(FlaskForm):
     )
     contact_again = BooleanField("U mag mij ook vragen voor latere oproepen in mijn wijk.")
 
-    def validate_first_name(self, field: Field) -> None:
-        field.data = checked(lambda: validation.person_name(field.data, label="voornaam"))
-
-    def validate_last_name(self, field: Field) -> None:
-        field.data = checked(lambda: validation.person_name(field.data, label="achternaam"))
-
-    def validate_email(self, field: Field) -> None:
-        field.data = checked(lambda: validation.email_address(field.data, required=True))
-
-    def validate_phone(self, field: Field) -> None:
-        field.data = checked(lambda: validation.phone_number(field.data))
-
-    def validate_postcode(self, field: Field) -> None:
-        field.data = checked(lambda: normalise_postcode(field.data or ""))
-
-    def validate_house_number(self, field: Field) -> None:
-        field.data = str(checked(lambda: normalise_house_number(field.data or "")))
-
-    def validate_availability(self, field: Field) -> None:
-        field.data = checked(
-            lambda: _one_line(field.data, "wanneer u kunt", AVAILABILITY_MAX_LENGTH)
-        )
-
-    def validate_motivation(self, field: Field) -> None:
-        field.data = checked(
-            lambda: validation.free_text(
-                field.data, label="waarom", max_length=MOTIVATION_MAX_LENGTH
-            )
-        )
-
-    def validate_languages(self, field: Field) -> None:
-        field.data = checked(lambda: _one_line(field.data, "de talen", LANGUAGES_MAX_LENGTH))
-
-    def validate_consent(self, field: Field) -> None:
-        if not field.data:
-            raise ValidationError(MSG_CONSENT)
-
-    def to_input(self) -> SignupInput:
-        return SignupInput(
-            first_name=self.first_name.data,
-            last_name=self.last_name.data,
-            email=self.email.data,
-            phone=self.phone.data,
-            postcode=self.postcode.data,
-            house_number=self.house_number.data,
-            availability=self.availability.data or None,
-            motivation=self.motivation.data or None,
-            languages=self.languages.data or None,
-            contact_again=bool(self.contact_again.data),
-        )
+    def show_errors(self, errors: Mapping[str, str]) -> None:
+        """Show the messages of ``answers.read_signup`` at their fields (the form holds what
+        was typed)."""
+        for name, message in errors.items():
+            self[name].errors = [message]
 
 
 class LinkForm(FlaskForm):

@@ -21,6 +21,7 @@ from niemand_alleen.config import Settings
 from niemand_alleen.db import database, request_session
 from niemand_alleen.models import VolunteerStatus, local_today, utcnow
 from niemand_alleen.signup import ratelimit
+from niemand_alleen.signup.answers import read_signup
 from niemand_alleen.signup.forms import HONEYPOT_FIELD, LinkForm, SignupForm
 from niemand_alleen.signup.service import (
     OproepLink,
@@ -89,9 +90,8 @@ def _over_limit(lookup: sa.Connection, client: str) -> bool:
 
 def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Page:
     """``flooding``: whether the client is already over its limit, if the caller looked."""
-    form = SignupForm()
     if request.method != "POST":
-        return _form_page(form, link)
+        return _form_page(SignupForm(), link)
     settings = _settings()
     db = request_session()
     now = utcnow()
@@ -105,10 +105,12 @@ def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Pag
     if flooding:
         log.info("sign-up refused: address endpoint=%s", request.endpoint)
         return _too_many()
-    valid = form.validate()
+    answers = read_signup(request.form)
     bot = bool((request.form.get(HONEYPOT_FIELD) or "").strip())
     prepared = (
-        prepare_signup(db, settings, form.to_input(), link, now) if valid and not bot else None
+        prepare_signup(db, settings, answers.input, link, now)
+        if answers.input is not None and not bot
+        else None
     )
     if prepared is None:
         if not ratelimit.take(db, client, settings.signup_rate_per_address_per_hour, now):
@@ -118,13 +120,15 @@ def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Pag
             # A bot: the same page a person sees after sending, and nothing stored.
             log.info("sign-up honeypot filled endpoint=%s", request.endpoint)
             return redirect(url_for("signup.sent"))
+        form = SignupForm()  # holds what was typed
+        form.show_errors(answers.errors)
         return _form_page(form, link)
     try:
         store_signup(db, settings, prepared, client, now)
     except SignupRefused as refused:
         log.info("sign-up refused: %s endpoint=%s", refused.reason, request.endpoint)
         if refused.reason == "full":
-            return _form_page(form, link, closed=True)
+            return _form_page(SignupForm(), link, closed=True)
         return _too_many()
     return redirect(url_for("signup.sent"))
 
