@@ -3,16 +3,23 @@
 Queueing is idempotent: a second call with the same key returns the existing row, so a
 retried request or job never mails twice. Header values are checked here and again when
 sending (header injection).
+
+A mail can also be queued without its text, to be written by the sender just before it is
+sent (``compose_pending``): for the busiest public page (the sign-up), whose confirm mail
+would otherwise cost a sixth of the request. Its feature registers a composer for the
+kind; the row is sent only once it holds its text.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlmodel import Session, select
 
+from niemand_alleen.config import Settings
 from niemand_alleen.models import OutboxMail
 from niemand_alleen.validation import InvalidInput, email_address, no_line_breaks
 
@@ -26,6 +33,20 @@ class RenderedMail:
     subject: str
     body_text: str
     body_html: str | None
+
+
+# Writes the text of a queued mail from what it is about; ``None`` when that is gone
+# (withdrawn, erased): the mail is then not sent.
+Composer = Callable[[Session, Settings, OutboxMail], "RenderedMail | None"]
+
+
+def register_composer(app: Flask, kind: str, composer: Composer) -> None:
+    app.extensions.setdefault("mail_composers", {})[kind] = composer
+
+
+def composers(app: Flask) -> dict[str, Composer]:
+    found: dict[str, Composer] = app.extensions.get("mail_composers", {})
+    return found
 
 
 def render_mail(name: str, **context: object) -> RenderedMail:
@@ -67,14 +88,15 @@ def outbox_values(
     idempotency_key: str,
     kind: str,
     recipient: str,
-    mail: RenderedMail,
+    mail: RenderedMail | None,
     oproep_id: uuid.UUID | None = None,
     dispatch_id: uuid.UUID | None = None,
     recipient_validated: bool = False,
 ) -> dict[str, object]:
     """The outbox columns of a mail, headers checked (the others take their defaults): for a
     caller that inserts the row itself, with a key that cannot have been used yet
-    (``queue_mail`` otherwise).
+    (``queue_mail`` otherwise). ``mail=None``: the text is written by the kind's registered
+    composer just before sending.
 
     ``recipient_validated``: the address came through ``validation.email_address`` a moment
     ago (a form field), so only the line-break check runs again here; the sender validates
@@ -89,9 +111,9 @@ def outbox_values(
         "idempotency_key": idempotency_key,
         "kind": kind,
         "recipient": recipient if recipient_validated else safe_recipient(recipient),
-        "subject": safe_subject(mail.subject),
-        "body_text": mail.body_text,
-        "body_html": mail.body_html,
+        "subject": safe_subject(mail.subject) if mail else None,
+        "body_text": mail.body_text if mail else None,
+        "body_html": mail.body_html if mail else None,
         "oproep_id": oproep_id,
         "dispatch_id": dispatch_id,
     }

@@ -32,7 +32,13 @@ from sqlmodel import Session, col, select
 from niemand_alleen.config import Settings
 from niemand_alleen.db import database
 from niemand_alleen.distribution.links import unsubscribe_url
-from niemand_alleen.mail.outbox import UnsafeMailError, safe_recipient, safe_subject
+from niemand_alleen.mail.outbox import (
+    Composer,
+    UnsafeMailError,
+    composers,
+    safe_recipient,
+    safe_subject,
+)
 from niemand_alleen.mail.status import settle_dispatch
 from niemand_alleen.models import Dispatch, MailStatus, OutboxMail, utcnow
 
@@ -301,11 +307,71 @@ def _due_ids(app: Flask, settings: Settings, now: datetime) -> list[int]:
     with app.app_context(), database().session() as session:
         ids = session.exec(
             select(OutboxMail.id)
-            .where(OutboxMail.status == MailStatus.PENDING, OutboxMail.next_attempt_at <= now)
+            .where(
+                OutboxMail.status == MailStatus.PENDING,
+                OutboxMail.next_attempt_at <= now,
+                col(OutboxMail.body_text).is_not(None),  # a mail still to be written waits
+            )
             .order_by(col(OutboxMail.id))
             .limit(settings.mail_batch_size)
         ).all()
     return [mail_id for mail_id in ids if mail_id is not None]
+
+
+NOT_COMPOSED = (
+    "Deze mail is niet verstuurd: waar hij over ging, is ingetrokken of gewist voordat hij "
+    "kon worden geschreven."
+)
+
+
+def compose_pending(app: Flask) -> int:
+    """Write the text of pending mails queued without it (``outbox_values(mail=None)``), with
+    their kind's composer, each in a short transaction of its own; returns how many."""
+    settings: Settings = app.config["SETTINGS"]
+    found = composers(app)
+    if not found:
+        return 0
+    with app.app_context(), database().session() as session:
+        ids = session.exec(
+            select(OutboxMail.id)
+            .where(
+                OutboxMail.status == MailStatus.PENDING,
+                col(OutboxMail.body_text).is_(None),
+                col(OutboxMail.kind).in_(sorted(found)),
+            )
+            .order_by(col(OutboxMail.id))
+            .limit(settings.mail_batch_size)
+        ).all()
+    composed = 0
+    for mail_id in filter(None, ids):
+        try:
+            composed += _compose_one(app, settings, found, mail_id)
+        except UnsafeMailError as unsafe:
+            _record(app, mail_id, settle=False, status=MailStatus.FAILED, last_error=str(unsafe))
+        except Exception as error:  # one broken mail must not hold up the others
+            log.error("mail %d not composed: %s", mail_id, type(error).__name__)
+            reason = f"De mail kon niet worden geschreven ({type(error).__name__})."
+            _record(app, mail_id, settle=False, status=MailStatus.FAILED, last_error=reason)
+    return composed
+
+
+def _compose_one(app: Flask, settings: Settings, found: dict[str, Composer], mail_id: int) -> int:
+    with app.app_context(), database().session() as session:
+        row = session.get(OutboxMail, mail_id)
+        if row is None or row.status != MailStatus.PENDING or row.body_text is not None:
+            return 0  # withdrawn, erased or written meanwhile
+        mail = found[row.kind](session, settings, row) if row.recipient else None
+        if mail is None:
+            row.status = MailStatus.FAILED
+            row.last_error = NOT_COMPOSED
+            log.info("mail %d kind=%s not composed: its subject is gone", mail_id, row.kind)
+            session.add(row)
+            return 0
+        row.subject = safe_subject(mail.subject)
+        row.body_text = mail.body_text
+        row.body_html = mail.body_html
+        session.add(row)
+        return 1
 
 
 def _claim(app: Flask, settings: Settings, mail_id: int, now: datetime) -> ClaimedMail | None:
@@ -472,6 +538,7 @@ def send_pending(app: Flask, now: datetime | None = None) -> SendReport:
     settings: Settings = app.config["SETTINGS"]
     now = now or utcnow()
     interrupted = mark_interrupted(app, settings, now)
+    compose_pending(app)
     ids = _due_ids(app, settings, now)
     if not ids:
         report = SendReport(uncertain=interrupted)

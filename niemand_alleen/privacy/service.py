@@ -29,6 +29,7 @@ from niemand_alleen.models import (
     AuditEvent,
     Dispatch,
     DispatchStatus,
+    MailStatus,
     Match,
     Oproep,
     Organisation,
@@ -179,7 +180,8 @@ def _audit_about(session: Session, pairs: Sequence[tuple[str, str]]) -> list[Aud
 
 def _mail_export(row: OutboxMail) -> dict[str, Any]:
     data = _row(row, MAIL_META + MAIL_CONTENT)
-    data["content_purged"] = row.body_text is None
+    # A pending mail may not have its text yet: the sender writes some just before sending.
+    data["content_purged"] = row.body_text is None and row.status != MailStatus.PENDING
     return data
 
 

@@ -6,8 +6,10 @@ the earlier one and only the mail to that address says so. Logs carry ids, never
 
 A sign-up is done in two steps so that the writing transaction is short (on SQLite it holds
 the database's write lock from its first statement until the commit): ``prepare_signup``
-does everything that only reads or computes (locating the address, building the row,
-rendering the confirm mail), ``store_signup`` then checks the limits and writes.
+does everything that only reads or computes (locating the address, building the rows),
+``store_signup`` then checks the limits and writes. The confirm mail is queued without its
+text, which the sender writes just before sending (``compose_confirm_mail``): rendering and
+encrypting it cost a sixth of a sign-up.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlmodel import Session, SQLModel, col, select
 from niemand_alleen.auth.service import record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.crypto import EncryptedText, keyring, lookup_hash
-from niemand_alleen.mail.outbox import outbox_values, queue_mail, render_mail
+from niemand_alleen.mail.outbox import RenderedMail, outbox_values, queue_mail, render_mail
 from niemand_alleen.models import (
     AuditAction,
     Dispatch,
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 # Stored coordinates are rounded to 0.001° (about 100 m): they never point at one house.
 COORDINATE_DECIMALS = 3
 REFERRAL_CODE_MAX_LENGTH = 32
+CONFIRM_KEY_PREFIX = "signup-confirm:"  # + the sign-up's id: the confirm mail's outbox key
 
 
 @dataclass(frozen=True)
@@ -258,21 +261,12 @@ def prepare_signup(
         "status": VolunteerStatus.UNCONFIRMED,
         "created_at": now,
     }
-    context = _mail_context(
-        settings,
-        link,
-        wijk_name(session, link.oproep.wijk_code if link else wijk_code),
-        volunteer_id=volunteer_id,
-        first_name=data.first_name,
-        confirmed=False,
-        signed_up_on=now,
-    )
     mail = outbox_values(
         # The key holds the id just made, so no mail can have it yet: no look-up later.
-        idempotency_key=f"signup-confirm:{volunteer_id}",
+        idempotency_key=f"{CONFIRM_KEY_PREFIX}{volunteer_id}",
         kind="signup_confirm",
         recipient=data.email,  # validated by the form's email field
-        mail=render_mail("signup_confirm", **context),
+        mail=None,  # written by the sender (``compose_confirm_mail``), not in this request
         oproep_id=oproep_id,
         recipient_validated=True,
     )
@@ -338,7 +332,7 @@ def store_signup(
         name = wijk_name(session, link.oproep.wijk_code if link else earlier.wijk_code)
         context = _mail_context(
             settings,
-            link,
+            link.oproep if link else None,
             name,
             volunteer_id=earlier.id,
             first_name=earlier.first_name,
@@ -362,6 +356,31 @@ def store_signup(
     connection.execute(_sealed_insert(OutboxMail), prepared.mail_values)
     log.info("sign-up stored volunteer=%s oproep=%s", prepared.volunteer_id, oproep_id)
     return prepared.volunteer_id
+
+
+def compose_confirm_mail(
+    session: Session, settings: Settings, mail: OutboxMail
+) -> RenderedMail | None:
+    """The text of a sign-up's confirm mail, written by the sender just before sending (the
+    sign-up request only queues it); ``None`` when the sign-up was withdrawn or erased."""
+    try:
+        volunteer_id = uuid.UUID(mail.idempotency_key.removeprefix(CONFIRM_KEY_PREFIX))
+    except ValueError:
+        return None
+    volunteer = _active(session, volunteer_id)
+    if volunteer is None:
+        return None
+    oproep = session.get(Oproep, volunteer.oproep_id) if volunteer.oproep_id else None
+    context = _mail_context(
+        settings,
+        oproep,
+        wijk_name(session, oproep.wijk_code if oproep else volunteer.wijk_code),
+        volunteer_id=volunteer.id,
+        first_name=volunteer.first_name or "",
+        confirmed=volunteer.status == VolunteerStatus.CONFIRMED,
+        signed_up_on=volunteer.created_at,
+    )
+    return render_mail("signup_confirm", **context)
 
 
 def _sealed(model: type[SQLModel], values: dict[str, object]) -> dict[str, object]:
@@ -393,7 +412,7 @@ def _sealed_insert(model: type[SQLModel]) -> Executable:
 
 def _mail_context(
     settings: Settings,
-    link: OproepLink | None,
+    oproep: OproepFacts | Oproep | None,
     wijk: str | None,
     *,
     volunteer_id: uuid.UUID,
@@ -403,7 +422,6 @@ def _mail_context(
 ) -> dict[str, object]:
     """For the confirm mail, or for a repeated sign-up the "you had already signed up" mail
     (at most one a day, so a stranger cannot flood someone's inbox)."""
-    oproep = link.oproep if link else None
     return {
         "first_name": first_name,
         "general": oproep is None,
@@ -479,7 +497,8 @@ def confirm_volunteer(session: Session, volunteer: Volunteer, now: datetime) -> 
 def _signup_mail_keys(volunteer_id: uuid.UUID) -> object:
     key = col(OutboxMail.idempotency_key)
     return or_(
-        key == f"signup-confirm:{volunteer_id}", key.startswith(f"signup-again:{volunteer_id}:")
+        key == f"{CONFIRM_KEY_PREFIX}{volunteer_id}",
+        key.startswith(f"signup-again:{volunteer_id}:"),
     )
 
 

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from niemand_alleen.auth import public
 from niemand_alleen.config import Settings
 from niemand_alleen.db import database, request_session
+from niemand_alleen.mail.outbox import register_composer
 from niemand_alleen.models import VolunteerStatus, local_today, utcnow
 from niemand_alleen.signup import ratelimit
 from niemand_alleen.signup.answers import read_signup
@@ -26,6 +27,7 @@ from niemand_alleen.signup.forms import HONEYPOT_FIELD, LinkForm, SignupForm
 from niemand_alleen.signup.service import (
     OproepLink,
     SignupRefused,
+    compose_confirm_mail,
     confirm_volunteer,
     is_full,
     is_open,
@@ -222,3 +224,4 @@ def _expired_form(_error: CSRFError) -> tuple[str, int]:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    register_composer(app, "signup_confirm", compose_confirm_mail)

@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from sqlmodel import Session, func, select
 
+from niemand_alleen.mail.sender import compose_pending
 from niemand_alleen.models import OutboxMail, Volunteer, VolunteerStatus
 
 STERRENBURG = "WK050509"
@@ -91,9 +92,14 @@ def test_a_valid_signup_is_stored_encrypted_unconfirmed_and_a_confirm_mail_queue
     ).one()
     assert not any(value in " ".join(raw) for value in ("Fatma", "Özdemir", "ozdemir", "3328"))
 
+    # Queued without its text: the sender writes it just before sending.
+    (queued,) = outbox(db_session)
+    assert (queued.kind, queued.status, queued.body_text) == ("signup_confirm", "pending", None)
+    assert compose_pending(app) == 1
     (mail,) = outbox(db_session)
     assert mail.kind == "signup_confirm"
     assert mail.recipient == "fatma.ozdemir@example.org"
+    assert mail.subject == "Bevestig uw aanmelding als goede buur"
     assert "/aanmelden/bevestigen/" in mail.body_text
     assert "/aanmelden/intrekken/" in mail.body_text
     assert "Beste Fatma," in mail.body_text
@@ -106,7 +112,13 @@ def test_a_valid_signup_is_stored_encrypted_unconfirmed_and_a_confirm_mail_queue
     [("Fatma", "Özdemir"), ("Aminata", "N'Diaye"), ("Anne-Marie", "van der Berg-de Vries")],
 )
 def test_names_with_accents_apostrophes_and_hyphens_are_accepted_and_shown(
-    client: FlaskClient, db_session: Session, scenario, post_signup, first: str, last: str
+    client: FlaskClient,
+    app: Flask,
+    db_session: Session,
+    scenario,
+    post_signup,
+    first: str,
+    last: str,
 ) -> None:  # type: ignore[no-untyped-def]
     # Shown correctly when the form comes back with an error in another field ...
     again = post_signup(client, scenario.path, first_name=first, last_name=last, consent=None)
@@ -117,6 +129,7 @@ def test_names_with_accents_apostrophes_and_hyphens_are_accepted_and_shown(
     assert post_signup(client, scenario.path, first_name=first, last_name=last).status_code == 302
     (volunteer,) = volunteers(db_session)
     assert (volunteer.first_name, volunteer.last_name) == (first, last)
+    compose_pending(app)
     (mail,) = outbox(db_session)
     assert f"Beste {first}," in mail.body_text
     assert f"Beste {str(escape(first))}," in mail.body_html
@@ -231,7 +244,7 @@ def test_an_expired_form_comes_back_with_the_values_and_stores_nothing(
 
 
 def test_a_general_signup_has_no_oproep_and_the_wijk_of_the_address(
-    client: FlaskClient, db_session: Session, geography, post_signup
+    client: FlaskClient, app: Flask, db_session: Session, geography, post_signup
 ) -> None:  # type: ignore[no-untyped-def]
     assert post_signup(client, "/aanmelden").status_code == 302
     (volunteer,) = volunteers(db_session)
@@ -239,6 +252,7 @@ def test_a_general_signup_has_no_oproep_and_the_wijk_of_the_address(
     assert volunteer.dispatch_id is None
     assert volunteer.wijk_code == STERRENBURG
     assert volunteer.contact_again is True
+    compose_pending(app)
     (mail,) = outbox(db_session)
     assert "U meldde zich aan als goede buur in Sterrenburg." in mail.body_text
 
