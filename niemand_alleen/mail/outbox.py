@@ -6,7 +6,7 @@ sending (header injection).
 
 A mail can also be queued without its text, to be written by the sender just before it is
 sent (``compose_pending``): for the busiest public page (the sign-up), whose confirm mail
-would otherwise cost a sixth of the request. Its feature registers a composer for the
+would otherwise cost a fifth of the request. Its feature registers a composer for the
 kind; the row is sent only once it holds its text.
 """
 

@@ -9,7 +9,7 @@ the database's write lock from its first statement until the commit): ``prepare_
 does everything that only reads or computes (locating the address, building the rows),
 ``store_signup`` then checks the limits and writes. The confirm mail is queued without its
 text, which the sender writes just before sending (``compose_confirm_mail``): rendering and
-encrypting it cost a sixth of a sign-up.
+encrypting it cost a fifth of a sign-up.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from niemand_alleen.retention import BLANK_VOLUNTEER
 
 def mails(session: Session) -> list[OutboxMail]:
     session.rollback()
+    session.expire_all()  # as the sender left them, not as this session last saw them
     return list(session.exec(select(OutboxMail).order_by(OutboxMail.id)).all())
 
 
@@ -86,3 +87,38 @@ def test_a_mail_that_cannot_be_written_fails_alone_and_the_others_are_sent(
     assert broken_mail.status == MailStatus.FAILED
     assert broken_mail.last_error == "De mail kon niet worden geschreven (RuntimeError)."
     assert ready.status == MailStatus.SENT
+
+
+def test_a_pending_mail_emptied_by_an_erasure_fails_instead_of_waiting(
+    app: Flask, db_session: Session, smtp_server
+) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        mail = queue_mail(
+            db_session,
+            idempotency_key="test-erased:1",
+            kind="organisation_reminder",
+            recipient="info@example.org",
+            mail=render_mail(
+                "signup_again",
+                first_name="Fatma",
+                general=True,
+                wijk_name=None,
+                deadline=None,
+                confirmed=False,
+                signed_up_on=utcnow(),
+                confirm_days=7,
+                confirm_url="https://example.org/c",
+                withdraw_url="https://example.org/w",
+                privacy_url="https://example.org/privacy",
+            ),
+        )
+    for column in ("recipient", "subject", "body_text", "body_html"):
+        setattr(mail, column, None)  # as privacy erase leaves it
+    db_session.add(mail)
+    db_session.commit()
+
+    assert send_pending(app).sent == 0
+
+    assert smtp_server.messages == []
+    (erased,) = mails(db_session)
+    assert (erased.status, erased.last_error) == (MailStatus.FAILED, NOT_COMPOSED)
