@@ -8,7 +8,6 @@ from typing import TypeVar
 from wtforms.validators import ValidationError
 
 from niemand_alleen import validation
-from niemand_alleen.geo.postcode import HouseNumberError, PostcodeError
 
 T = TypeVar("T")
 
@@ -17,5 +16,5 @@ def checked(call: Callable[[], T]) -> T:
     """Run a validation function, turning its Dutch message into a field error."""
     try:
         return call()
-    except (validation.InvalidInput, PostcodeError, HouseNumberError) as error:
+    except validation.FIELD_ERRORS as error:
         raise ValidationError(error.message) from None

@@ -13,11 +13,17 @@ from datetime import date
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from niemand_alleen.geo.postcode import HouseNumberError, PostcodeError
+
 
 class InvalidInput(ValueError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+# What a field check raises, each with its Dutch ``.message`` for the person who typed it.
+FIELD_ERRORS = (InvalidInput, PostcodeError, HouseNumberError)
 
 
 NAME_MAX_LENGTH = 100

@@ -12,12 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from niemand_alleen import validation
-from niemand_alleen.geo.postcode import (
-    HouseNumberError,
-    PostcodeError,
-    normalise_house_number,
-    normalise_postcode,
-)
+from niemand_alleen.geo.postcode import normalise_house_number, normalise_postcode
 from niemand_alleen.signup.service import SignupInput
 
 AVAILABILITY_MAX_LENGTH = 300
@@ -53,7 +48,7 @@ def read_signup(form: Mapping[str, str]) -> SignupAnswers:
         """The checked value; on a wrong one its message is kept and "" returned."""
         try:
             return call(form.get(name))
-        except (validation.InvalidInput, PostcodeError, HouseNumberError) as error:
+        except validation.FIELD_ERRORS as error:
             errors[name] = error.message
             return ""
 

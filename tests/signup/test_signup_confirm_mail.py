@@ -6,7 +6,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from niemand_alleen.mail.outbox import outbox_values, queue_mail, register_composer, render_mail
+from niemand_alleen.mail.outbox import (
+    RenderedMail,
+    outbox_values,
+    queue_mail,
+    register_composer,
+    render_mail,
+)
 from niemand_alleen.mail.sender import NOT_COMPOSED, send_pending
 from niemand_alleen.models import MailStatus, OutboxMail, Volunteer, utcnow
 from niemand_alleen.retention import BLANK_VOLUNTEER
@@ -16,6 +22,23 @@ def mails(session: Session) -> list[OutboxMail]:
     session.rollback()
     session.expire_all()  # as the sender left them, not as this session last saw them
     return list(session.exec(select(OutboxMail).order_by(OutboxMail.id)).all())
+
+
+def a_written_mail() -> RenderedMail:
+    """Any mail with its text (app context)."""
+    return render_mail(
+        "signup_again",
+        first_name="Fatma",
+        general=True,
+        wijk_name="Sterrenburg",
+        deadline=None,
+        confirmed=False,
+        signed_up_on=utcnow(),
+        confirm_days=7,
+        confirm_url="https://example.org/c",
+        withdraw_url="https://example.org/w",
+        privacy_url="https://example.org/privacy",
+    )
 
 
 def test_a_signup_gone_before_its_mail_is_written_gets_no_mail(
@@ -63,19 +86,7 @@ def test_a_mail_that_cannot_be_written_fails_alone_and_the_others_are_sent(
             idempotency_key="test-ready:1",
             kind="signup_again",
             recipient="ander@example.org",
-            mail=render_mail(
-                "signup_again",
-                first_name="Fatma",
-                general=True,
-                wijk_name="Sterrenburg",
-                deadline=None,
-                confirmed=True,
-                signed_up_on=utcnow(),
-                confirm_days=7,
-                confirm_url="https://example.org/c",
-                withdraw_url="https://example.org/w",
-                privacy_url="https://example.org/privacy",
-            ),
+            mail=a_written_mail(),
         )
     db_session.commit()
 
@@ -98,19 +109,7 @@ def test_a_pending_mail_emptied_by_an_erasure_fails_instead_of_waiting(
             idempotency_key="test-erased:1",
             kind="organisation_reminder",
             recipient="info@example.org",
-            mail=render_mail(
-                "signup_again",
-                first_name="Fatma",
-                general=True,
-                wijk_name=None,
-                deadline=None,
-                confirmed=False,
-                signed_up_on=utcnow(),
-                confirm_days=7,
-                confirm_url="https://example.org/c",
-                withdraw_url="https://example.org/w",
-                privacy_url="https://example.org/privacy",
-            ),
+            mail=a_written_mail(),
         )
     for column in ("recipient", "subject", "body_text", "body_html"):
         setattr(mail, column, None)  # as privacy erase leaves it
