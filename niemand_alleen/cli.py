@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import ipaddress
 import json
 import logging
 import os
 import signal
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -407,7 +409,7 @@ def worker_command() -> None:
 def demo_command(host: str, port: int, no_serve: bool) -> None:
     """Start de demo: SQLite, demogegevens, webserver en planner in één proces."""
     os.environ[PRESET_ENV] = "demo"
-    settings = load_settings("demo")
+    settings = demo_settings(host, port, os.environ)
     app = create_app(settings)
     _configure_logging()
     if settings.generated_keys_file is not None:
@@ -438,6 +440,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
             "De tweede stap (een code uit een authenticator-app) is in de demo niet verplicht; "
             "in productie wel. Probeer hem via Mijn account."
         )
+    click.echo(f"Links in mails wijzen naar {settings.public_base_url}/")
     if no_serve:
         return
     worker = worker_identity()
@@ -449,6 +452,27 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     finally:
         scheduler.shutdown(wait=False)
         give_up_lease(app, worker)
+
+
+def demo_settings(host: str, port: int, env: Mapping[str, str]) -> Settings:
+    """The demo's settings: links in its mails point at the address it serves on (so a
+    demo on another port gets links that work), unless ``PUBLIC_BASE_URL`` says otherwise."""
+    settings = load_settings("demo", env)
+    if env.get("PUBLIC_BASE_URL"):
+        return settings
+    return dataclasses.replace(settings, public_base_url=_local_url(host, port))
+
+
+def _local_url(host: str, port: int) -> str:
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        address = None  # a host name
+    if address is not None and address.is_unspecified:  # every interface: this one answers too
+        host = "127.0.0.1"
+    elif address is not None and address.version == 6:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def _configure_logging() -> None:

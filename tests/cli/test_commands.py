@@ -13,7 +13,7 @@ from flask import Flask
 from sqlmodel import Session, func, select
 from support import csrf_token
 
-from niemand_alleen.cli import main
+from niemand_alleen.cli import demo_settings, main
 from niemand_alleen.crypto import configure_keyring
 from niemand_alleen.models import Buurt, Organisation, PostcodePoint, User, Wijk
 from niemand_alleen.resources import resource_dir
@@ -187,3 +187,40 @@ def test_demo_sets_up_once_and_keeps_data(tmp_path: Path, monkeypatch: pytest.Mo
         assert count(session, Organisation) == 6
         assert count(session, Wijk) == 13
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "base"),
+    [
+        ("127.0.0.1", 5000, "http://127.0.0.1:5000"),
+        ("127.0.0.1", 8123, "http://127.0.0.1:8123"),
+        ("0.0.0.0", 8080, "http://127.0.0.1:8080"),  # noqa: S104 (a host string, nothing binds)
+        ("::", 8080, "http://127.0.0.1:8080"),
+        ("::1", 8080, "http://[::1]:8080"),
+        ("buurt.local", 80, "http://buurt.local:80"),
+    ],
+)
+def test_demo_mail_links_follow_where_it_serves(
+    tmp_path: Path, host: str, port: int, base: str
+) -> None:
+    """A demo on another port must not send confirm links to port 5000."""
+    settings = demo_settings(host, port, {"INSTANCE_PATH": str(tmp_path)})
+    assert settings.public_base_url == base
+
+
+def test_demo_mail_links_keep_a_configured_public_address(tmp_path: Path) -> None:
+    env = {"INSTANCE_PATH": str(tmp_path), "PUBLIC_BASE_URL": "https://buren.example.nl/"}
+    assert demo_settings("127.0.0.1", 8123, env).public_base_url == "https://buren.example.nl"
+
+
+def test_demo_says_where_its_mail_links_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["demo", "--no-serve", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert "Links in mails wijzen naar http://127.0.0.1:8123/" in result.output
