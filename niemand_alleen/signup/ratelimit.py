@@ -83,20 +83,23 @@ def take(session: Session, bucket: str, limit: int, now: datetime) -> bool:
     return not take_all(session, {bucket: limit}, now)
 
 
-_COUNT_SO_FAR = sa.select(_TABLE.c.count).where(
+ATTEMPTS_SO_FAR = sa.select(_TABLE.c.count).where(
     _TABLE.c.bucket == sa.bindparam("bucket", type_=_TABLE.c.bucket.type),
     _TABLE.c.window_start == sa.bindparam("start", type_=_TABLE.c.window_start.type),
 )
+"""A bucket's attempts this hour (no row: none yet); parameters from ``attempts_parameters``."""
 
 
-def already_over(connection: sa.Connection, bucket: str, limit: int, now: datetime) -> bool:
-    """A read-only look, before any work: has this bucket used up its hour already?
+def attempts_parameters(bucket: str, now: datetime) -> dict[str, object]:
+    return {"bucket": bucket, "start": window_start(now)}
+
+
+def attempts_so_far(connection: sa.Connection, bucket: str, now: datetime) -> int:
+    """A read-only look, before any work: how many attempts this bucket made this hour.
 
     Lets a client that is over its limit be refused before its address is located (with
     an online geocoder that would be a request to someone else's service for every flood
     request). Not the authoritative check: ``take_all`` in the writing transaction is.
     """
-    count = connection.execute(
-        _COUNT_SO_FAR, {"bucket": bucket, "start": window_start(now)}
-    ).scalar()
-    return count is not None and int(count) >= limit
+    count = connection.execute(ATTEMPTS_SO_FAR, attempts_parameters(bucket, now)).scalar()
+    return int(count or 0)

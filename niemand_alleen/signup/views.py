@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
@@ -31,6 +30,7 @@ from niemand_alleen.signup.service import (
     confirm_volunteer,
     is_full,
     is_open,
+    oproep_and_attempts,
     oproep_for_referral,
     prepare_signup,
     store_signup,
@@ -85,9 +85,9 @@ def _client_bucket() -> str:
     return ratelimit.address_bucket(request.remote_addr or "unknown")
 
 
-def _over_limit(lookup: sa.Connection, client: str) -> bool:
-    limit = _settings().signup_rate_per_address_per_hour
-    return ratelimit.already_over(lookup, client, limit, utcnow())
+def _over_limit(attempts: int) -> bool:
+    """Already as many attempts this hour as the client may make (a look before any work)."""
+    return attempts >= _settings().signup_rate_per_address_per_hour
 
 
 def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Page:
@@ -103,7 +103,7 @@ def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Pag
     client = _client_bucket()
     if flooding is None:
         with database().read_connection() as lookup:
-            flooding = _over_limit(lookup, client)
+            flooding = _over_limit(ratelimit.attempts_so_far(lookup, client, now))
     if flooding:
         log.info("sign-up refused: address endpoint=%s", request.endpoint)
         return _too_many()
@@ -152,13 +152,15 @@ def for_oproep(referral_code: str) -> Page:
     # (``store_signup``); a GET shows a full oproep as closed.
     flooding: bool | None = None
     with database().read_connection() as lookup:
-        link = oproep_for_referral(lookup, referral_code)
+        if request.method == "POST":
+            link, attempts = oproep_and_attempts(lookup, referral_code, _client_bucket(), utcnow())
+            flooding = _over_limit(attempts)
+        else:
+            link = oproep_for_referral(lookup, referral_code)
         closed = link is not None and (
             not is_open(link.oproep, local_today())
             or (request.method != "POST" and is_full(lookup, _settings(), link.oproep.id))
         )
-        if link is not None and not closed and request.method == "POST":
-            flooding = _over_limit(lookup, _client_bucket())
     if link is None:
         return _invalid_link("oproep")
     if closed:

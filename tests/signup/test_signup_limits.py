@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
@@ -117,10 +118,14 @@ def test_too_many_attempts_from_one_address_get_429_and_store_nothing(
     assert not any("198.51.100.7" in bucket or "192.0.2.44" in bucket for bucket in buckets)
 
 
+@pytest.mark.parametrize("via_link", [True, False], ids=["oproep-link", "general-form"])
 def test_a_client_over_its_limit_is_refused_before_its_address_is_located(
-    app: Flask, client: FlaskClient, scenario, post_signup, monkeypatch
+    app: Flask, client: FlaskClient, scenario, post_signup, monkeypatch, via_link: bool
 ) -> None:  # type: ignore[no-untyped-def]
-    """With an online geocoder every flood request would otherwise ask someone else's service."""
+    """With an online geocoder every flood request would otherwise ask someone else's service.
+    Through a link the look-up reads the oproep and the count in one query; the general form
+    reads only the count."""
+    path = scenario.path if via_link else "/aanmelden"
     from niemand_alleen.signup import service
 
     located: list[str] = []
@@ -134,11 +139,11 @@ def test_a_client_over_its_limit_is_refused_before_its_address_is_located(
     app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
         signup_rate_per_address_per_hour=2
     )
-    assert post_signup(client, scenario.path, email="een@example.org").status_code == 302
-    assert post_signup(client, scenario.path, email="twee@example.org").status_code == 302
+    assert post_signup(client, path, email="een@example.org").status_code == 302
+    assert post_signup(client, path, email="twee@example.org").status_code == 302
     assert len(located) == 2
     for attempt in range(3):
-        refused = post_signup(client, scenario.path, email=f"flood{attempt}@example.org")
+        refused = post_signup(client, path, email=f"flood{attempt}@example.org")
         assert refused.status_code == 429
     assert len(located) == 2
 
