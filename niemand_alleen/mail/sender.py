@@ -303,19 +303,25 @@ def mark_interrupted(app: Flask, settings: Settings, now: datetime) -> int:
         return len(rows)
 
 
-def _due_ids(app: Flask, settings: Settings, now: datetime) -> list[int]:
+def _pending_ids(app: Flask, settings: Settings, *conditions: sa.ColumnElement[bool]) -> list[int]:
+    """The first batch of pending mails that also meet ``conditions``, oldest first."""
     with app.app_context(), database().session() as session:
         ids = session.exec(
             select(OutboxMail.id)
-            .where(
-                OutboxMail.status == MailStatus.PENDING,
-                OutboxMail.next_attempt_at <= now,
-                col(OutboxMail.body_text).is_not(None),  # a mail still to be written waits
-            )
+            .where(OutboxMail.status == MailStatus.PENDING, *conditions)
             .order_by(col(OutboxMail.id))
             .limit(settings.mail_batch_size)
         ).all()
     return [mail_id for mail_id in ids if mail_id is not None]
+
+
+def _due_ids(app: Flask, settings: Settings, now: datetime) -> list[int]:
+    return _pending_ids(
+        app,
+        settings,
+        col(OutboxMail.next_attempt_at) <= now,
+        col(OutboxMail.body_text).is_not(None),  # a mail still to be written waits
+    )
 
 
 NOT_COMPOSED = (
@@ -329,16 +335,10 @@ def compose_pending(app: Flask) -> int:
     their kind's composer, each in a short transaction of its own; returns how many."""
     settings: Settings = app.config["SETTINGS"]
     found = composers(app)
-    with app.app_context(), database().session() as session:
-        # Also a pending mail emptied by an erasure: it fails here instead of waiting forever.
-        ids = session.exec(
-            select(OutboxMail.id)
-            .where(OutboxMail.status == MailStatus.PENDING, col(OutboxMail.body_text).is_(None))
-            .order_by(col(OutboxMail.id))
-            .limit(settings.mail_batch_size)
-        ).all()
+    # Also a pending mail emptied by an erasure: it fails here instead of waiting forever.
+    ids = _pending_ids(app, settings, col(OutboxMail.body_text).is_(None))
     composed = 0
-    for mail_id in filter(None, ids):
+    for mail_id in ids:
         try:
             composed += _compose_one(app, settings, found, mail_id)
         except UnsafeMailError as unsafe:

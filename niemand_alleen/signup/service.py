@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 COORDINATE_DECIMALS = 3
 REFERRAL_CODE_MAX_LENGTH = 32
 CONFIRM_KEY_PREFIX = "signup-confirm:"  # + the sign-up's id: the confirm mail's outbox key
+AGAIN_KEY_PREFIX = "signup-again:"  # + the sign-up's id, ":" and the day: "already signed up"
 
 
 @dataclass(frozen=True)
@@ -352,20 +353,11 @@ def store_signup(
         earlier = session.get(Volunteer, earlier_id)
         assert earlier is not None
         # Rare, so rendered inside the transaction.
-        name = wijk_name(session, link.oproep.wijk_code if link else earlier.wijk_code)
-        context = _mail_context(
-            settings,
-            link.oproep if link else None,
-            name,
-            volunteer_id=earlier.id,
-            first_name=earlier.first_name,
-            confirmed=earlier.status == VolunteerStatus.CONFIRMED,
-            signed_up_on=earlier.created_at,
-        )
+        context = _mail_context(session, settings, link.oproep if link else None, earlier)
         mail = render_mail("signup_again", **context)
         queue_mail(
             session,
-            idempotency_key=f"signup-again:{earlier.id}:{now.date().isoformat()}",
+            idempotency_key=f"{AGAIN_KEY_PREFIX}{earlier.id}:{now.date().isoformat()}",
             kind="signup_again",
             recipient=earlier.email,
             mail=mail,
@@ -394,15 +386,7 @@ def compose_confirm_mail(
     if volunteer is None:
         return None
     oproep = session.get(Oproep, volunteer.oproep_id) if volunteer.oproep_id else None
-    context = _mail_context(
-        settings,
-        oproep,
-        wijk_name(session, oproep.wijk_code if oproep else volunteer.wijk_code),
-        volunteer_id=volunteer.id,
-        first_name=volunteer.first_name or "",
-        confirmed=volunteer.status == VolunteerStatus.CONFIRMED,
-        signed_up_on=volunteer.created_at,
-    )
+    context = _mail_context(session, settings, oproep, volunteer)
     return render_mail("signup_confirm", **context)
 
 
@@ -434,30 +418,26 @@ def _sealed_insert(model: type[SQLModel]) -> Executable:
 
 
 def _mail_context(
+    session: Session,
     settings: Settings,
     oproep: OproepFacts | Oproep | None,
-    wijk: str | None,
-    *,
-    volunteer_id: uuid.UUID,
-    first_name: str,
-    confirmed: bool,
-    signed_up_on: datetime,
+    volunteer: Volunteer,
 ) -> dict[str, object]:
-    """For the confirm mail, or for a repeated sign-up the "you had already signed up" mail
-    (at most one a day, so a stranger cannot flood someone's inbox)."""
+    """For a sign-up's confirm mail, or for a repeated sign-up the "you had already signed
+    up" mail (at most one a day, so a stranger cannot flood someone's inbox)."""
     return {
-        "first_name": first_name,
+        "first_name": volunteer.first_name or "",
         "general": oproep is None,
-        "wijk_name": wijk,
+        "wijk_name": wijk_name(session, oproep.wijk_code if oproep else volunteer.wijk_code),
         "deadline": oproep.deadline if oproep else None,
-        "confirmed": confirmed,
-        "signed_up_on": signed_up_on,
+        "confirmed": volunteer.status == VolunteerStatus.CONFIRMED,
+        "signed_up_on": volunteer.created_at,
         "confirm_days": settings.signup_confirm_days,
         "confirm_url": tokens.confirm_url(
-            settings.public_base_url, settings.secret_key, volunteer_id
+            settings.public_base_url, settings.secret_key, volunteer.id
         ),
         "withdraw_url": tokens.withdraw_url(
-            settings.public_base_url, settings.secret_key, volunteer_id
+            settings.public_base_url, settings.secret_key, volunteer.id
         ),
         "privacy_url": f"{settings.public_base_url}/privacy",
     }
@@ -521,7 +501,7 @@ def _signup_mail_keys(volunteer_id: uuid.UUID) -> object:
     key = col(OutboxMail.idempotency_key)
     return or_(
         key == f"{CONFIRM_KEY_PREFIX}{volunteer_id}",
-        key.startswith(f"signup-again:{volunteer_id}:"),
+        key.startswith(f"{AGAIN_KEY_PREFIX}{volunteer_id}:"),
     )
 
 
