@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shapely.geometry import mapping
+from sqlalchemy import inspect
 from sqlmodel import Session, SQLModel, select
 
 from niemand_alleen import models
@@ -143,6 +144,9 @@ def import_shipped_reference(session: Session) -> ImportCounts:
 
 
 def has_reference(session: Session) -> bool:
+    """Whether geography was imported; a database without the tables (never migrated) has none."""
+    if not inspect(session.connection()).has_table("wijk"):
+        return False
     return session.exec(select(models.Wijk.code).limit(1)).first() is not None
 
 

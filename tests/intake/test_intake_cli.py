@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -85,3 +89,30 @@ def test_warmup_prepares_the_configured_cache(app: Flask, deduce_cache_dir, anon
     result = run(app, "--warmup", stdin="")
     assert result.exit_code == 0, result.output
     assert str(deduce_cache_dir) in result.output
+
+
+def test_jsonl_works_in_an_empty_folder_without_a_database(tmp_path, deduce_cache_dir) -> None:
+    """A fresh install run from an empty folder: no migrated database, the shipped geography."""
+    command = Path(sys.executable).parent / "niemand-alleen"
+    line = json.dumps({"id": "x", "fields": FIELDS, "situatie": "Hendrik houdt van vissen."})
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "DEDUCE_CACHE_DIR": str(deduce_cache_dir),  # the suite's cache: no second 2-minute build
+    }
+    result = subprocess.run(
+        [str(command), "anonymise", "--jsonl"],
+        input=line + "\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    (answer,) = [json.loads(out) for out in result.stdout.splitlines()]
+    assert (answer["id"], answer["pc4"], answer["wijk"]) == ("x", "3328", "Sterrenburg")
+    assert "Hendrik" not in answer["oproep"]
+    assert "vissen" in answer["oproep"]
