@@ -25,13 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from niemand_alleen.intake.anonymiser import Anonymiser, ResidentFields  # noqa: E402
-from niemand_alleen.intake.anonymiser.own_fields import clear_pattern_cache  # noqa: E402
+from niemand_alleen.anonymiser import Anonymiser, ResidentFields  # noqa: E402
+from niemand_alleen.anonymiser.own_fields import clear_pattern_cache  # noqa: E402
 
-CASES = [
-    ROOT / "tests" / "intake" / "anonymiser_cases.jsonl",
-    ROOT / "tests" / "intake" / "anonymiser_heldout.jsonl",
-]
+CASES = sorted((ROOT / "tests" / "intake" / "eval").glob("*/*.jsonl"))
 DEFAULT_CACHE = Path(os.environ.get("NA_DEDUCE_CACHE", ROOT / ".cache" / "deduce"))
 
 

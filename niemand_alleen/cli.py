@@ -21,6 +21,8 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from niemand_alleen import create_app
+from niemand_alleen.anonymiser import Anonymiser
+from niemand_alleen.anonymiser import warmup as anonymiser_warmup
 from niemand_alleen.auth.passwords import PasswordPolicyError, generate_password
 from niemand_alleen.auth.service import AccountError, create_user
 from niemand_alleen.config import PRESETS, ConfigError, Settings, load_settings
@@ -36,8 +38,6 @@ from niemand_alleen.geo import (
     load_area_geojson,
     load_point_csv,
 )
-from niemand_alleen.intake.anonymiser import Anonymiser
-from niemand_alleen.intake.anonymiser import warmup as anonymiser_warmup
 from niemand_alleen.intake.batch import anonymise_line
 from niemand_alleen.jobs import UnknownJobError, job_statuses, run_job
 from niemand_alleen.jobs.lease import worker_identity

@@ -25,11 +25,11 @@ from sqlmodel import Session, SQLModel
 from support import STAFF_PASSWORD, csrf_token, login
 
 from niemand_alleen import create_app
+from niemand_alleen.anonymiser import Anonymiser
 from niemand_alleen.auth import passwords
 from niemand_alleen.auth.service import create_user
 from niemand_alleen.config import Settings, load_settings
 from niemand_alleen.db import make_engine
-from niemand_alleen.intake.anonymiser import Anonymiser
 from niemand_alleen.models import Role, User
 
 BACKENDS = ["sqlite", "postgresql"]

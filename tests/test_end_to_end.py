@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from support import csrf_token, login, without_random_ids
 
 from niemand_alleen import jobs
-from niemand_alleen.intake.anonymiser import Anonymiser
+from niemand_alleen.anonymiser import Anonymiser
 from niemand_alleen.mail.sender import send_pending
 from niemand_alleen.models import Match, Oproep, OproepStatus, Role, Volunteer, VolunteerStatus
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from niemand_alleen.anonymiser import AnonymiserInputError, ResidentFields
 from niemand_alleen.geo import Gazetteer, PostcodeError, normalise_postcode, short_name
-from niemand_alleen.intake.anonymiser import AnonymiserInputError, ResidentFields
 from niemand_alleen.intake.proposals import ProposalWriter
 
 

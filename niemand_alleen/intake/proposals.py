@@ -14,8 +14,8 @@ from typing import Protocol
 
 from sqlmodel import Session, col, select
 
+from niemand_alleen.anonymiser import AnonymisedOproep, Finding, ResidentFields
 from niemand_alleen.geo import short_name
-from niemand_alleen.intake.anonymiser import AnonymisedOproep, Finding, ResidentFields
 from niemand_alleen.models import Oproep, OproepStatus, Resident, Wijk, utcnow
 
 log = logging.getLogger(__name__)

@@ -15,11 +15,11 @@ from flask import Flask
 from sqlmodel import Session, col, select
 
 from niemand_alleen import db
+from niemand_alleen.anonymiser import Anonymiser
 from niemand_alleen.auth import session_limits, throttle_policy
 from niemand_alleen.auth.service import purge_expired_sessions, purge_old_login_attempts
 from niemand_alleen.config import Settings
 from niemand_alleen.distribution.service import remind_coordinators
-from niemand_alleen.intake.anonymiser import Anonymiser
 from niemand_alleen.intake.proposals import pending_oproepen, prepare
 from niemand_alleen.jobs.lease import acquire_lease
 from niemand_alleen.mail.sender import send_outbox

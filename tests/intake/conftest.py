@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from niemand_alleen.intake.anonymiser import ResidentFields
+from niemand_alleen.anonymiser import ResidentFields
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from niemand_alleen.intake.anonymiser import Anonymiser, AnonymiserCacheError, cache_file, warmup
-from niemand_alleen.intake.anonymiser.engine import load_deduce
+from niemand_alleen.anonymiser import Anonymiser, AnonymiserCacheError, cache_file, warmup
+from niemand_alleen.anonymiser.engine import load_deduce
 
 LOOKUP_KEYS = {
     "common_word", "eponymous_disease", "first_name", "healthcare_institution", "hospital",
@@ -21,7 +21,7 @@ LOOKUP_KEYS = {
 
 def test_importing_the_anonymiser_does_not_import_deduce() -> None:
     code = (
-        "import sys; import niemand_alleen.intake; import niemand_alleen.intake.anonymiser; "
+        "import sys; import niemand_alleen.intake; import niemand_alleen.anonymiser; "
         "print('deduce' in sys.modules, 'docdeid' in sys.modules)"
     )
     result = subprocess.run(

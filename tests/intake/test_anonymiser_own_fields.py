@@ -15,9 +15,9 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from niemand_alleen.intake.anonymiser import ResidentFields, check_text, find_own_fields
-from niemand_alleen.intake.anonymiser.lexicon import MONTHS, fold
-from niemand_alleen.intake.anonymiser.rewrite import RewriteContext, rewrite
+from niemand_alleen.anonymiser import ResidentFields, check_text, find_own_fields
+from niemand_alleen.anonymiser.lexicon import MONTHS, fold
+from niemand_alleen.anonymiser.rewrite import RewriteContext, rewrite
 
 FIRST_NAMES = [
     "Wilhelmina", "Jan", "Fatma", "Mohamed", "Krzysztof", "Shirley", "Gerrit Jan", "Anna",

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from niemand_alleen.intake.anonymiser import AnonymisedOproep, Finding, ResidentFields
+from niemand_alleen.anonymiser import AnonymisedOproep, Finding, ResidentFields
 from niemand_alleen.intake.proposals import pending_oproepen, prepare, submit_text
 from niemand_alleen.models import (
     LawfulBasisArt6,

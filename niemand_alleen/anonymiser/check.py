@@ -1,7 +1,7 @@
 """The approval-time check of a (coordinator-edited) oproep text.
 
 Part (a) is pure and fast: the resident's own fields and their variants block approval.
-Part (b) needs a loaded :class:`~niemand_alleen.intake.anonymiser.engine.Anonymiser`:
+Part (b) needs a loaded :class:`~niemand_alleen.anonymiser.engine.Anonymiser`:
 whatever deduce and our annotators still find is a warning the coordinator must confirm.
 Findings carry the category and the position, never the value.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from niemand_alleen.intake.anonymiser.lexicon import fold, normalise_input
-from niemand_alleen.intake.anonymiser.model import (
+from niemand_alleen.anonymiser.lexicon import fold, normalise_input
+from niemand_alleen.anonymiser.model import (
     MAX_SITUATIE_CHARS,
     Finding,
     Kind,
@@ -20,11 +20,12 @@ from niemand_alleen.intake.anonymiser.model import (
     SituatieTooLongError,
     Span,
 )
-from niemand_alleen.intake.anonymiser.own_fields import find_own_fields
-from niemand_alleen.intake.anonymiser.rewrite import clusters, split_sentences
+from niemand_alleen.anonymiser.own_fields import find_own_fields
+from niemand_alleen.anonymiser.rewrite import clusters
+from niemand_alleen.anonymiser.sentences import split_sentences
 
 if TYPE_CHECKING:
-    from niemand_alleen.intake.anonymiser.engine import Anonymiser
+    from niemand_alleen.anonymiser.engine import Anonymiser
 
 
 def _outermost(spans: list[Span]) -> list[Span]:

@@ -21,13 +21,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from niemand_alleen.intake.anonymiser.lexicon import (
+from niemand_alleen.anonymiser.guard import well_formed
+from niemand_alleen.anonymiser.lexicon import (
     COUNTRIES,
     LANGUAGES,
     fold,
     normalise_input,
 )
-from niemand_alleen.intake.anonymiser.model import (
+from niemand_alleen.anonymiser.model import (
     MAX_SITUATIE_CHARS,
     AnonymisedOproep,
     AnonymiserCacheError,
@@ -37,15 +38,17 @@ from niemand_alleen.intake.anonymiser.model import (
     SituatieTooLongError,
     Span,
 )
-from niemand_alleen.intake.anonymiser.own_fields import (
+from niemand_alleen.anonymiser.own_fields import (
     find_own_fields,
     split_surname,
 )
-from niemand_alleen.intake.anonymiser.rewrite import (
+from niemand_alleen.anonymiser.rewrite import (
     RewriteContext,
     rewrite,
     split_sentences,
 )
+from niemand_alleen.anonymiser.screen import Screen, casing
+from niemand_alleen.anonymiser.sentences import sentence_case
 
 log = logging.getLogger(__name__)
 
@@ -198,13 +201,13 @@ class Anonymiser:
             import docdeid as dd
             from deduce.person import Person
 
-            from niemand_alleen.geo.gazetteer import BUURTEN_FILE, WIJKEN_FILE
-            from niemand_alleen.intake.anonymiser.annotators import (
+            from niemand_alleen.anonymiser.annotators import (
                 AreaRule,
                 CleanUp,
                 area_names,
                 build_annotators,
             )
+            from niemand_alleen.geo.gazetteer import BUURTEN_FILE, WIJKEN_FILE
             from niemand_alleen.resources import resource_dir
         self._person = Person
         postcodes = resource_dir("postcodes")
@@ -270,6 +273,8 @@ class Anonymiser:
         text = normalise_input(situatie)
         if not text.strip():
             return AnonymisedOproep("", pc4, wijk, ())
+        if casing(text) == "upper":
+            text = sentence_case(text)  # deduce reads every capitalised word as a name
         spans = find_own_fields(fields, text, nicknames=True) + self.detect(fields, text)
         context = self.context(fields, wijk)
         result = rewrite(text, spans, context)
@@ -278,10 +283,14 @@ class Anonymiser:
             Finding("removed", category, start, end, _sentence_number(sentences, start), own)
             for start, end, category, own in result.groups
         )
-        return AnonymisedOproep(result.text, pc4, wijk, findings)
+        screened, _ = self._screen(wijk).redact(result.text)
+        return AnonymisedOproep(well_formed(screened, text), pc4, wijk, findings)
+
+    def _screen(self, wijk: str | None) -> Screen:
+        return Screen(keep=[wijk] if wijk else ())
 
     def context(self, fields: ResidentFields, wijk: str | None) -> RewriteContext:
-        from niemand_alleen.intake.anonymiser.lexicon import HYPOCORISMS
+        from niemand_alleen.anonymiser.lexicon import HYPOCORISMS
 
         first = frozenset(fold(word) for word in fields.first_name.replace("-", " ").split())
         nicknames = frozenset().union(*(HYPOCORISMS.get(word, frozenset()) for word in first))
@@ -296,7 +305,7 @@ class Anonymiser:
 
     def check(self, fields: ResidentFields, text: str, *, wijk: str | None = None) -> list[Finding]:
         """:func:`check_text` with this anonymiser for the warnings."""
-        from niemand_alleen.intake.anonymiser.check import check_text
+        from niemand_alleen.anonymiser.check import check_text
 
         return check_text(fields, text, self, wijk=wijk)
 

@@ -11,9 +11,9 @@ Importing this package is cheap and never imports deduce; constructing an
 - :func:`find_own_fields`: the pure own-field scrubber behind the blocking check.
 """
 
-from niemand_alleen.intake.anonymiser.check import check_text
-from niemand_alleen.intake.anonymiser.engine import Anonymiser, cache_file, warmup
-from niemand_alleen.intake.anonymiser.model import (
+from niemand_alleen.anonymiser.check import check_text
+from niemand_alleen.anonymiser.engine import Anonymiser, cache_file, warmup
+from niemand_alleen.anonymiser.model import (
     MAX_SITUATIE_CHARS,
     AnonymisedOproep,
     AnonymiserCacheError,
@@ -22,7 +22,7 @@ from niemand_alleen.intake.anonymiser.model import (
     ResidentFields,
     SituatieTooLongError,
 )
-from niemand_alleen.intake.anonymiser.own_fields import find_own_fields
+from niemand_alleen.anonymiser.own_fields import find_own_fields
 
 __all__ = [
     "MAX_SITUATIE_CHARS",

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from niemand_alleen.intake.anonymiser.lexicon import (
+from niemand_alleen.anonymiser.lexicon import (
     HYPOCORISMS,
     LANGUAGES,
     MONTH_ALTERNATION,
@@ -24,7 +24,7 @@ from niemand_alleen.intake.anonymiser.lexicon import (
     TUSSENVOEGSELS,
     fold,
 )
-from niemand_alleen.intake.anonymiser.model import Kind, ResidentFields, Span
+from niemand_alleen.anonymiser.model import Kind, ResidentFields, Span
 
 _SEP = r"[\s\-]*"  # between the words of a multi-word value
 _B = r"(?<![\w@])"  # start of word (an e-mail's local part is not a word start)

@@ -19,7 +19,7 @@ from typing import Any, cast
 
 import docdeid as dd
 
-from niemand_alleen.intake.anonymiser.lexicon import (
+from niemand_alleen.anonymiser.lexicon import (
     ACRONYMS,
     CARE_NOUNS,
     INSTITUTION_HEADS,

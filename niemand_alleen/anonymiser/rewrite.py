@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from niemand_alleen.intake.anonymiser.lexicon import (
+from niemand_alleen.anonymiser.lexicon import (
     ABBREVIATIONS,
     CONTACT_FILLER,
     CONTACT_LABEL_RE,
@@ -26,7 +26,8 @@ from niemand_alleen.intake.anonymiser.lexicon import (
     TUSSENVOEGSELS,
     fold,
 )
-from niemand_alleen.intake.anonymiser.model import Kind, Span
+from niemand_alleen.anonymiser.model import Kind, Span
+from niemand_alleen.anonymiser.sentences import split_sentences
 
 GONE = "\x00"  # marks a removed item until the sentence is tidied
 DROP = "\x01"  # marks a sentence that must go as a whole
@@ -835,33 +836,6 @@ def _apply(text: str, edits: Sequence[_Edit]) -> str:
         cursor = max(cursor, edit.end)
     pieces.append(text[cursor:])
     return "".join(pieces)
-
-
-_SPLIT_RE = re.compile(r"(?<=[.!?])(\s+)")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans, not splitting after abbreviations ("Dhr.", "geb.") or initials."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _SPLIT_RE.finditer(text):
-        before = text[start : match.start()]
-        word = re.search(r"([\w'’\-]+)$", before)
-        token = fold(word.group(1)).rstrip(".!?") if word else ""
-        abbreviation = token in ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", token)
-        if abbreviation and "\n" not in match.group():
-            continue
-        spans.append((start, match.start()))
-        start = match.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    for line_match in re.finditer(r"\n", text):  # a line break always ends a sentence
-        position = line_match.start()
-        for index, (first, last) in enumerate(spans):
-            if first < position < last and text[first:position].strip():
-                spans[index : index + 1] = [(first, position), (position + 1, last)]
-                break
-    return [(first, last) for first, last in spans if text[first:last].strip()]
 
 
 _EXTRA_FILLER = frozenset(

@@ -1,0 +1,82 @@
+"""The last word on the proposal: every sentence reads as Dutch, or it goes.
+
+Replacing and removing words can leave a sentence broken in a few recognisable ways: an
+article before the placeholder ("in het iemand"), a placeholder glued into a word
+("Iemand-schipper"), a sentence that ends on an article or preposition ("Ze gaat naar
+de."), punctuation left behind (",:" or "()"), a bracket or quote left open, a label with
+nothing after it ("Geb."), a verb without its object ("werd jaar") or a fragment of one
+or two words ("Oudste zoon."). A sentence with such a shape that its input did not have is
+dropped: it would carry little, and a half sentence reads as a hidden name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from niemand_alleen.anonymiser.lexicon import fold
+from niemand_alleen.anonymiser.sentences import split_sentences
+
+_ARTICLE = r"(?:de|het|een|'t)"
+_ENDING = (
+    r"(?:de|het|een|'t|in|op|aan|bij|naar|van|met|voor|via|uit|tot|door|over|onder|"
+    r"tegenover|naast|en|of|maar|zoals|heet|genaamd|noemt)"
+)
+_BROKEN = (
+    re.compile(rf"\b{_ARTICLE}\s+iemand\b", re.IGNORECASE),
+    re.compile(r"\w-iemand\b|\biemand-\w", re.IGNORECASE),
+    re.compile(rf"\b{_ENDING}\s*[.!?;:,]*\s*$", re.IGNORECASE),
+    re.compile(r"[,;:]\s*[,;:.!?]|\(\s*\)|\[\s*\]|\.\.\.\s*[:,;]"),
+    re.compile(r"\b(?:werd|wordt|is|was|heet)\s+(?:jaar|jarig|oud)\s*[.!?,]", re.IGNORECASE),
+    re.compile(
+        r"\b(?:geb|tel|adres|bsn|e-?mail|iban|roepn|contactpersoon)\.?\s*:?\s*$", re.IGNORECASE
+    ),
+)
+_LABEL_ONLY = re.compile(
+    r"^\W*(?:geb(?:oren)?|tel(?:efoon)?|adres|bsn|e-?mail|naam|iban|contact(?:persoon)?)"
+    r"\.?\s*:?\s*[.;,]?\s*$",
+    re.IGNORECASE,
+)
+_PAIRS = (("(", ")"), ("[", "]"), ("“", "”"), ("‘", "’"))
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", fold(text)).strip()
+
+
+def _broken(sentence: str, source: str, source_sentences: frozenset[str]) -> bool:
+    for pattern in _BROKEN:
+        match = pattern.search(sentence)
+        if match and _flat(match.group()) not in source:
+            return True
+    for opening, closing in _PAIRS:
+        if sentence.count(opening) != sentence.count(closing):
+            return True
+    if sentence.count('"') % 2:
+        return True
+    if _LABEL_ONLY.match(sentence):
+        return True  # "Geb.", "Tel.:" with nothing after it
+    words = re.findall(r"[^\W_][\w'’-]*", sentence)
+    return len(words) <= 2 and _flat(sentence).rstrip(".!?;: ") not in source_sentences
+
+
+def well_formed(output: str, source: str) -> str:
+    """``output`` without the sentences that a rewrite of ``source`` left broken."""
+    folded_source = _flat(source)
+    source_sentences = frozenset(
+        _flat(source[start:end]).rstrip(".!?;: ")
+        for start, end in split_sentences(source, semicolons=True)
+    )
+    pieces: list[str] = []
+    position = 0
+    for start, end in split_sentences(output, semicolons=True):
+        gap, sentence = output[position:start], output[start:end]
+        if _broken(sentence, folded_source, source_sentences):
+            pieces.append("\n" if "\n" in gap else "")  # a list keeps its lines
+        else:
+            pieces.append(gap + sentence)
+        position = end
+    text = "".join(pieces) + output[position:]
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r"\n[ \t]+", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()

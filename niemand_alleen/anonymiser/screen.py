@@ -1,0 +1,698 @@
+"""Deny by default: the last pass over a proposed oproep, and the coordinator's marks.
+
+Finding identifiers one kind at a time cannot reach text nobody has seen, so this pass
+turns the question round: a word may stay only when it is an ordinary Dutch word or a
+domain word (see :mod:`vocabulary`), and a number only in a shape that identifies nobody
+(a time, a count, a decade). Everything else is a *suspect*:
+
+- a word with a capital in the middle of a sentence (when the text is written with
+  normal capitals), unless it is a domain word;
+- a word no Dutch word list knows, in any case ("Öztürk", "Wodan", "kp");
+- a name that is not also an ordinary word ("fatma", "Mohamed");
+- any word right after a cue for a person, a pet or an institution ("dochter Roos",
+  "hond bobby", "zorgcentrum De Wielborg"), or right before an institution's head noun
+  ("de Mevlana moskee");
+- a number that is not a time, count or decade: house numbers ("nr 31"), BSN and IBAN in
+  any grouping, phone numbers, case numbers.
+
+A sentence with suspects is phrased again when the suspect only names something the
+sentence also describes (the cue stays: "haar dochter", "een kat", "de moskee"; "op
+nummer 8" goes), and dropped as a whole otherwise: a sentence that is left out reads
+better and leaks nothing, and the coordinator sees the aanmelding beside the proposal.
+
+:func:`marks` is the coordinator's side: the words and numbers in a text that passed but
+still look like a name or a number, computed without deduce (it runs in the web worker).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from niemand_alleen.anonymiser.lexicon import (
+    INSTITUTION_HEADS,
+    ROLE_NOUNS,
+    TUSSENVOEGSELS,
+    fold,
+)
+from niemand_alleen.anonymiser.sentences import split_sentences
+from niemand_alleen.anonymiser.vocabulary import Vocabulary, vocabulary
+
+_WORD_RE = re.compile(r"[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*")
+_NUMBER_RE = re.compile(
+    r"(?<![\w])(?:[A-Za-z]{2}\d{2}[ \-.]?(?:[A-Za-z]{4})?(?:[ \-.]?\d){6,}"  # IBAN, any spacing
+    r"|\+?\d+(?:[ .\-/]\d+)*[a-zA-Z]{0,3})(?![\w])"
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+PERSON_CUES = frozenset(ROLE_NOUNS) | _words(
+    """
+    buurman buurvrouw buren overbuurman overbuurvrouw mevrouw meneer mevr mw dhr heer
+    juf meester zuster broeder tante oom opa oma neef nicht vriend vriendin kennis
+    collega schoonzoon schoondochter schoonzus zwager schoonmoeder schoonvader kleinzoon
+    kleindochter kleinkind achterkleinkind stiefzoon stiefdochter pleegzoon pleegdochter
+    echtgenoot echtgenote partner weduwe weduwnaar ex dochter zoon broer zus zuster man
+    vrouw moeder vader mama papa ma pa mantelzorger begeleider begeleidster
+    contactpersoon wijkverpleegkundige huisarts casemanager consulent consulente mentor
+    bewindvoerder familie fam gezin genaamd heet heette noemt genoemd roepnaam alias
+    """
+)
+PET_CUES = _words(
+    """
+    hond hondje honden kat katje katten kater poes poesje poezen parkiet parkietje
+    kanarie kanarietje vogel vogeltje vogels papegaai konijn konijntje cavia hamster
+    schildpad pony paard ezel geit kip kippen
+    """
+)
+HEADS = frozenset(INSTITUTION_HEADS) | _words(
+    """
+    kerk kerkje moskee tempel mandir gurdwara synagoge koninkrijkszaal parochie gemeente
+    zorgcentrum verpleeghuis flat wooncomplex complex vereniging club sportclub
+    voetbalclub biljartclub koor zangkoor restaurant café eethuis toko bakkerij winkel
+    slagerij supermarkt kapper kapsalon tuin volkstuin moestuin buurttuin dagbesteding
+    buurthuis school basisschool stichting praktijk apotheek hofje hof residentie huis
+    tehuis centrum markt
+    """
+)
+_HET_HEADS = _words(
+    """
+    buurthuis zorgcentrum verpleeghuis verzorgingshuis wooncomplex complex koor zangkoor
+    restaurant café eethuis hofje huis tehuis centrum wijkcentrum buurtcentrum
+    inloophuis ziekenhuis gezondheidscentrum revalidatiecentrum woonzorgcentrum hospice
+    bejaardenhuis bejaardentehuis
+    """
+)
+_NAMING_CUES = _words("genaamd heet heette heten noemt noemen genoemd roepnaam alias")
+_NAME_PARTICLES = _words("de den der van ter ten het 't le la el al da di du von vd v.d. ben bin")
+_COMPOUND_HEADS = _words(
+    "club vereniging kerk moskee tempel koor tuin flat centrum school winkel restaurant praktijk"
+)
+_NUMBER_LABELS = frozenset(["nummer", "nr", "no", "huisnummer", "nrs"])
+_NUMBER_UNITS = _words(
+    """
+    uur u keer x maal dag dagen dagdelen week weken maand maanden minuut minuten
+    kwartier jaar jaren kinderen kind kleinkinderen zonen dochters broers zussen km
+    kilometer meter m euro procent kilo kg stuks trappen trap etage etages verdieping
+    hoog personen mensen katten honden uurtjes ochtenden middagen avonden
+    """
+)
+_FUNCTION_WORDS = _words(
+    """
+    de het een en of maar die dat dit deze wie wat waar is was zijn heeft had hebben
+    woont woonde wil wilde kan kon zou moet mag gaat ging komt kwam wordt werd van in op
+    aan bij met voor naar uit om te tot door over onder als dan ook nog niet geen al wel
+    heel erg veel zeer graag soms vaak altijd nooit hij zij ze haar hem hun ik we wij je
+    u zich zelf er hier daar nu toen sinds na want omdat dus toch echter en/of ivm
+    i.v.m. zo zoals alleen samen elke iedere iedereen iemand niemand weinig meer minder
+    """
+)
+_DECADE_LEFT_RE = re.compile(r"\b(?:in\s+de|eind|begin|midden)\s+$", re.IGNORECASE)
+WELL_KNOWN_ZIPF = 2.5
+_TIME_RE = re.compile(r"^\d{1,2}[:.]\d{2}$")
+_DURATION_LEFT_RE = re.compile(
+    r"\b(?:al|sinds|ruim|bijna|ongeveer|pas|nog|na|voor|meer\s+dan|zo'n|circa|ca\.?|over|"
+    r"binnen|tot|van|tussen|en|elke|om\s+de)\s+$",
+    re.IGNORECASE,
+)
+
+
+def before_text(text: str, token: Token) -> str:
+    return text[max(0, token.start - 40) : token.start]
+
+
+_PREPOSITIONS = frozenset(["op", "aan", "van", "bij", "in", "naar", "tegenover", "naast"])
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    text: str
+    number: bool
+
+
+@dataclass(frozen=True)
+class Suspect:
+    start: int
+    end: int
+    reason: str  # Dutch, for the coordinator: "mogelijke naam", "nummer"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A word or number the coordinator should look at once more (offsets in the text)."""
+
+    start: int
+    end: int
+    reason: str
+
+
+def _tokens(text: str) -> list[Token]:
+    found: list[Token] = []
+    for match in _NUMBER_RE.finditer(text):
+        found.append(Token(match.start(), match.end(), match.group(), True))
+    taken = [(token.start, token.end) for token in found]
+    for match in _WORD_RE.finditer(text):
+        if any(start < match.end() and match.start() < end for start, end in taken):
+            continue
+        found.append(Token(match.start(), match.end(), match.group(), False))
+    return sorted(found, key=lambda token: token.start)
+
+
+def casing(text: str) -> str:
+    """``normal``, ``upper`` (ALL CAPS) or ``lower``: whether capitals carry information."""
+    letters = [char for char in text if char.isalpha()]
+    if not letters:
+        return "normal"
+    upper = sum(char.isupper() for char in letters)
+    if upper > 0.6 * len(letters):
+        return "upper"
+    starts = [match.group(1) for match in re.finditer(r"(?:^|[.!?]\s+)(\w)", text)]
+    if upper == 0 or (starts and sum(char.islower() for char in starts) > len(starts) / 2):
+        return "lower"
+    return "normal"
+
+
+def _sentence_initial(text: str, position: int) -> bool:
+    before = text[:position].rstrip(" \t\"'“‘(-*•")
+    return not before or before[-1] in ".!?:\n" or bool(re.search(r"\n\s*(?:\d+[.)])?$", before))
+
+
+class Screen:
+    """The deny-by-default pass over one text."""
+
+    def __init__(self, words: Vocabulary | None = None, *, keep: Sequence[str] = ()) -> None:
+        self.words = words or vocabulary()
+        self.keep = frozenset(fold(word) for phrase in keep for word in phrase.split())
+
+    # --- what is suspect ------------------------------------------------------------
+
+    def _word_suspect(self, text: str, token: Token, mode: str) -> str | None:
+        folded = fold(token.text).strip("'’")
+        parts = [part for part in folded.split("-") if part]
+        if not parts:
+            return None
+        if folded in self.keep or folded in self.words.allowed:
+            return None
+        if all(part in self.words.allowed or part in self.keep for part in parts):
+            return None
+        capital = token.text[:1].isupper()
+        initial = _sentence_initial(text, token.start)
+        if self._abbreviated(text, token):
+            return None  # "overl.", "alleenst.", "Kaapverd."
+        shouted = len(token.text) >= 2 and token.text.isupper()
+        if shouted and mode != "upper":
+            if len(folded) <= 2 or self.words.frequency(folded) < 2.5:
+                return "initialen"  # "PK", "TW"; "COPD", "SSRI" are known (and allowed)
+            return None
+        if mode != "upper" and capital and not initial:
+            if folded in _FUNCTION_WORDS or self._well_known(text, token, parts):
+                return None
+            return "woord met een hoofdletter"
+        if not all(self.words.is_known(part) for part in parts):
+            if any(self.words.is_name(part) for part in parts):
+                return "naam"
+            if mode == "normal" and not capital and len(folded) > 3:
+                return None  # a rare word in lower case; marked for the coordinator
+            return "onbekend woord"
+        # Written in lower case in a text with capitals, a known word is the word, not the
+        # name ("timmerman", "pols"); without capitals to go by, a name stays a name.
+        if (mode != "normal" or capital) and not all(
+            self.words.is_ordinary(part) for part in parts
+        ):
+            return "naam"
+        return None
+
+    def _abbreviated(self, text: str, token: Token) -> bool:
+        folded = fold(token.text)
+        return (
+            text[token.end : token.end + 1] == "."
+            and not re.match(r"\.\s+[A-Z]", text[token.end :])  # not a sentence's end
+            and not self.words.is_name(folded)
+            and not self.words.is_known(folded)
+            and self.words.is_abbreviation(folded)
+        )
+
+    def _well_known(self, text: str, token: Token, parts: list[str]) -> bool:
+        """A capitalised word that is common in Dutch and not a name ("Brussel", "Ajax",
+        "Wereldoorlog"), unless something marks it as the name of a place of its own: a
+        capitalised article or "Sint" before it ("De Wissel"), an institution's head after."""
+        if not all(
+            self.words.frequency(part) >= WELL_KNOWN_ZIPF and not self.words.is_name(part)
+            for part in parts
+        ):
+            return False
+        before = re.search(r"(\S+)\s+$", text[: token.start])
+        if before and re.fullmatch(r"(?:De|Het|'t|'T|Sint|St\.?|Den)", before.group(1)):
+            return False
+        after = re.match(r"\s+([^\W\d_][\w'’-]*)", text[token.end :])
+        adjective = parts[-1].endswith(("se", "sche"))  # "Molukse kerk", "Poolse parochie"
+        return adjective or not (after and fold(after.group(1)) in HEADS)
+
+    def _number_suspect(self, text: str, token: Token, following: str) -> str | None:
+        value = token.text
+        digits = re.sub(r"\D", "", value)
+        if re.match(r"[A-Za-z]{2}\d{2}", value):
+            return "rekeningnummer"
+        if re.fullmatch(r"\d{1,2}(?:[xX]|dd|e|de|ste)", value):
+            return None  # "2x per week", "2dd", "3e"
+        if re.fullmatch(r"\d+\s*(?:jr|j)", value) or (
+            re.fullmatch(r"\d+", value) and re.match(r"(?:jaar|jr)\b", following)
+        ):
+            duration = _DURATION_LEFT_RE.search(before_text(text, token)) or re.match(
+                r"(?:jaar|jr)\.?\s+(?:geleden|lang|getrouwd)", following
+            )
+            if int(digits) >= 15 and not duration:
+                return "leeftijd"
+        if len(digits) >= 5 or re.search(r"[a-zA-Z]$", value):
+            return "nummer"
+        before = text[: token.start]
+        label = re.search(r"([\w.]+)\s*$", before)
+        if label and fold(label.group(1)).rstrip(".") in _NUMBER_LABELS:
+            return "huisnummer"
+        if _TIME_RE.match(value) or value == "24/7":
+            return None
+        score = re.fullmatch(r"(\d{1,3})/(\d{1,3})", value)
+        if score and int(score.group(2)) > 12 and int(score.group(1)) <= int(score.group(2)):
+            return None  # a score: "24/30"
+        if re.fullmatch(r"\d{1,2}-\d{1,2}[xX]?", value) and not re.match(r"-", following):
+            return None  # a range: "1-2x", "3-4 keer"
+        if not re.fullmatch(r"\d+", value):
+            return "nummer"
+        number = int(value)
+        if _DECADE_LEFT_RE.search(before) and number % 10 == 0 and 10 <= number <= 100:
+            return None
+        unit = fold(following.split()[0]).strip(".,;:!?)") if following.split() else ""
+        if unit in _NUMBER_UNITS or following.startswith(("%", "x ", "e ", "de ", "ste ")):
+            return None
+        if number <= 12 and unit.isalpha() and self.words.is_known(unit):
+            return None  # a count: "2 dochters", "3 trappen"
+        if 1900 <= number <= 2035 and not re.search(r"geb\w*\.?\s*$", before, re.IGNORECASE):
+            return None  # a year ("sinds 2019"); a birth year of the resident goes earlier
+        if re.search(r"(?:€|euro)\s*$", before, re.IGNORECASE):
+            return None
+        if number <= 12 and re.search(r"\bom\s+$|\btot\s+$|\btussen\s+$|\ben\s+$", before):
+            return None  # a time of day: "om 10", "tussen 2 en 4"
+        return "nummer"
+
+    def suspects(self, text: str) -> list[Suspect]:
+        mode = casing(text)
+        tokens = _tokens(text)
+        found: dict[int, Suspect] = {}
+        for index, token in enumerate(tokens):
+            if token.number:
+                reason = self._number_suspect(text, token, text[token.end :].lstrip())
+            else:
+                reason = self._word_suspect(text, token, mode)
+            if reason:
+                found[index] = Suspect(token.start, token.end, reason)
+        for index, token in enumerate(tokens):
+            if token.number or index in found:
+                continue
+            if self._named_by_cue(text, tokens, index, mode) or self._names_a_head(
+                text, tokens, index, mode
+            ):
+                found[index] = Suspect(token.start, token.end, "naam na een aanduiding")
+        if mode != "upper":
+            for index in self._capital_runs(text, tokens):
+                token = tokens[index]
+                found.setdefault(index, Suspect(token.start, token.end, "eigennaam"))
+        if True:  # a full name written in lower case, in any text
+            for index, length in self._full_names(text, tokens):
+                for member in tokens[index : index + length]:
+                    found.setdefault(
+                        tokens.index(member),
+                        Suspect(member.start, member.end, "voor- en achternaam"),
+                    )
+        # A name stays a name: "Met Pluis wandelt hij" after "zijn kat Pluis".
+        named = {
+            fold(tokens[index].text) for index, suspect in found.items() if not tokens[index].number
+        }
+        for index, token in enumerate(tokens):
+            folded = fold(token.text)
+            if index in found or token.number or folded in _FUNCTION_WORDS:
+                continue
+            if folded in named:
+                found[index] = Suspect(token.start, token.end, "naam die eerder voorkwam")
+        return [found[index] for index in sorted(found)]
+
+    def _capital_runs(self, text: str, tokens: list[Token]) -> Iterator[int]:
+        """Two or more capitalised words in a row mid-sentence name one thing ("Bureau
+        Balans", "Ons Genoegen"): every word of it that is not a domain word is suspect."""
+        run: list[int] = []
+        for index, token in enumerate([*tokens, None]):
+            capital = (
+                token is not None
+                and not token.number
+                and token.text[:1].isupper()
+                and not _sentence_initial(text, token.start)
+                and (not run or re.fullmatch(r"[ \t]+", text[tokens[run[-1]].end : token.start]))
+            )
+            if capital:
+                run.append(index)
+                continue
+            if len(run) >= 2:
+                for member in run:
+                    folded = fold(tokens[member].text)
+                    if folded not in self.words.allowed and folded not in _FUNCTION_WORDS:
+                        yield member
+            run = [index] if token is not None and capital else []
+
+    def _full_names(self, text: str, tokens: list[Token]) -> Iterator[tuple[int, int]]:
+        """Without capitals to go by: a first name followed by a surname ("piet de vries")."""
+        for index, token in enumerate(tokens):
+            if token.number or fold(token.text) not in self.words.first_names:
+                continue
+            if fold(token.text) in _FUNCTION_WORDS:
+                continue
+            following = index + 1
+            while following < len(tokens) and fold(tokens[following].text) in TUSSENVOEGSELS:
+                following += 1
+            if following >= len(tokens) or following - index > 3:
+                continue
+            candidate = tokens[following]
+            gap = text[token.end : candidate.start]
+            folded = fold(candidate.text)
+            if candidate.number or not re.fullmatch(r"[\s\w'’]*", gap):
+                continue
+            if self.words.is_name(folded) and folded not in _FUNCTION_WORDS:
+                yield index, following - index + 1
+
+    def _named_by_cue(self, text: str, tokens: list[Token], index: int, mode: str) -> bool:
+        """The word right after a cue for a person, a pet or a place ("dochter Roos",
+        "hond bobby", "buurthuis de wissel") is its name unless it reads as the sentence
+        going on ("dochter woont", "de kerk gaat")."""
+        if index == 0:
+            return False
+        back = index - 1
+        while back > 0 and fold(tokens[back].text) in _NAME_PARTICLES:
+            back -= 1  # "mw. de wit", "buurman van dam", "buurthuis de wissel"
+        previous, token = tokens[back], tokens[index]
+        between = text[previous.end : tokens[back + 1].start]
+        if previous.number or not re.fullmatch(r"\.?[ \t]*[,;:(\"'“‘]?[ \t]*", between):
+            return False
+        cue, folded = fold(previous.text), fold(token.text)
+        if cue not in PERSON_CUES and cue not in PET_CUES and not is_head(cue):
+            return False
+        if folded in _FUNCTION_WORDS or folded in self.keep or folded in self.words.allowed:
+            return False
+        if folded in PERSON_CUES or folded in PET_CUES or folded in HEADS:
+            return False
+        if _sentence_initial(text, token.start) or self._abbreviated(text, token):
+            return False  # "Familie: ...\nHobby's": the next line is not a name
+        parts = [part for part in folded.split("-") if part]
+        if cue in _NAMING_CUES:
+            return True  # "kat heet Snuf"
+        if back < index - 1 or (mode != "upper" and token.text[:1].isupper()):
+            return True  # an article or tussenvoegsel between, or a capital: a name
+        named = any(self.words.is_name(part) for part in parts)
+        if cue in PERSON_CUES and named and not folded.endswith("t"):
+            return True  # "de familie visser", "kleindochter maria-louise"; not "belt"
+        if len(parts) > 1 and all(
+            self.words.is_known(part) and self.words.frequency(part) >= 3.5 for part in parts
+        ):
+            return False  # "zo-ochtend"
+        if not self.words.is_known(folded):
+            return True
+        return (self.words.is_name(folded) and not self.words.is_ordinary(folded)) or (
+            cue not in PERSON_CUES and self.words.frequency(folded) < 3.5
+        )
+
+    def _names_a_head(self, text: str, tokens: list[Token], index: int, mode: str) -> bool:
+        if index + 1 >= len(tokens) or tokens[index + 1].number:
+            return False
+        if not re.fullmatch(r"\s+", text[tokens[index].end : tokens[index + 1].start]):
+            return False
+        if fold(tokens[index + 1].text) not in HEADS:
+            return False
+        token = tokens[index]
+        folded = fold(token.text)
+        if folded in _FUNCTION_WORDS or folded in self.words.allowed:
+            return False
+        capital = mode == "normal" and token.text[:1].isupper()
+        return capital or not self.words.is_ordinary(folded)
+
+    # --- phrasing -------------------------------------------------------------------
+
+    def redact(self, text: str) -> tuple[str, int]:
+        """The text with every suspect phrased away or its sentence dropped; how many."""
+        suspects = self.suspects(text)
+        if not suspects:
+            return text, 0
+        pieces: list[str] = []
+        position = 0
+        for start, end in _sentences(text):
+            inside = [s for s in suspects if start <= s.start < end]
+            pieces.append(text[position:start])
+            sentence = text[start:end]
+            if inside:
+                sentence = self._rephrase(sentence, [_shift(s, -start) for s in inside])
+            pieces.append(sentence)
+            position = end
+        pieces.append(text[position:])
+        return _tidy("".join(pieces)), len(suspects)
+
+    def _rephrase(self, sentence: str, suspects: list[Suspect]) -> str:
+        units = _units(sentence, suspects)
+        for unit_start, unit_end in sorted(units, reverse=True):
+            replaced = (
+                _without_unit(sentence, unit_start, unit_end)
+                or _without_parenthetical(sentence, unit_start, unit_end)
+                or _without_clause(sentence, unit_start, unit_end)
+            )
+            if replaced is None:
+                return ""
+            sentence = replaced
+        if _dangles(sentence):
+            return ""
+        return sentence
+
+    # --- the coordinator's marks ----------------------------------------------------
+
+    def marks(self, text: str) -> list[Mark]:
+        """Suspects still in ``text``, and capitalised mid-sentence words that passed only
+        because they are known words (rare ones): what a coordinator should read again."""
+        mode = casing(text)
+        marks = [Mark(s.start, s.end, s.reason) for s in self.suspects(text)]
+        taken = {(mark.start, mark.end) for mark in marks}
+        for token in _tokens(text):
+            if (token.start, token.end) in taken:
+                continue
+            if token.number:
+                marks.append(Mark(token.start, token.end, "getal"))
+                continue
+            folded = fold(token.text)
+            if folded in _FUNCTION_WORDS:
+                continue
+            if (
+                mode == "normal"
+                and token.text[:1].isupper()
+                and not _sentence_initial(text, token.start)
+                and (self.words.is_name(folded) or self.words.frequency(folded) < 3.5)
+            ) or (self.words.is_name(folded) and folded not in self.words.allowed):
+                marks.append(Mark(token.start, token.end, "lijkt op een naam"))
+        return sorted(marks, key=lambda mark: mark.start)
+
+
+def is_head(word: str) -> bool:
+    """An institution's head noun, also at the end of a compound ("modelspoorclub")."""
+    return word in HEADS or any(
+        word.endswith(head) and len(word) > len(head) + 2 for head in _COMPOUND_HEADS
+    )
+
+
+def _shift(suspect: Suspect, offset: int) -> Suspect:
+    return Suspect(suspect.start + offset, suspect.end + offset, suspect.reason)
+
+
+def _sentences(text: str) -> Iterator[tuple[int, int]]:
+    """Sentence spans including their closing marks (not split inside "317.066.900")."""
+    spans = split_sentences(text, semicolons=True)
+    for index, (start, end) in enumerate(spans):
+        limit = spans[index + 1][0] if index + 1 < len(spans) else len(text)
+        closing = re.match(r"[.!?]*[\"'”’)]*", text[end:limit])
+        yield start, end + (closing.end() if closing else 0)
+
+
+def _units(sentence: str, suspects: list[Suspect]) -> list[tuple[int, int]]:
+    """Adjacent suspects, with the tussenvoegsels between them, as one unit."""
+    units: list[list[int]] = []
+    for suspect in suspects:
+        if units:
+            gap = sentence[units[-1][1] : suspect.start]
+            words = gap.split()
+            if not gap.strip() or (
+                re.fullmatch(r"[\s\w'’.]*", gap) and all(fold(w) in TUSSENVOEGSELS for w in words)
+            ):
+                units[-1][1] = suspect.end
+                continue
+        units.append([suspect.start, suspect.end])
+    # "de Vries": a tussenvoegsel right before a unit belongs to it
+    for unit in units:
+        while True:
+            match = re.search(r"(?:^|\s)([\w'’]+)\s+$", sentence[: unit[0]])
+            word = match.group(1) if match else ""
+            if match and fold(word) in TUSSENVOEGSELS - {"de", "het", "'t"}:
+                unit[0] = match.start(1)
+                continue
+            named = _word_before(sentence, match.start(1)) if match else None
+            if (
+                match
+                and fold(word) in {"de", "het", "'t", "den"}
+                and (word[:1].isupper() or (named is not None and named[0] in HEADS))
+            ):
+                unit[0] = match.start(1)  # "zorgcentrum De Wielborg", "flat 't Hooft"
+                continue
+            break
+    return [(start, end) for start, end in units]
+
+
+def _word_before(sentence: str, position: int) -> tuple[str, int] | None:
+    match = re.search(r"([^\W\d_][\w'’-]*)([\s,:(\"'“‘]*)$", sentence[:position])
+    return (fold(match.group(1)), match.start(1)) if match else None
+
+
+def _word_after(sentence: str, position: int) -> tuple[str, int] | None:
+    match = re.match(r"\s+([^\W\d_][\w'’-]*)", sentence[position:])
+    return (fold(match.group(1)), position + match.end(1)) if match else None
+
+
+def _without_unit(sentence: str, start: int, end: int) -> str | None:
+    """The sentence without the unit, if a cue around it keeps the sentence whole; else None."""
+    before = _word_before(sentence, start)
+    after = _word_after(sentence, end)
+    unit = fold(sentence[start:end])
+    # "op nummer 8", "nr. 31", "(nummer 12b)": the label and its preposition go too
+    label = re.search(r"(?:\b(?:op|aan|van|naast|tegenover)\s+)?(?:huisnummer|nummer|nr|no)\.?\s*$",
+                      sentence[:start], re.IGNORECASE)  # fmt: skip
+    if label and re.fullmatch(r"[\d\s]+[a-z]?", unit):
+        return _cut(sentence, label.start(), end)
+    # "haar dochter Roos", "een kat, Moos, die", "zorgcentrum De Wielborg"
+    if before and (before[0] in PERSON_CUES or before[0] in PET_CUES or before[0] in HEADS):
+        if before[0] in {"genaamd", "heet", "heette", "noemt", "genoemd", "roepnaam", "alias"}:
+            return None
+        cut = _cut(sentence, _after_word(sentence, before[1]), end, apposition=True)
+        if before[0] in HEADS and not _article_before(cut, before[1]):
+            article = "een "  # "in zorgcentrum De Wielborg" -> "in een zorgcentrum"
+            return (
+                cut[: before[1]]
+                + (article.capitalize() if before[1] == 0 else article)
+                + (cut[before[1] :])
+            )
+        return cut
+    # "de Mevlana moskee": the name before a head noun
+    if after and after[0] in HEADS:
+        return _cut(sentence, start, end)
+    # "de Augustijnenkerk": a compound that ends in a head noun becomes that noun
+    for head in sorted(HEADS, key=len, reverse=True):
+        if unit.endswith(head) and len(unit) > len(head) + 2 and " " not in unit:
+            has_article = _article_before(sentence, start)
+            noun = head if has_article else f"{'het' if head in _HET_HEADS else 'de'} {head}"
+            return sentence[:start] + noun + sentence[end:]
+    return None
+
+
+def _without_parenthetical(sentence: str, start: int, end: int) -> str | None:
+    """ "Mevrouw (Gosia) woont", "zoontje (6)": the whole aside goes."""
+    opening = sentence.rfind("(", 0, start)
+    closing = sentence.find(")", end)
+    if opening < 0 or closing < 0 or ")" in sentence[opening:start] or "(" in sentence[end:closing]:
+        return None
+    return _cut(sentence, opening, closing + 1)
+
+
+_CLAUSE_BREAK_RE = re.compile(r"\s*(?:[,;]|\s-\s|\s–\s)\s*")
+
+
+def _without_clause(sentence: str, start: int, end: int) -> str | None:
+    """In a sentence of several clauses, the clause with the suspect goes; else None."""
+    breaks = [(match.start(), match.end()) for match in _CLAUSE_BREAK_RE.finditer(sentence)]
+    if not breaks:
+        return None
+    left = max((b for b in breaks if b[1] <= start), default=None, key=lambda b: b[0])
+    right = min((b for b in breaks if b[0] >= end), default=None, key=lambda b: b[0])
+    if left is None and right is None:
+        return None
+    if left is None:
+        assert right is not None
+        rest = sentence[right[1] :]
+        return rest[:1].upper() + rest[1:] if sentence[:1].isupper() else rest
+    if right is None:
+        ending = re.search(r"[.!?]+[\"'”’)]*\s*$", sentence)
+        return sentence[: left[0]] + (ending.group() if ending else "")
+    return sentence[: left[0]] + sentence[right[0] :]
+
+
+def _after_word(sentence: str, start: int) -> int:
+    match = re.match(r"[^\W\d_][\w'’-]*", sentence[start:])
+    return start + (match.end() if match else 0)
+
+
+def _article_before(sentence: str, position: int) -> bool:
+    return bool(re.search(r"\b(?:de|het|een|'t|haar|zijn|hun|onze)\s+$", sentence[:position], re.I))
+
+
+_CLOSERS = {",": ",", ";": ";", "(": ")", '"': '"', "'": "'", "“": "”", "‘": "’", ":": ""}
+
+
+def _cut(sentence: str, start: int, end: int, *, apposition: bool = False) -> str:
+    """Remove ``sentence[start:end]``; for an apposition also the mark that closes it."""
+    left, right = sentence[:start], sentence[end:]
+    if apposition:
+        opener = sentence[start:end].lstrip()[:1]
+        closer = _CLOSERS.get(opener, "")
+        if closer and right.lstrip().startswith(closer):
+            right = right.lstrip()[len(closer) :]
+    left = left.rstrip()
+    if right and not re.match(r"^[\s.,;:!?)]", right):
+        right = " " + right
+    if not left:
+        right = right.lstrip()
+    return left + right
+
+
+def _dangles(sentence: str) -> bool:
+    """A sentence that a removal left without its end: "De hond heet.", "Ze gaat naar."."""
+    body = sentence.strip().rstrip(".!?\"'”)").strip()
+    if not body:
+        return True
+    last = fold(body.split()[-1]) if body.split() else ""
+    if last in _PREPOSITIONS | {
+        "de",
+        "het",
+        "een",
+        "'t",
+        "heet",
+        "genaamd",
+        "en",
+        "of",
+        "met",
+        "via",
+    }:
+        return True
+    return len(body.split()) < 2
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r"[ \t]+([,.;:!?])", r"\1", text)
+    text = re.sub(r",\s*([.;:!?])", r"\1", text)
+    text = re.sub(r"\n[ \t]+", "\n", text)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    # a sentence that now starts in lower case after a dropped one keeps its own case
+    return text.strip()
+
+
+def screen(text: str, *, keep: Sequence[str] = ()) -> tuple[str, int]:
+    """Deny-by-default redaction of ``text``; ``keep`` are words that may stay (the wijk)."""
+    return Screen(keep=keep).redact(text)
+
+
+def marks(text: str, *, keep: Sequence[str] = ()) -> list[Mark]:
+    return Screen(keep=keep).marks(text)
