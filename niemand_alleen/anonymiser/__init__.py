@@ -9,6 +9,21 @@ Importing this package is cheap and never imports deduce; constructing an
 - :func:`check_text`: the approval-time check; the blocking part needs no deduce.
 - :func:`warmup`: build deduce's lookup cache ahead of time.
 - :func:`find_own_fields`: the pure own-field scrubber behind the blocking check.
+- :func:`marks`: what a coordinator should read again in a text (pure, no deduce).
+
+Module map (ground floor first):
+
+- ``model``: plain data (the resident's fields, findings, the result).
+- ``lexicon``: Dutch word lists and text folding.
+- ``vocabulary``: ordinary words (wordfreq), names and domain words (deduce's lists).
+- ``sentences``: where sentences begin and end; sentence case for ALL CAPS.
+- ``own_fields``: finds the resident's own fields and their variants (pure).
+- ``annotators``: our additions to deduce (loaded with it, in the worker only).
+- ``rewrite``: phrases what was found in plain Dutch ("haar dochter", "in de 80").
+- ``screen``: deny by default over the rewrite's output, and the coordinator's marks.
+- ``guard``: drops a sentence that a rewrite left broken.
+- ``check``: the approval-time check of an edited text.
+- ``engine``: deduce loaded once, and the pipeline above in order.
 """
 
 from niemand_alleen.anonymiser.check import check_text
@@ -23,6 +38,7 @@ from niemand_alleen.anonymiser.model import (
     SituatieTooLongError,
 )
 from niemand_alleen.anonymiser.own_fields import find_own_fields
+from niemand_alleen.anonymiser.screen import Mark, marks
 
 __all__ = [
     "MAX_SITUATIE_CHARS",
@@ -31,10 +47,12 @@ __all__ = [
     "AnonymiserCacheError",
     "AnonymiserInputError",
     "Finding",
+    "Mark",
     "ResidentFields",
     "SituatieTooLongError",
     "cache_file",
     "check_text",
     "find_own_fields",
+    "marks",
     "warmup",
 ]

@@ -481,20 +481,24 @@ class Screen:
         marks = [Mark(s.start, s.end, s.reason) for s in self.suspects(text)]
         taken = {(mark.start, mark.end) for mark in marks}
         for token in _tokens(text):
-            if (token.start, token.end) in taken:
+            folded = fold(token.text)
+            if (token.start, token.end) in taken or folded in self.keep:
                 continue
             if token.number:
-                marks.append(Mark(token.start, token.end, "getal"))
+                if not _DECADE_LEFT_RE.search(text[: token.start]):  # "in de 80" is ours
+                    marks.append(Mark(token.start, token.end, "getal"))
                 continue
-            folded = fold(token.text)
-            if folded in _FUNCTION_WORDS:
+            if folded in _FUNCTION_WORDS or folded in self.words.allowed:
                 continue
-            if (
-                mode == "normal"
+            name_only = self.words.is_name(folded) and not self.words.is_ordinary(folded)
+            capital_mid = (
+                mode != "upper"
                 and token.text[:1].isupper()
                 and not _sentence_initial(text, token.start)
-                and (self.words.is_name(folded) or self.words.frequency(folded) < 3.5)
-            ) or (self.words.is_name(folded) and folded not in self.words.allowed):
+            )
+            if name_only or (
+                capital_mid and (self.words.is_name(folded) or self.words.frequency(folded) < 3.5)
+            ):
                 marks.append(Mark(token.start, token.end, "lijkt op een naam"))
         return sorted(marks, key=lambda mark: mark.start)
 

@@ -196,7 +196,8 @@ def default_deadline() -> date:
 class ReviewForm(FlaskForm):
     text = TextAreaField("Tekst van de oproep", render_kw={"rows": 10})
     warnings_checked = BooleanField(
-        "Ik heb de waarschuwingen gecontroleerd: de tekst maakt de bewoner niet herkenbaar."
+        "Ik heb de waarschuwingen en gemarkeerde woorden gecontroleerd: de tekst maakt de "
+        "bewoner en anderen niet herkenbaar."
     )
 
     def validate_text(self, field: Field) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from niemand_alleen.anonymiser import check_text
+from niemand_alleen.anonymiser import check_text, marks
 from niemand_alleen.anonymiser.lexicon import normalise_input
 from niemand_alleen.intake.proposals import decode_warnings, resident_fields
 from niemand_alleen.models import Oproep, Resident
@@ -38,6 +38,36 @@ def stored_warnings(oproep: Oproep) -> list[ReviewFinding]:
         ReviewFinding(warning.category, text[warning.start : warning.end], warning.sentence)
         for warning in decode_warnings(oproep.proposal_warnings)
     ]
+
+
+@dataclass(frozen=True)
+class MarkedPiece:
+    text: str
+    reason: str | None  # why this piece is marked; None for plain text
+
+
+def marked_text(text: str, wijk: str | None) -> list[MarkedPiece]:
+    """``text`` in pieces, the words and numbers the machine was unsure of marked.
+
+    Pure and without deduce (the vocabulary loads once per web worker, in well under a
+    second): what the deny-by-default pass let through only because it is a known word
+    but still looks like a name, and every number left in.
+    """
+    normalised = normalise_input(text)
+    pieces: list[MarkedPiece] = []
+    position = 0
+    for mark in marks(normalised, keep=[wijk] if wijk else ()):
+        if mark.start < position:
+            continue
+        pieces.append(MarkedPiece(normalised[position : mark.start], None))
+        pieces.append(MarkedPiece(normalised[mark.start : mark.end], mark.reason))
+        position = mark.end
+    pieces.append(MarkedPiece(normalised[position:], None))
+    return [piece for piece in pieces if piece.text]
+
+
+def has_marks(pieces: list[MarkedPiece]) -> bool:
+    return any(piece.reason for piece in pieces)
 
 
 def same_text(submitted: str, proposed: str | None) -> bool:

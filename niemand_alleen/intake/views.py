@@ -189,8 +189,14 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
                 "info",
             )
             return redirect(url_for("intake.review_oproep", oproep_id=oproep.id))
-        elif review.stored_warnings(oproep) and not form.warnings_checked.data:
-            error = "Controleer de waarschuwingen en vink aan dat de tekst in orde is."
+        elif (
+            review.stored_warnings(oproep)
+            or review.has_marks(review.marked_text(text, _wijk_name(oproep.wijk_code)))
+        ) and not form.warnings_checked.data:
+            error = (
+                "Controleer de waarschuwingen en de gemarkeerde woorden, en vink aan dat de "
+                "tekst in orde is."
+            )
         else:
             try:
                 approve_oproep(db, oproep, text, staff.user_id)
@@ -200,6 +206,12 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
                 flash("De oproep is goedgekeurd en klaar voor verzending.", "info")
                 return redirect(url_for("intake.review_oproep", oproep_id=oproep.id))
     warnings = review.stored_warnings(oproep) if oproep.proposal_checked_at else []
+    shown = form.text.data if form.is_submitted() else oproep.proposed_text
+    pieces = (
+        review.marked_text(shown or "", _wijk_name(oproep.wijk_code))
+        if oproep.status == OproepStatus.DRAFT and oproep.proposal_checked_at
+        else []
+    )
     if resident is not None:
         record_view(db, staff.user_id, resident)
     return render_template(
@@ -209,6 +221,8 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
         form=form,
         blocking=blocking,
         warnings=warnings,
+        pieces=pieces,
+        marked=review.has_marks(pieces),
         error=error,
         **_context(),
     )

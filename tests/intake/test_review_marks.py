@@ -1,0 +1,121 @@
+"""The review page marks what the machine was unsure of, and approving then needs the tick."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from flask.testing import FlaskClient
+from sqlmodel import Session
+
+from niemand_alleen.intake.review import has_marks, marked_text
+from niemand_alleen.models import (
+    LawfulBasisArt6,
+    LawfulBasisArt9,
+    Oproep,
+    OproepStatus,
+    Resident,
+    Role,
+)
+
+MARKED = "Een weduwe in de 80 gaat op zondag met de bus naar Brussel, om 10.30 uur."
+PLAIN = "Een weduwe in de 80 zoekt gezelschap om te kaarten."
+
+
+def test_capitalised_known_names_and_numbers_are_marked() -> None:
+    pieces = marked_text(MARKED, "Sterrenburg")
+    marked = {piece.text: piece.reason for piece in pieces if piece.reason}
+    assert set(marked) == {"Brussel", "10.30"}  # not "in de 80": that is the rewrite's own
+    assert "".join(piece.text for piece in pieces) == MARKED  # nothing lost or added
+
+
+def test_a_plain_text_and_the_wijk_are_not_marked() -> None:
+    assert not has_marks(
+        marked_text("Zij woont in Sterrenburg en zoekt gezelschap.", "Sterrenburg")
+    )
+
+
+def test_marked_text_never_loads_deduce() -> None:
+    """The web worker computes the marks: that must not pull in deduce (1 GB)."""
+    script = (
+        "import sys\n"
+        "from niemand_alleen.intake.review import marked_text\n"
+        f"assert marked_text({MARKED!r}, None)\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in "
+        "{'deduce', 'docdeid'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.fixture
+def checked_oproep(db_session: Session) -> Oproep:
+    resident = Resident(
+        first_name="Wilhelmina", last_name="Jansen", street="Groenedijk", house_number="12a",
+        postcode="3311AB", phone="+31612345678", email=None, birth_date="1941-03-12",
+        situation="Mevrouw Jansen is weduwe.", help_wished="bezoekje",
+        lawful_basis_art6=LawfulBasisArt6.PUBLIC_TASK,
+        lawful_basis_art9=LawfulBasisArt9.SOCIAL_CARE, pc4="3311",
+    )  # fmt: skip
+    db_session.add(resident)
+    db_session.flush()
+    oproep = Oproep(
+        resident_id=resident.id, pc4="3311", deadline=date.today() + timedelta(days=14),
+        proposed_text=MARKED, proposal_checked_at=datetime.now(UTC), proposal_warnings="[]",
+    )  # fmt: skip
+    db_session.add(oproep)
+    db_session.commit()
+    return oproep
+
+
+def fresh(db_session: Session, oproep: Oproep) -> Oproep:
+    db_session.rollback()
+    found = db_session.get(Oproep, oproep.id)
+    assert found is not None
+    db_session.refresh(found)
+    return found
+
+
+def test_the_page_shows_the_marks(client: FlaskClient, login_as, checked_oproep: Oproep) -> None:
+    login_as(Role.COORDINATOR)
+    page = client.get(f"/oproepen/{checked_oproep.id}").get_data(as_text=True)
+    assert "Lees deze woorden nog eens" in page
+    assert re.search(r'<mark title="[^"]+">Brussel<', page)
+    assert 'name="warnings_checked"' in page
+
+
+def test_approving_a_marked_text_needs_the_confirmation(
+    client: FlaskClient, login_as, get_csrf, checked_oproep: Oproep, db_session: Session
+) -> None:
+    login_as(Role.COORDINATOR)
+    path = f"/oproepen/{checked_oproep.id}"
+    refused = client.post(path, data={"text": MARKED, "csrf_token": get_csrf(client, path)})
+    assert refused.status_code == 200
+    assert "gemarkeerde woorden" in refused.get_data(as_text=True)
+    assert fresh(db_session, checked_oproep).status == OproepStatus.DRAFT
+
+    approved = client.post(
+        path,
+        data={"text": MARKED, "warnings_checked": "y", "csrf_token": get_csrf(client, path)},
+    )
+    assert approved.status_code == 302
+    assert fresh(db_session, checked_oproep).status == OproepStatus.APPROVED
+
+
+def test_a_text_without_marks_is_approved_without_the_tick(
+    client: FlaskClient, login_as, get_csrf, checked_oproep: Oproep, db_session: Session
+) -> None:
+    checked_oproep.proposed_text = PLAIN
+    db_session.add(checked_oproep)
+    db_session.commit()
+    login_as(Role.COORDINATOR)
+    path = f"/oproepen/{checked_oproep.id}"
+    page = client.get(path).get_data(as_text=True)
+    assert "Lees deze woorden nog eens" not in page
+    response = client.post(path, data={"text": PLAIN, "csrf_token": get_csrf(client, path)})
+    assert response.status_code == 302
