@@ -6,7 +6,8 @@ Prints the time to construct an ``Anonymiser`` (deduce from a warm cache plus ou
 annotators), the peak RSS of this process, and the latency of ``anonymise`` per
 aanmelding (p50/p95/max) over all evaluation cases, repeated ``--rounds`` times after one
 warm-up round, with the per-resident patterns compiled afresh for every call (as
-for a new aanmelding). Target (issue 3): p95 ≤ 20 ms after load. The cache folder defaults to
+for a new aanmelding), and what the deny-by-default lexicon adds to load time and peak
+memory. Target (issues 3 and 14): p95 ≤ 20 ms after load. The cache folder defaults to
 $NA_DEDUCE_CACHE or .cache/deduce (built first if missing: a few minutes, once).
 """
 
@@ -27,6 +28,7 @@ if str(ROOT) not in sys.path:
 
 from niemand_alleen.anonymiser import Anonymiser, ResidentFields  # noqa: E402
 from niemand_alleen.anonymiser.own_fields import clear_pattern_cache  # noqa: E402
+from niemand_alleen.anonymiser.vocabulary import vocabulary  # noqa: E402
 
 CASES = sorted((ROOT / "tests" / "intake" / "eval").glob("*/*.jsonl"))
 DEFAULT_CACHE = Path(os.environ.get("NA_DEDUCE_CACHE", ROOT / ".cache" / "deduce"))
@@ -50,6 +52,10 @@ def main() -> None:
     args = parser.parse_args()
 
     rss_before = peak_rss_mb()
+    started = time.perf_counter()
+    words = vocabulary()  # the Anonymiser loads it too; first here, to see what it adds
+    vocabulary_seconds = time.perf_counter() - started
+    rss_vocabulary = peak_rss_mb()
     started = time.perf_counter()
     anonymiser = Anonymiser(args.cache)
     load_seconds = time.perf_counter() - started
@@ -80,6 +86,10 @@ def main() -> None:
         check_ms.append((time.perf_counter() - tick) * 1000)
 
     lengths = [len(situatie) for _, situatie, _, _ in inputs]
+    print(
+        f"lexicon (vocabulary: {len(words.zipf):,} ordinary words, {len(words.names):,} names): "
+        f"{vocabulary_seconds:.2f} s, peak RSS +{rss_vocabulary - rss_before:.0f} MB"
+    )
     print(f"load (Anonymiser from warm cache): {load_seconds:.1f} s")
     print(f"peak RSS: {rss_loaded:.0f} MB after load (interpreter before: {rss_before:.0f} MB)")
     print(

@@ -49,6 +49,7 @@ from niemand_alleen.anonymiser.rewrite import (
 )
 from niemand_alleen.anonymiser.screen import Screen, casing
 from niemand_alleen.anonymiser.sentences import sentence_case
+from niemand_alleen.anonymiser.vocabulary import vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +223,7 @@ class Anonymiser:
         names = processors.get_names(recursive=False)
         processors.add_processor("niemand_alleen", group, position=names.index("post_processing"))
         self._keep_places = _keep_places()
+        vocabulary()  # the screen's word lists, loaded with the rest rather than on first use
 
     # --- detection ----------------------------------------------------------------
 

@@ -207,8 +207,8 @@ class Screen:
             return None  # "overl.", "alleenst.", "Kaapverd."
         shouted = len(token.text) >= 2 and token.text.isupper()
         if shouted and mode != "upper":
-            if len(folded) <= 2 or self.words.frequency(folded) < 2.5:
-                return "initialen"  # "PK", "TW"; "COPD", "SSRI" are known (and allowed)
+            if len(re.sub(r"\d", "", folded)) <= 2 and folded not in self.words.terms:
+                return "initialen"  # "PK", "TW"; "COPD", "SSRI", "DM2" read as acronyms
             return None
         if mode != "upper" and capital and not initial:
             if folded in _FUNCTION_WORDS or self._well_known(text, token, parts):
@@ -221,10 +221,14 @@ class Screen:
                 return None  # a rare word in lower case; marked for the coordinator
             return "onbekend woord"
         # Written in lower case in a text with capitals, a known word is the word, not the
-        # name ("timmerman", "pols"); without capitals to go by, a name stays a name.
-        if (mode != "normal" or capital) and not all(
-            self.words.is_ordinary(part) for part in parts
+        # name ("timmerman", "pols"). Without capitals to go by, a first name that is no
+        # ordinary word stays a name ("ronny"); a surname that is also a word ("stok",
+        # "domino") is left to the cues around it ("meneer stok").
+        if (mode != "normal" or capital) and any(
+            part in self.words.first_names and not self.words.is_ordinary(part) for part in parts
         ):
+            return "naam"
+        if capital and not all(self.words.is_ordinary(part) for part in parts):
             return "naam"
         return None
 
@@ -578,9 +582,18 @@ def _without_unit(sentence: str, start: int, end: int) -> str | None:
         return _cut(sentence, label.start(), end)
     # "haar dochter Roos", "een kat, Moos, die", "zorgcentrum De Wielborg"
     if before and (before[0] in PERSON_CUES or before[0] in PET_CUES or before[0] in HEADS):
-        if before[0] in {"genaamd", "heet", "heette", "noemt", "genoemd", "roepnaam", "alias"}:
+        if before[0] in _NAMING_CUES:
             return None
-        cut = _cut(sentence, _after_word(sentence, before[1]), end, apposition=True)
+        cue_end = _after_word(sentence, before[1])
+        opener = sentence[cue_end:start].strip()[:1]
+        closer = _CLOSERS.get(opener, "")
+        if (
+            opener
+            and closer
+            and not re.match(r"\s*(?:" + re.escape(closer) + r"|[.!?;]|$)", sentence[end:])
+        ):
+            return None  # ", ronny voor vrienden," is more than a name: its clause goes
+        cut = _cut(sentence, cue_end, end, apposition=True)
         if before[0] in HEADS and not _article_before(cut, before[1]):
             article = "een "  # "in zorgcentrum De Wielborg" -> "in een zorgcentrum"
             return (
