@@ -112,12 +112,14 @@ _FUNCTION_WORDS = _words(
     """
 )
 _DECADE_LEFT_RE = re.compile(r"\b(?:in\s+de|eind|begin|midden)\s+$", re.IGNORECASE)
-WELL_KNOWN_ZIPF = 2.5
+WELL_KNOWN_ZIPF = 3.0  # "Brussel", "Ajax"; a local name is rarer ("Wielborg" 0, "Keu" 2.8)
+ADJECTIVE_ZIPF = 2.0  # "Javaans", "Molukse": origins a volunteer may need
+_ADJECTIVE_ENDINGS = ("se", "sche", "isch", "aans", "ees", "ijns", "ands", "iaans")
 _TIME_RE = re.compile(r"^\d{1,2}[:.]\d{2}$")
+# Before "N jaar", words that make it a span of time, not an age ("al 40 jaar", "sinds 12
+# jaar"); "ruim", "bijna" and "van" go with ages as often ("een man van 84 jaar").
 _DURATION_LEFT_RE = re.compile(
-    r"\b(?:al|sinds|ruim|bijna|ongeveer|pas|nog|na|voor|meer\s+dan|zo'n|circa|ca\.?|over|"
-    r"binnen|tot|van|tussen|en|elke|om\s+de)\s+$",
-    re.IGNORECASE,
+    r"\b(?:al|sinds|nog|na|voor|over|binnen|tot|elke|om\s+de)\s+$", re.IGNORECASE
 )
 
 
@@ -246,16 +248,18 @@ class Screen:
         """A capitalised word that is common in Dutch and not a name ("Brussel", "Ajax",
         "Wereldoorlog"), unless something marks it as the name of a place of its own: a
         capitalised article or "Sint" before it ("De Wissel"), an institution's head after."""
+        adjective = parts[-1].endswith(_ADJECTIVE_ENDINGS)  # "Molukse kerk", "Javaans"
+        least = ADJECTIVE_ZIPF if adjective else WELL_KNOWN_ZIPF
         if not all(
-            self.words.frequency(part) >= WELL_KNOWN_ZIPF and not self.words.is_name(part)
-            for part in parts
+            self.words.frequency(part) >= least and not self.words.is_name(part) for part in parts
         ):
             return False
+        if re.search(r"[\"'“‘]$", text[: token.start]):
+            return False  # a capitalised word in quotes is a name or a nickname
         before = re.search(r"(\S+)\s+$", text[: token.start])
         if before and re.fullmatch(r"(?:De|Het|'t|'T|Sint|St\.?|Den)", before.group(1)):
             return False
         after = re.match(r"\s+([^\W\d_][\w'’-]*)", text[token.end :])
-        adjective = parts[-1].endswith(("se", "sche"))  # "Molukse kerk", "Poolse parochie"
         return adjective or not (after and fold(after.group(1)) in HEADS)
 
     def _number_suspect(self, text: str, token: Token, following: str) -> str | None:

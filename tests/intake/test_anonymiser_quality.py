@@ -22,6 +22,7 @@ GENERATED_PER_CATEGORY = 25  # the bench runs more; this keeps the suite quick
 
 FROZEN_TEST_SPLIT = {
     # file: sha256 of its bytes, recorded when the split was frozen
+    "outside-b.jsonl": "2197808f2244e7932e4e62c79665e3c500c62236ddd864a322386dc7070f8c94",
     "outside-a.jsonl": "c85e86bf30f52129cc21cc4d238f3df912c575c61e0dec252b441f4865c0428c",
     "outside-c.jsonl": "89be8e4ad6bc2bc48677ed7c2a4e491789ce7ac440fb936688135d02679a3ba3",
     "outside-d.jsonl": "8b0a8e3e5efef3e1e7a5603cbdf7033e6b9ce650b21a3132c0561385599c6243",
