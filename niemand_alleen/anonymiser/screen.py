@@ -31,6 +31,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from niemand_alleen.anonymiser.lexicon import (
+    ADDRESS_SUFFIXES,
     INSTITUTION_HEADS,
     ROLE_NOUNS,
     TUSSENVOEGSELS,
@@ -87,6 +88,9 @@ _HET_HEADS = _words(
     bejaardenhuis bejaardentehuis
     """
 )
+_STREET_SUFFIXES = tuple(suffix for suffix in ADDRESS_SUFFIXES if len(suffix) >= 3) + (
+    "plein", "plaats", "hof", "markt", "park",
+)  # fmt: skip
 _NAMING_CUES = _words("genaamd heet heette heten noemt noemen genoemd roepnaam alias")
 _NAME_PARTICLES = _words("de den der van ter ten het 't le la el al da di du von vd v.d. ben bin")
 _COMPOUND_HEADS = _words(
@@ -112,6 +116,7 @@ _FUNCTION_WORDS = _words(
     """
 )
 _DECADE_LEFT_RE = re.compile(r"\b(?:in\s+de|eind|begin|midden)\s+$", re.IGNORECASE)
+STREET_WORD_ZIPF = 3.0  # "snelweg", "hoofdstraat" are words; "gaffelstraat" is a street
 WELL_KNOWN_ZIPF = 3.0  # "Brussel", "Ajax"; a local name is rarer ("Wielborg" 0, "Keu" 2.8)
 ADJECTIVE_ZIPF = 2.0  # "Javaans", "Molukse": origins a volunteer may need
 _ADJECTIVE_ENDINGS = ("se", "sche", "isch", "aans", "ees", "ijns", "ands", "iaans")
@@ -216,6 +221,8 @@ class Screen:
             if folded in _FUNCTION_WORDS or self._well_known(text, token, parts):
                 return None
             return "woord met een hoofdletter"
+        if _street_like(folded) and self.words.frequency(folded) < STREET_WORD_ZIPF:
+            return "straatnaam"  # "gaffelstraat", "Vriendschapslaan": a street is a place
         if not all(self.words.is_known(part) for part in parts):
             if any(self.words.is_name(part) for part in parts):
                 return "naam"
@@ -471,6 +478,7 @@ class Screen:
             replaced = (
                 _without_unit(sentence, unit_start, unit_end)
                 or _without_parenthetical(sentence, unit_start, unit_end)
+                or _without_list_item(sentence, unit_start, unit_end)
                 or _without_clause(sentence, unit_start, unit_end)
             )
             if replaced is None:
@@ -511,6 +519,12 @@ class Screen:
         return sorted(marks, key=lambda mark: mark.start)
 
 
+def _street_like(folded: str) -> bool:
+    return any(
+        folded.endswith(suffix) and len(folded) > len(suffix) + 2 for suffix in _STREET_SUFFIXES
+    )
+
+
 def is_head(word: str) -> bool:
     """An institution's head noun, also at the end of a compound ("modelspoorclub")."""
     return word in HEADS or any(
@@ -549,10 +563,17 @@ def _units(sentence: str, suspects: list[Suspect]) -> list[tuple[int, int]]:
         while True:
             match = re.search(r"(?:^|\s)([\w'’]+)\s+$", sentence[: unit[0]])
             word = match.group(1) if match else ""
-            if match and fold(word) in TUSSENVOEGSELS - {"de", "het", "'t"}:
+            named = _word_before(sentence, match.start(1)) if match else None
+            # "mevrouw van Dam", "Jan de Vries", "De Vries": the particle is part of the
+            # name after a person cue, a capitalised first name or with its own capital;
+            # "houdt van Kumasi" keeps its verb's "van"
+            particle_of_name = word[:1].isupper() or (
+                named is not None
+                and (named[0] in PERSON_CUES or sentence[named[1] : named[1] + 1].isupper())
+            )
+            if match and fold(word) in TUSSENVOEGSELS - {"de", "het", "'t"} and particle_of_name:
                 unit[0] = match.start(1)
                 continue
-            named = _word_before(sentence, match.start(1)) if match else None
             if (
                 match
                 and fold(word) in {"de", "het", "'t", "den"}
@@ -625,6 +646,28 @@ def _without_parenthetical(sentence: str, start: int, end: int) -> str | None:
     if opening < 0 or closing < 0 or ")" in sentence[opening:start] or "(" in sentence[end:closing]:
         return None
     return _cut(sentence, opening, closing + 1)
+
+
+_ITEM_LEFT_RE = re.compile(r"(?:,|\s(?:en|of|&)|\s?[+/])\s*$", re.IGNORECASE)
+_ITEM_RIGHT_RE = re.compile(r"^\s*(?:,|(?:en|of|&)\s|[+/])\s*(?=[^\W\d_])", re.IGNORECASE)
+
+
+def _without_list_item(sentence: str, start: int, end: int) -> str | None:
+    """One item of a list goes with its separator: "spreekt Twi en Engels" -> "spreekt
+    Engels", "breien, Rummikub en wandelen" -> "breien en wandelen". Not a number: a
+    house number says its street is a name too."""
+    if re.search(r"\d", sentence[start:end]):
+        return None
+    left = _ITEM_LEFT_RE.search(sentence[:start])
+    right = _ITEM_RIGHT_RE.match(sentence[end:])
+    if not left and not right:
+        return None
+    word_before = re.search(r"[^\W\d_][\w'’-]*$", sentence[: left.start()]) if left else None
+    if left and word_before and (not right or sentence[left.start()] == ","):
+        return sentence[: left.start()] + sentence[end:]
+    if right:
+        return sentence[:start] + sentence[end + right.end() :]
+    return None
 
 
 _CLAUSE_BREAK_RE = re.compile(r"\s*(?:[,;]|\s-\s|\s–\s)\s*")
