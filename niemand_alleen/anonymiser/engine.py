@@ -285,11 +285,17 @@ class Anonymiser:
             Finding("removed", category, start, end, _sentence_number(sentences, start), own)
             for start, end, category, own in result.groups
         )
-        screened, _ = self._screen(wijk).redact(result.text)
+        found_names = [
+            text[span.start : span.end]
+            for span in spans
+            if span.kind in (Kind.NAME, Kind.INSTITUTION) and not span.own
+        ]
+        screened, _ = self._screen(wijk, found_names).redact(result.text)
         return AnonymisedOproep(well_formed(screened, text), pc4, wijk, findings)
 
-    def _screen(self, wijk: str | None) -> Screen:
-        return Screen(keep=[wijk] if wijk else ())
+    def _screen(self, wijk: str | None, names: list[str] | None = None) -> Screen:
+        keep = [wijk] if wijk else []
+        return Screen(keep=keep, names=[name for name in names or [] if not self.keeps_place(name)])
 
     def context(self, fields: ResidentFields, wijk: str | None) -> RewriteContext:
         from niemand_alleen.anonymiser.lexicon import HYPOCORISMS

@@ -36,6 +36,7 @@ _LABEL_ONLY = re.compile(
     r"\.?\s*:?\s*[.;,]?\s*$",
     re.IGNORECASE,
 )
+_EMOTICON_RE = re.compile(r"[:;=8][-']?[()\[\]DPp]")
 _PAIRS = (("(", ")"), ("[", "]"), ("“", "”"), ("‘", "’"))
 
 
@@ -48,15 +49,29 @@ def _broken(sentence: str, source: str, source_sentences: frozenset[str]) -> boo
         match = pattern.search(sentence)
         if match and _flat(match.group()) not in source:
             return True
+    plain = _EMOTICON_RE.sub("", sentence)  # ";)" and ":(" open nothing
     for opening, closing in _PAIRS:
-        if sentence.count(opening) != sentence.count(closing):
+        if plain.count(opening) != plain.count(closing):
             return True
-    if sentence.count('"') % 2:
+    if plain.count('"') % 2:
         return True
     if _LABEL_ONLY.match(sentence):
         return True  # "Geb.", "Tel.:" with nothing after it
+    if re.match(r"\s*(?:[-*•]|\d+[.)])\s", sentence) or re.search(r":\s*\w", sentence):
+        return False  # a list item or a "label: value" line may be a word or two
     words = re.findall(r"[^\W_][\w'’-]*", sentence)
     return len(words) <= 2 and _flat(sentence).rstrip(".!?;: ") not in source_sentences
+
+
+def _mended(sentence: str, source: str) -> str:
+    """Punctuation that removals left behind, put right where that keeps the sentence:
+    "buurvrouw () heeft" -> "buurvrouw heeft", "straat,, en" -> "straat, en"."""
+    mended = sentence
+    if not re.search(r"\(\s*\)", source):
+        mended = re.sub(r"\s*\(\s*\)", "", mended)
+    mended = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", mended)
+    mended = re.sub(r"[,;:]\s*([.!?])", r"\1", mended)
+    return re.sub(r"[ \t]+([,.;:!?])", r"\1", mended)
 
 
 def well_formed(output: str, source: str) -> str:
@@ -69,7 +84,7 @@ def well_formed(output: str, source: str) -> str:
     pieces: list[str] = []
     position = 0
     for start, end in split_sentences(output, semicolons=True):
-        gap, sentence = output[position:start], output[start:end]
+        gap, sentence = output[position:start], _mended(output[start:end], source)
         if _broken(sentence, folded_source, source_sentences):
             pieces.append("\n" if "\n" in gap else "")  # a list keeps its lines
         else:

@@ -193,9 +193,27 @@ def _sentence_initial(text: str, position: int) -> bool:
 class Screen:
     """The deny-by-default pass over one text."""
 
-    def __init__(self, words: Vocabulary | None = None, *, keep: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        words: Vocabulary | None = None,
+        *,
+        keep: Sequence[str] = (),
+        names: Sequence[str] = (),
+    ) -> None:
+        """``keep``: words that may stay (the wijk); ``names``: words found as a name or
+        institution elsewhere in the aanmelding, suspect wherever they appear again."""
         self.words = words or vocabulary()
         self.keep = frozenset(fold(word) for phrase in keep for word in phrase.split())
+        self.names = (
+            frozenset(
+                fold(word).strip("'’")
+                for phrase in names
+                for word in re.findall(r"[^\W\d_][\w'’-]*", phrase)
+                if len(word) >= 3
+            )
+            - _FUNCTION_WORDS
+            - self.keep
+        )
 
     # --- what is suspect ------------------------------------------------------------
 
@@ -345,7 +363,7 @@ class Screen:
                         Suspect(member.start, member.end, "voor- en achternaam"),
                     )
         # A name stays a name: "Met Pluis wandelt hij" after "zijn kat Pluis".
-        named = {
+        named = self.names | {
             fold(tokens[index].text) for index, suspect in found.items() if not tokens[index].number
         }
         for index, token in enumerate(tokens):
