@@ -3,8 +3,8 @@
     .venv/bin/python bench/anonymiser_quality.py [--split tuning|test] [--generated N] [--show]
 
 Two splits. ``tuning`` is what the rules may be tuned on; ``test`` was frozen before any
-tuning (its files' hashes are pinned in tests/intake/test_anonymiser_quality.py) and is
-only ever scored. Each split holds the hand-written sets in tests/intake/eval/<split>/
+tuning (its files' hashes are pinned in tests/anonymiser/test_anonymiser_quality.py) and is
+only ever scored. Each split holds the hand-written sets in tests/anonymiser/eval/<split>/
 (written by people who did not see the code, in many voices) plus N generated cases per
 category from bench/anonymiser_cases.py (values from deduce's lookup lists, frames and
 seed of their own per split).
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-EVAL = ROOT / "tests" / "intake" / "eval"
+EVAL = ROOT / "tests" / "anonymiser" / "eval"
 SPLITS = ("tuning", "test")
 DEFAULT_CACHE = Path(os.environ.get("NA_DEDUCE_CACHE", ROOT / ".cache" / "deduce"))
 

@@ -30,7 +30,7 @@ from niemand_alleen.anonymiser import Anonymiser, ResidentFields  # noqa: E402
 from niemand_alleen.anonymiser.own_fields import clear_pattern_cache  # noqa: E402
 from niemand_alleen.anonymiser.vocabulary import vocabulary  # noqa: E402
 
-CASES = sorted((ROOT / "tests" / "intake" / "eval").glob("*/*.jsonl"))
+CASES = sorted((ROOT / "tests" / "anonymiser" / "eval").glob("*/*.jsonl"))
 DEFAULT_CACHE = Path(os.environ.get("NA_DEDUCE_CACHE", ROOT / ".cache" / "deduce"))
 
 

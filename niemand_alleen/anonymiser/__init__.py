@@ -10,6 +10,7 @@ Importing this package is cheap and never imports deduce; constructing an
 - :func:`warmup`: build deduce's lookup cache ahead of time.
 - :func:`find_own_fields`: the pure own-field scrubber behind the blocking check.
 - :func:`marks`: what a coordinator should read again in a text (pure, no deduce).
+- :func:`normalise_input`: the text as the anonymiser reads it (NFC, ``\\n`` line ends).
 
 Module map (ground floor first):
 
@@ -19,7 +20,10 @@ Module map (ground floor first):
 - ``sentences``: where sentences begin and end; sentence case for ALL CAPS.
 - ``own_fields``: finds the resident's own fields and their variants (pure).
 - ``annotators``: our additions to deduce (loaded with it, in the worker only).
-- ``rewrite``: phrases what was found in plain Dutch ("haar dochter", "in de 80").
+- ``grouping``: finding: the spans found, grouped into what to replace.
+- ``persons``: deciding: whose name a group is, and the gender the text suggests.
+- ``rewrite``: phrasing: what was found in plain Dutch ("haar dochter", "in de 80").
+- ``finish``: applies the rewrite's edits and tidies each sentence.
 - ``screen``: deny by default over the rewrite's output, and the coordinator's marks.
 - ``guard``: drops a sentence that a rewrite left broken.
 - ``check``: the approval-time check of an edited text.
@@ -28,6 +32,7 @@ Module map (ground floor first):
 
 from niemand_alleen.anonymiser.check import check_text
 from niemand_alleen.anonymiser.engine import Anonymiser, cache_file, warmup
+from niemand_alleen.anonymiser.lexicon import normalise_input
 from niemand_alleen.anonymiser.model import (
     MAX_SITUATIE_CHARS,
     AnonymisedOproep,
@@ -54,5 +59,6 @@ __all__ = [
     "check_text",
     "find_own_fields",
     "marks",
+    "normalise_input",
     "warmup",
 ]

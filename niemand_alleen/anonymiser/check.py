@@ -1,18 +1,18 @@
 """The approval-time check of a (coordinator-edited) oproep text.
 
 Part (a) is pure and fast: the resident's own fields and their variants block approval.
-Part (b) needs a loaded :class:`~niemand_alleen.anonymiser.engine.Anonymiser`:
+Part (b) needs a loaded :class:`~niemand_alleen.anonymiser.model.Detector` (the engine):
 whatever deduce and our annotators still find is a warning the coordinator must confirm.
 Findings carry the category and the position, never the value.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from niemand_alleen.anonymiser.grouping import clusters
 from niemand_alleen.anonymiser.lexicon import fold, normalise_input
 from niemand_alleen.anonymiser.model import (
     MAX_SITUATIE_CHARS,
+    Detector,
     Finding,
     Kind,
     ResidentFields,
@@ -21,11 +21,7 @@ from niemand_alleen.anonymiser.model import (
     Span,
 )
 from niemand_alleen.anonymiser.own_fields import find_own_fields
-from niemand_alleen.anonymiser.rewrite import clusters
 from niemand_alleen.anonymiser.sentences import split_sentences
-
-if TYPE_CHECKING:
-    from niemand_alleen.anonymiser.engine import Anonymiser
 
 
 def _outermost(spans: list[Span]) -> list[Span]:
@@ -41,7 +37,7 @@ def _outermost(spans: list[Span]) -> list[Span]:
 def check_text(
     fields: ResidentFields,
     text: str,
-    anonymiser: Anonymiser | None = None,
+    anonymiser: Detector | None = None,
     *,
     wijk: str | None = None,
 ) -> list[Finding]:

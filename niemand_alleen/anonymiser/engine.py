@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from niemand_alleen.anonymiser.check import check_text
 from niemand_alleen.anonymiser.guard import well_formed
 from niemand_alleen.anonymiser.lexicon import (
     COUNTRIES,
@@ -42,13 +43,10 @@ from niemand_alleen.anonymiser.own_fields import (
     find_own_fields,
     split_surname,
 )
-from niemand_alleen.anonymiser.rewrite import (
-    RewriteContext,
-    rewrite,
-    split_sentences,
-)
+from niemand_alleen.anonymiser.persons import RewriteContext
+from niemand_alleen.anonymiser.rewrite import rewrite
 from niemand_alleen.anonymiser.screen import Screen, casing
-from niemand_alleen.anonymiser.sentences import sentence_case
+from niemand_alleen.anonymiser.sentences import sentence_case, split_sentences
 from niemand_alleen.anonymiser.vocabulary import vocabulary
 
 log = logging.getLogger(__name__)
@@ -313,8 +311,6 @@ class Anonymiser:
 
     def check(self, fields: ResidentFields, text: str, *, wijk: str | None = None) -> list[Finding]:
         """:func:`check_text` with this anonymiser for the warnings."""
-        from niemand_alleen.anonymiser.check import check_text
-
         return check_text(fields, text, self, wijk=wijk)
 
     def keeps_place(self, name: str) -> bool:

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 MAX_SITUATIE_CHARS = 5000
 
@@ -166,3 +166,11 @@ class AnonymisedOproep:
     @property
     def is_empty(self) -> bool:
         return not self.text
+
+
+class Detector(Protocol):
+    """What the approval-time check needs of a loaded anonymiser (the engine is one)."""
+
+    def detect(self, fields: ResidentFields, text: str) -> list[Span]: ...
+
+    def keeps_place(self, name: str) -> bool: ...

@@ -1,43 +1,46 @@
-"""Turn found spans into natural Dutch: "haar dochter", "in de wijk", "in de 80".
+"""Phrasing: turn found spans into natural Dutch ("haar dochter", "in de wijk", "in de 80").
 
-Pure (no deduce): it gets the text and the spans and decides, from the words around
-each span, what to put in its place, then tidies punctuation and drops sentences that
-only carried contact details ("Tel: 06-…").
+Pure (no deduce). ``grouping`` groups the spans, ``persons`` decides whose name a group
+is, this module chooses from the words around each group what to put in its place, and
+``finish`` applies the edits and tidies every sentence.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from niemand_alleen.anonymiser.finish import (
+    DROP,
+    GONE,
+    Edit,
+    apply_edits,
+    finish,
+    mostly_capitalised,
+)
+from niemand_alleen.anonymiser.grouping import Group, clusters, join_adjacent
 from niemand_alleen.anonymiser.lexicon import (
     ABBREVIATIONS,
-    CONTACT_FILLER,
     CONTACT_LABEL_RE,
     DETERMINERS,
-    FEMALE_TITLES,
-    GENDER_CUES,
     INSTITUTION_HEADS,
     NICKNAME_VERBS,
     PLACE_HEADS,
     ROLE_NOUNS,
     TITLE_RE,
-    TUSSENVOEGSELS,
     fold,
 )
 from niemand_alleen.anonymiser.model import Kind, Span
-from niemand_alleen.anonymiser.sentences import split_sentences
-
-GONE = "\x00"  # marks a removed item until the sentence is tidied
-DROP = "\x01"  # marks a sentence that must go as a whole
-
-_RANK = {
-    Kind.IDENTIFIER: 9, Kind.CONTACT: 9, Kind.BIRTH_DATE: 8, Kind.STREET: 7,
-    Kind.ADDRESS_PART: 7, Kind.INSTITUTION: 6, Kind.AREA: 5, Kind.DATE: 4, Kind.NAME: 3,
-    Kind.PLACE: 2, Kind.AGE: 1,
-}  # fmt: skip
-_ADDRESSISH = {Kind.STREET, Kind.ADDRESS_PART}
+from niemand_alleen.anonymiser.persons import (
+    RewriteContext,
+    infer_gender,
+    is_possessive,
+    is_resident_group,
+    name_tokens,
+    title_gender,
+    title_word,
+)
 
 _ROLE_ALT = "|".join(sorted((re.escape(role) for role in ROLE_NOUNS), key=len, reverse=True))
 _DET_ALT = "|".join(sorted((re.escape(det) for det in DETERMINERS), key=len, reverse=True))
@@ -150,33 +153,6 @@ _NICKNAME_NAME_RES = (
 )
 
 
-@dataclass(frozen=True)
-class RewriteContext:
-    first_names: frozenset[str]  # folded words of the resident's first name(s)
-    nicknames: frozenset[str]  # folded short forms (table + declared in the text)
-    surname_words: frozenset[str]  # folded core words of the surname
-    keep_places: frozenset[str]  # folded municipality/province/country names to keep
-    wijk: str | None  # folded name of the resident's own wijk (it is published anyway)
-
-
-@dataclass
-class _Group:
-    start: int
-    end: int
-    kind: Kind
-    category: str
-    own: bool
-    members: list[Span] = field(default_factory=list)
-
-
-@dataclass
-class _Edit:
-    start: int
-    end: int
-    text: str
-    role_removal: bool = False
-
-
 @dataclass
 class RewriteResult:
     text: str
@@ -184,78 +160,6 @@ class RewriteResult:
 
 
 # --- grouping -------------------------------------------------------------------------
-
-
-_LOCATIVE_LEFT_RE = re.compile(r"\b(?:in|uit|naar|vanuit|richting|nabij|te|bij)\s+$", re.IGNORECASE)
-
-
-def clusters(text: str, spans: Iterable[Span]) -> list[_Group]:
-    """Merge overlapping spans; each cluster takes the kind of its best member."""
-    ordered = sorted(spans, key=lambda span: (span.start, -span.end))
-    groups: list[_Group] = []
-    for span in ordered:
-        if groups and span.start < groups[-1].end:
-            group = groups[-1]
-            group.end = max(group.end, span.end)
-            group.members.append(span)
-        else:
-            groups.append(_Group(span.start, span.end, span.kind, span.category, span.own, [span]))
-    for group in groups:
-        locative = bool(_LOCATIVE_LEFT_RE.search(text[max(0, group.start - 12) : group.start]))
-
-        def rank(span: Span, locative: bool = locative) -> int:
-            if locative and span.kind in {Kind.PLACE, Kind.AREA}:
-                return 10  # "woont in Den Haag": a place, not the surname "Haag"
-            return _RANK[span.kind]
-
-        best = max(
-            group.members,
-            key=lambda span: (span.end - span.start, span.own, rank(span)),
-        )
-        group.kind, group.category = best.kind, best.category
-        group.own = any(member.own for member in group.members)
-    return groups
-
-
-_NAME_GAP_RE = re.compile(r"^(?:[\s\-]*|\s*(?:[A-Z]\.\s*)+|\s+(?:[a-z']{1,3}\s+){1,3})$")
-_ADDRESS_GAP_RE = re.compile(r"^\s*,?\s*(?:(?:nr|nummer|no)\.?\s*)?$", re.IGNORECASE)
-
-
-def _join_adjacent(text: str, groups: list[_Group]) -> list[_Group]:
-    joined: list[_Group] = []
-    for group in groups:
-        if joined:
-            last = joined[-1]
-            gap = text[last.end : group.start]
-            names = last.kind is Kind.NAME and group.kind is Kind.NAME
-            if (
-                names
-                and _NAME_GAP_RE.match(gap)
-                and (
-                    not gap.strip()
-                    or "-" in gap
-                    or all(
-                        fold(word) in TUSSENVOEGSELS or re.fullmatch(r"[A-Z]\.", word)
-                        for word in gap.split()
-                    )
-                )
-            ):
-                last.end = group.end
-                last.members.extend(group.members)
-                last.own = last.own or group.own
-                continue
-            address = last.kind in _ADDRESSISH and group.kind in (
-                _ADDRESSISH | {Kind.PLACE, Kind.AREA}
-            )
-            if address and _ADDRESS_GAP_RE.match(gap):
-                last.end = group.end
-                last.members.extend(group.members)
-                last.own = last.own or group.own
-                if group.kind is Kind.STREET:
-                    last.kind = Kind.STREET
-                continue
-        joined.append(group)
-    return joined
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -292,120 +196,6 @@ def _cap(word: str, text: str, position: int) -> str:
     return word
 
 
-def infer_gender(text: str) -> str | None:
-    """ "f", "m" or None, from titles and pronouns in the text (weighted)."""
-    female = male = 0
-    for regex, gender, weight in GENDER_CUES:
-        count = len(regex.findall(text)) * weight
-        if gender == "f":
-            female += count
-        else:
-            male += count
-    if female > male:
-        return "f"
-    if male > female:
-        return "m"
-    return None
-
-
-def _title_gender(title: str) -> str | None:
-    folded = fold(title).rstrip(".").strip()
-    if folded in FEMALE_TITLES:
-        return "f"
-    if folded in {"meneer", "mijnheer", "dhr", "de heer", "heer", "mnr", "mr"}:
-        return "m"
-    return None
-
-
-def _title_word(title: str) -> str:
-    folded = fold(title).rstrip(".").strip()
-    if folded == "heer":
-        return "heer"
-    if folded == "de heer":
-        return "de heer"
-    gender = _title_gender(title)
-    if gender == "f":
-        return "mevrouw"
-    if gender == "m":
-        return "meneer"
-    return "de dokter" if folded in {"dokter", "dr"} else ""
-
-
-def _name_tokens(text: str) -> list[str]:
-    tokens = []
-    for word in re.findall(r"[^\W\d_][\w'’]*", text):
-        folded = fold(word)
-        if folded in TUSSENVOEGSELS or TITLE_RE.fullmatch(word) or len(word) == 1:
-            continue
-        tokens.append(folded)
-    return tokens
-
-
-def _strip_possessive(token: str) -> str:
-    return re.sub(r"(?:'s|')$", "", token)
-
-
-def _damerau1(first: str, second: str) -> bool:
-    if first == second:
-        return True
-    if abs(len(first) - len(second)) > 1:
-        return False
-    if len(first) == len(second):
-        diffs = [index for index, (a, b) in enumerate(zip(first, second, strict=True)) if a != b]
-        if len(diffs) == 1:
-            return True
-        return (
-            len(diffs) == 2
-            and diffs[1] == diffs[0] + 1
-            and first[diffs[0]] == second[diffs[1]]
-            and first[diffs[1]] == second[diffs[0]]
-        )
-    shorter, longer = sorted((first, second), key=len)
-    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
-
-
-def _is_resident_token(token: str, context: RewriteContext) -> bool:
-    token = _strip_possessive(token)
-    if token in context.first_names or token in context.nicknames:
-        return True
-    for name in context.first_names:
-        if token.endswith("s") and token[:-1] == name:
-            return True
-        if 2 <= len(token) <= len(name) - 2 and name.startswith(token):
-            return True
-        if len(name) > 3 and _damerau1(token, name):
-            return True
-        if len(token) >= 3 and token[:3] in name and token[0] == name[0]:
-            return True
-    return False
-
-
-def _is_resident_group(text: str, group: _Group, context: RewriteContext) -> bool:
-    tokens = _name_tokens(text[group.start : group.end])
-    if not tokens:
-        return group.own
-    first = tokens[0]
-    if _is_resident_token(first, context):
-        return True
-    surname_hit = any(
-        member.own and member.category == "achternaam" and member.start <= group.start + 1
-        for member in group.members
-    )
-    first_is_surname = _strip_possessive(first) in context.surname_words or any(
-        len(word) > 3 and _damerau1(_strip_possessive(first), word)
-        for word in context.surname_words
-    )
-    return bool(first_is_surname or surname_hit)
-
-
-def _possessive(text: str, group: _Group, context: RewriteContext) -> bool:
-    raw = text[group.start : group.end]
-    if re.search(r"['’]s?$", raw):
-        return True
-    last = fold(raw.split()[-1]) if raw.split() else ""
-    return last.endswith("s") and last[:-1] in context.first_names
-
-
 def _noun_end(text: str, position: int) -> int | None:
     """Where the noun phrase after an adjective ends ("83-jarige, alleenstaande man")."""
     cursor = position
@@ -437,7 +227,7 @@ class _Rewriter:
         self.context = context
         self.gender = infer_gender(text)
         self.roles: dict[str, str] = {}  # folded name token → "zijn vriend"
-        self.edits: list[_Edit] = []
+        self.edits: list[Edit] = []
         self.declared = self._declared_nicknames()
         self.context = RewriteContext(
             first_names=context.first_names,
@@ -456,9 +246,9 @@ class _Rewriter:
 
     # names
 
-    def name(self, group: _Group) -> None:
+    def name(self, group: Group) -> None:
         text = self.text
-        if _is_resident_group(text, group, self.context):
+        if is_resident_group(text, group, self.context):
             self._resident(group)
         else:
             self._other_person(group)
@@ -474,18 +264,18 @@ class _Rewriter:
             return start - len(title.group()), title.group().strip()
         return start, ""
 
-    def _resident(self, group: _Group) -> None:
+    def _resident(self, group: Group) -> None:
         text = self.text
         start, title = self._absorb_title(group.start)
         end = group.end
         sentence = self._sentence_of(group.start)
-        gender = _title_gender(title) or self.gender
-        if _possessive(text, group, self.context):
+        gender = title_gender(title) or self.gender
+        if is_possessive(text, group, self.context):
             word = {"f": "haar", "m": "zijn"}.get(gender or "", "de")
         elif NICKNAME_VERBS.search(sentence) and not title and not _at_sentence_start(text, start):
             word = GONE
         elif title:
-            word = _title_word(title) or {"f": "mevrouw", "m": "meneer"}.get(
+            word = title_word(title) or {"f": "mevrouw", "m": "meneer"}.get(
                 gender or "", "de bewoner"
             )
         else:
@@ -496,19 +286,19 @@ class _Rewriter:
             if re.fullmatch(r"\s*\(\s*", between) and re.match(r"\s*\)", text[end:]):
                 close = re.match(r"\s*\)", text[end:])
                 assert close is not None
-                self.edits.append(_Edit(self.edits[-1].end, end + close.end(), ""))
+                self.edits.append(Edit(self.edits[-1].end, end + close.end(), ""))
                 return
-        self.edits.append(_Edit(start, end, _cap(word, text, start)))
+        self.edits.append(Edit(start, end, _cap(word, text, start)))
 
-    def _other_person(self, group: _Group) -> None:
+    def _other_person(self, group: Group) -> None:
         text = self.text
         start, title = self._absorb_title(group.start)
         end = group.end
-        tokens = _name_tokens(text[group.start : group.end])
+        tokens = name_tokens(text[group.start : group.end])
         previous = self.edits[-1] if self.edits else None
         gap = text[previous.end : start] if previous else ""
         if previous and previous.role_removal and re.fullmatch(r"\s*(?:,|en|of|&)\s*", gap):
-            self.edits.append(_Edit(previous.end, end, "", role_removal=True))
+            self.edits.append(Edit(previous.end, end, "", role_removal=True))
             return
         left = _left(text, start)
         role = _ROLE_LEFT_RE.search(left)
@@ -533,24 +323,24 @@ class _Rewriter:
                 phrase = "die " + phrase[4:]
             for token in tokens:
                 self.roles.setdefault(token, phrase)
-            self.edits.append(_Edit(remove_from, end, "", role_removal=True))
+            self.edits.append(Edit(remove_from, end, "", role_removal=True))
             return
         apposition = _ROLE_RIGHT_RE.match(text[end:])
         if apposition:  # "Anja, haar dochter, belt" → "Haar dochter belt"
             phrase = apposition.group("phrase")
             for token in tokens:
                 self.roles.setdefault(token, phrase.lower())
-            self.edits.append(_Edit(start, end + apposition.end(), _cap(phrase, text, start)))
+            self.edits.append(Edit(start, end + apposition.end(), _cap(phrase, text, start)))
             return
         if _ROLE_IS_RE.search(left):
-            self.edits.append(_Edit(start, end, "bekend"))
+            self.edits.append(Edit(start, end, "bekend"))
             return
         known = next((self.roles[token] for token in tokens if token in self.roles), None)
         if known:
-            self.edits.append(_Edit(start, end, _cap(known, text, start)))
+            self.edits.append(Edit(start, end, _cap(known, text, start)))
             return
-        word = "de dokter" if _title_word(title) == "de dokter" else "iemand"
-        self.edits.append(_Edit(start, end, _cap(word, text, start)))
+        word = "de dokter" if title_word(title) == "de dokter" else "iemand"
+        self.edits.append(Edit(start, end, _cap(word, text, start)))
 
     # places
 
@@ -570,7 +360,7 @@ class _Rewriter:
         )
         if match.group("noun"):  # "in de wijk Reeland": the noun stays, the name goes
             self.edits.append(
-                _Edit(start - (len(match.group()) - len(match.group().rstrip())), end, "")
+                Edit(start - (len(match.group()) - len(match.group().rstrip())), end, "")
             )
             return
         new_start = start - len(match.group())
@@ -578,14 +368,14 @@ class _Rewriter:
         if not address and attributive and fold(attributive.group("noun")) not in _FUNCTION_WORDS:
             # "vlakbij winkelcentrum Sterrenburg" → "vlakbij een winkelcentrum"
             noun_start = start - len(left) + attributive.start("noun")
-            self.edits.append(_Edit(noun_start, noun_start, "een "))
-            self.edits.append(_Edit(start - 1, end, ""))
+            self.edits.append(Edit(noun_start, noun_start, "een "))
+            self.edits.append(Edit(start - 1, end, ""))
             return
         if head and not (address and last_word.endswith(("straat", "laan", "weg"))):
             phrase = (prep + " " if prep else "") + head
         elif not prep:
             if re.search(r":\s*$", left) or address:
-                self.edits.append(_Edit(new_start, end, GONE))
+                self.edits.append(Edit(new_start, end, GONE))
                 return
             phrase = "de buurt"
         elif prep in {"aan", "op", "in", "om"}:
@@ -596,17 +386,17 @@ class _Rewriter:
             phrase = "naar de wijk"
         else:
             phrase = "in de buurt"
-        self.edits.append(_Edit(new_start, end, _cap(phrase, text, new_start)))
+        self.edits.append(Edit(new_start, end, _cap(phrase, text, new_start)))
 
-    def address(self, group: _Group) -> None:
+    def address(self, group: Group) -> None:
         self._place_phrase(group.start, group.end, address=True)
 
-    def area(self, group: _Group) -> None:
+    def area(self, group: Group) -> None:
         if self.context.wijk and fold(self.text[group.start : group.end]) == self.context.wijk:
             return  # the resident's own wijk is published with the oproep anyway
         self._place_phrase(group.start, group.end, address=False)
 
-    def place(self, group: _Group) -> None:
+    def place(self, group: Group) -> None:
         name = fold(self.text[group.start : group.end]).strip()
         if name in self.context.keep_places:
             return
@@ -630,26 +420,26 @@ class _Rewriter:
             phrase = "in de buurt"
         else:
             phrase = "een andere plaats"
-        self.edits.append(_Edit(start, group.end, _cap(phrase, self.text, start)))
+        self.edits.append(Edit(start, group.end, _cap(phrase, self.text, start)))
 
     # institutions
 
-    def institution(self, group: _Group) -> None:
+    def institution(self, group: Group) -> None:
         text = self.text
         start, end = group.start, group.end
         left = _left(text, start, 60)
         name = text[start:end]
         hyphen = re.match(r"-(?=[a-z])", text[end:])
         if hyphen:  # "Trivire-huurwoning" → "huurwoning"
-            self.edits.append(_Edit(start, end + 1, ""))
+            self.edits.append(Edit(start, end + 1, ""))
             return
         head_before = _HEAD_LEFT_RE.search(left)
         if head_before:
             head_start = start - len(head_before.group())
             before_head = _left(text, head_start, 30)
             if re.search(r"\b(?:in|naar|bij|van|uit|op|via|door|met)\s+$", before_head, re.I):
-                self.edits.append(_Edit(head_start, head_start, "een "))
-            self.edits.append(_Edit(start - 1, end, ""))
+                self.edits.append(Edit(head_start, head_start, "een "))
+            self.edits.append(Edit(start - 1, end, ""))
             return
         head_inside = _HEAD_IN_NAME_RE.search(name)
         art = re.search(r"\b(?:de|het|'t|een)\s+$", left, re.IGNORECASE)
@@ -672,7 +462,7 @@ class _Rewriter:
                 else "de"
             )
             new_start = start - len(art.group()) if art else start
-            self.edits.append(_Edit(new_start, end, _cap(f"{article} {head}", text, new_start)))
+            self.edits.append(Edit(new_start, end, _cap(f"{article} {head}", text, new_start)))
             return
         care = _CARE_PREP_LEFT_RE.search(left)
         if care:
@@ -700,26 +490,26 @@ class _Rewriter:
                     }
                 )
             ):
-                self.edits.append(_Edit(start - len(care.group("all")), end, ""))
+                self.edits.append(Edit(start - len(care.group("all")), end, ""))
                 return
         new_start = start - len(art.group()) if art else start
         word = "het ziekenhuis" if group.category == "ziekenhuis" else "een zorgorganisatie"
-        self.edits.append(_Edit(new_start, end, _cap(word, text, new_start)))
+        self.edits.append(Edit(new_start, end, _cap(word, text, new_start)))
 
     # dates and ages
 
-    def date(self, group: _Group) -> None:
+    def date(self, group: Group) -> None:
         left = _left(self.text, group.start, 20)
         match = _DATE_LEFT_RE.search(left)
         assert match is not None
         prep = fold(match.group("prep") or "")
         start = group.start - len(match.group())
         if prep in {"sinds", "vanaf"}:
-            self.edits.append(_Edit(start, group.end, _cap("sinds enige tijd", self.text, start)))
+            self.edits.append(Edit(start, group.end, _cap("sinds enige tijd", self.text, start)))
         else:
-            self.edits.append(_Edit(start, group.end, GONE))
+            self.edits.append(Edit(start, group.end, GONE))
 
-    def birth_date(self, group: _Group) -> None:
+    def birth_date(self, group: Group) -> None:
         text = self.text
         left = _left(text, group.start, 40)
         apposition = _BIRTH_APPOSITION_LEFT_RE.search(left)
@@ -729,18 +519,18 @@ class _Rewriter:
             if close and (opener == "(") == (close.group(1) == ")"):
                 start = group.start - len(apposition.group())
                 end = group.end + close.end()
-                self.edits.append(_Edit(start, end, " " if opener == "," else ""))
+                self.edits.append(Edit(start, end, " " if opener == "," else ""))
                 return
         if _BIRTH_WORDS_RE.search(self._sentence_of(group.start)):
-            self.edits.append(_Edit(group.start, group.end, DROP))
+            self.edits.append(Edit(group.start, group.end, DROP))
             return
-        self.edits.append(_Edit(group.start, group.end, GONE))
+        self.edits.append(Edit(group.start, group.end, GONE))
 
-    def age(self, group: _Group) -> None:
+    def age(self, group: Group) -> None:
         text = self.text
         digits = re.findall(r"\d+", text[group.start : group.end])
         if not digits:
-            self.edits.append(_Edit(group.start, group.end, GONE))
+            self.edits.append(Edit(group.start, group.end, GONE))
             return
         value = int(digits[0])
         start, end = group.start, group.end
@@ -751,25 +541,25 @@ class _Rewriter:
         if adjective:
             end += adjective.end()
             if value >= 90:
-                self.edits.append(_Edit(start, end, "hoogbejaarde"))
+                self.edits.append(Edit(start, end, "hoogbejaarde"))
                 return
             noun_end = _noun_end(text, end)
             after = re.match(r"\s*,?\s*", text[end:])
             assert after is not None
             if noun_end is not None:
-                self.edits.append(_Edit(start, end + after.end(), ""))
-                self.edits.append(_Edit(noun_end, noun_end, " " + _age_range(value)))
+                self.edits.append(Edit(start, end + after.end(), ""))
+                self.edits.append(Edit(noun_end, noun_end, " " + _age_range(value)))
                 return
-            self.edits.append(_Edit(start, end, _age_range(value)))
+            self.edits.append(Edit(start, end, _age_range(value)))
             return
         unit = _AGE_UNIT_RIGHT_RE.match(text[end:])
         if unit:
             end += unit.end()
-        self.edits.append(_Edit(start, end, _age_range(value)))
+        self.edits.append(Edit(start, end, _age_range(value)))
 
     # contact details and identifiers
 
-    def contact(self, group: _Group) -> None:
+    def contact(self, group: Group) -> None:
         text = self.text
         start, end = group.start, group.end
         left = _left(text, start, 40)
@@ -778,7 +568,7 @@ class _Rewriter:
         label = CONTACT_LABEL_RE.search(left) or re.search(r"\bals\s+$", left)
         if label and clause_end and ":" not in label.group():  # "Tel: …" goes as a line
             start -= len(label.group())
-        self.edits.append(_Edit(start, end, GONE))
+        self.edits.append(Edit(start, end, GONE))
 
     def _sentence_of(self, position: int) -> str:
         text = self.text
@@ -792,12 +582,12 @@ class _Rewriter:
             for match in regex.finditer(self.text):
                 if "clause" in regex.groupindex:
                     start, end = match.span("clause")
-                    self.edits.append(_Edit(start, end, ""))
+                    self.edits.append(Edit(start, end, ""))
                     continue
                 start, end = match.span()
                 close = match.groupdict().get("close")
                 self.edits.append(
-                    _Edit(
+                    Edit(
                         start,
                         end,
                         "," if close and start > 0 and self.text[start : start + 1] == "," else "",
@@ -823,101 +613,9 @@ def _age_range(value: int) -> str:
 # --- applying and tidying -------------------------------------------------------------
 
 
-def _apply(text: str, edits: Sequence[_Edit]) -> str:
-    ordered = sorted(edits, key=lambda edit: (edit.start, edit.end))
-    pieces: list[str] = []
-    cursor = 0
-    for edit in ordered:
-        start = max(edit.start, cursor)
-        if edit.end < start or (edit.end == start and edit.start < cursor):
-            continue
-        pieces.append(text[cursor:start])
-        pieces.append(edit.text)
-        cursor = max(cursor, edit.end)
-    pieces.append(text[cursor:])
-    return "".join(pieces)
-
-
-_EXTRA_FILLER = frozenset(
-    [
-        "wordt",
-        "werd",
-        "genoemd",
-        "noemt",
-        "noemen",
-        "heet",
-        "bekend",
-        "gegeven",
-        "doorgegeven",
-        "hieronder",
-    ]
-)
-
-
-def _clean_sentence(sentence: str) -> str | None:
-    if DROP in sentence:
-        return None
-    if GONE in sentence:
-        sentence = re.sub(r"\(\s*" + GONE + r"\s*\)", GONE, sentence)
-        sentence = re.sub(GONE + r"(?:\s*(?:,|of|en|/)\s*" + GONE + ")+", GONE, sentence)
-        sentence = re.sub(
-            r"\s*\b(?:op|via|naar|met|als|onder)\s*"
-            + GONE
-            + r"(?=\s*(?:[.,;:!?)]|$|(?:en|of|maar)\b))",
-            GONE,
-            sentence,
-            flags=re.IGNORECASE,
-        )
-        if re.fullmatch(r"[^:]{0,60}:\s*[" + GONE + r"\s,.;]*", sentence.strip()):
-            return None
-        words = [
-            _strip_possessive(fold(word))
-            for word in re.findall(r"[\w'’\-]+", sentence.replace(GONE, " "))
-        ]
-        if all(word in CONTACT_FILLER or word in _EXTRA_FILLER for word in words):
-            return None
-        sentence = sentence.replace(GONE, "")
-    return sentence
-
-
-def _tidy(sentence: str) -> str:
-    sentence = re.sub(r"\(\s*\)", "", sentence)
-    sentence = re.sub(r"[ \t]+", " ", sentence)
-    sentence = re.sub(r"\s+([,.;:!?)])", r"\1", sentence)
-    sentence = re.sub(r"\(\s+", "(", sentence)
-    sentence = re.sub(r",(?:\s*,)+", ",", sentence)
-    sentence = re.sub(r"[,;:]\s*([.!?])", r"\1", sentence)
-    sentence = re.sub(r"([.!?])\s*[,;]", r"\1", sentence)
-    sentence = re.sub(r"^\s*[,;:.]\s*", "", sentence)
-    sentence = re.sub(r"\s*[,;:]\s*$", "", sentence)
-    return sentence.strip()
-
-
-def _finish(text: str, capitalise: bool) -> str:
-    out: list[str] = []
-    spans = split_sentences(text)
-    for index, (start, end) in enumerate(spans):
-        cleaned = _clean_sentence(text[start:end])
-        if cleaned is None:
-            continue
-        cleaned = _tidy(cleaned)
-        if not re.search(r"\w", cleaned):
-            continue
-        if capitalise and cleaned[0].islower():
-            cleaned = cleaned[0].upper() + cleaned[1:]
-        if cleaned[-1] not in ".!?)\"'" and re.search(r"[.!?]\s*$", text[start:end]):
-            cleaned += "."
-        separator = ""
-        if out:
-            gap = text[spans[index - 1][1] : start]
-            separator = "\n\n" if "\n\n" in gap else "\n" if "\n" in gap else " "
-        out.append(separator + cleaned)
-    return "".join(out).strip()
-
-
 def rewrite(text: str, spans: Iterable[Span], context: RewriteContext) -> RewriteResult:
     """Replace the spans in ``text`` with natural Dutch and tidy the result."""
-    groups = _join_adjacent(text, clusters(text, spans))
+    groups = join_adjacent(text, clusters(text, spans))
     rewriter = _Rewriter(text, context)
     rewriter.nickname_clauses()
     handlers = {
@@ -935,14 +633,8 @@ def rewrite(text: str, spans: Iterable[Span], context: RewriteContext) -> Rewrit
     }
     for group in groups:
         handlers[group.kind](group)
-    capitalise = _mostly_capitalised(text)
-    result = _finish(_apply(text, rewriter.edits), capitalise)
+    capitalise = mostly_capitalised(text)
+    result = finish(apply_edits(text, rewriter.edits), capitalise)
     return RewriteResult(
         result, [(group.start, group.end, group.category, group.own) for group in groups]
     )
-
-
-def _mostly_capitalised(text: str) -> bool:
-    starts = [text[start:end].lstrip()[:1] for start, end in split_sentences(text)]
-    letters = [char for char in starts if char.isalpha()]
-    return bool(letters) and sum(char.isupper() for char in letters) * 2 >= len(letters)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from niemand_alleen.anonymiser import check_text, marks
-from niemand_alleen.anonymiser.lexicon import normalise_input
+from niemand_alleen.anonymiser import check_text, marks, normalise_input
 from niemand_alleen.intake.proposals import decode_warnings, resident_fields
 from niemand_alleen.models import Oproep, Resident
 

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from niemand_alleen.anonymiser import ResidentFields, check_text, find_own_fields
 from niemand_alleen.anonymiser.lexicon import MONTHS, fold
-from niemand_alleen.anonymiser.rewrite import RewriteContext, rewrite
+from niemand_alleen.anonymiser.persons import RewriteContext
+from niemand_alleen.anonymiser.rewrite import rewrite
 
 FIRST_NAMES = [
     "Wilhelmina", "Jan", "Fatma", "Mohamed", "Krzysztof", "Shirley", "Gerrit Jan", "Anna",
