@@ -71,7 +71,7 @@ def _mended(sentence: str, source: str) -> str:
         mended = re.sub(r"\s*\(\s*\)", "", mended)
     mended = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", mended)
     mended = re.sub(r"[,;:]\s*([.!?])", r"\1", mended)
-    return re.sub(r"[ \t]+([,.;:!?])", r"\1", mended)
+    return re.sub(r"[ \t]+([,.;:!?])(?![-']?[()DPp])", r"\1", mended)  # not before ";)"
 
 
 def well_formed(output: str, source: str) -> str:

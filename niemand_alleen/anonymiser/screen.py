@@ -262,8 +262,7 @@ class Screen:
     def _abbreviated(self, text: str, token: Token) -> bool:
         folded = fold(token.text)
         return (
-            text[token.end : token.end + 1] == "."
-            and not re.match(r"\.\s+[A-Z]", text[token.end :])  # not a sentence's end
+            re.match(r"\.\s*[a-z(,;:/]", text[token.end :]) is not None  # the note goes on
             and not self.words.is_name(folded)
             and not self.words.is_known(folded)
             and self.words.is_abbreviation(folded)
@@ -413,8 +412,13 @@ class Screen:
             folded = fold(candidate.text)
             if candidate.number or not re.fullmatch(r"[\s\w'’]*", gap):
                 continue
-            if self.words.is_name(folded) and folded not in _FUNCTION_WORDS:
-                yield index, following - index + 1
+            particle = following > index + 1  # "piet de vries"
+            if (
+                self.words.is_name(folded)
+                and folded not in _FUNCTION_WORDS
+                and (particle or not self.words.is_ordinary(folded))
+            ):
+                yield index, following - index + 1  # not "mohamed belt": "belt" is a verb
 
     def _named_by_cue(self, text: str, tokens: list[Token], index: int, mode: str) -> bool:
         """The word right after a cue for a person, a pet or a place ("dochter Roos",

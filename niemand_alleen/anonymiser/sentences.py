@@ -17,7 +17,7 @@ def split_sentences(text: str, *, semicolons: bool = False) -> list[tuple[int, i
     start = 0
     for match in (_CLAUSE_SPLIT_RE if semicolons else _SPLIT_RE).finditer(text):
         before = text[start : match.start()]
-        word = re.search(r"([\w'’\-]+)$", before)
+        word = re.search(r"([\w'’\-]+)[.!?]*$", before)
         token = fold(word.group(1)).rstrip(".!?") if word else ""
         abbreviation = token in ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", token)
         if abbreviation and "\n" not in match.group():
