@@ -26,6 +26,7 @@ FROZEN_TEST_SPLIT = {
     "outside-a.jsonl": "c85e86bf30f52129cc21cc4d238f3df912c575c61e0dec252b441f4865c0428c",
     "outside-c.jsonl": "89be8e4ad6bc2bc48677ed7c2a4e491789ce7ac440fb936688135d02679a3ba3",
     "outside-d.jsonl": "8b0a8e3e5efef3e1e7a5603cbdf7033e6b9ce650b21a3132c0561385599c6243",
+    "outside-e.jsonl": "96ad3c4d626db902ce967d5791d2db4b874e793c3b43438559bc412d055264e8",
     "team-heldout.jsonl": "d4e07c8f7affd490864bd919d05d5efeb2c4b3b872e6430fba0e5980d065ed9a",
 }
 
