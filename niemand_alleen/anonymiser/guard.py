@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from niemand_alleen.anonymiser.lexicon import fold
+from niemand_alleen.anonymiser.lexicon import CONTACT_FILLER, ROLE_NOUNS, fold
 from niemand_alleen.anonymiser.sentences import split_sentences
 
 _ARTICLE = r"(?:de|het|een|'t)"
@@ -24,6 +24,8 @@ _ENDING = (
 _BROKEN = (
     re.compile(rf"\b{_ARTICLE}\s+iemand\b", re.IGNORECASE),
     re.compile(r"\w-iemand\b|\biemand-\w", re.IGNORECASE),
+    re.compile(r"\b(?:heet|heette|genaamd|genoemd|noemt)\s+iemand\b", re.IGNORECASE),
+    re.compile(r"[:—–]\s*[-—–]?\s*iemand\s*[.!?]?\s*$", re.IGNORECASE),
     re.compile(rf"\b{_ENDING}\s*[.!?;:,]*\s*$", re.IGNORECASE),
     re.compile(r"[,;:]\s*[,;:.!?]|\(\s*\)|\[\s*\]|\.\.\.\s*[:,;]"),
     re.compile(r"\b(?:werd|wordt|is|was|heet)\s+(?:jaar|jarig|oud)\s*[.!?,]", re.IGNORECASE),
@@ -35,6 +37,22 @@ _LABEL_ONLY = re.compile(
     r"^\W*(?:geb(?:oren)?|tel(?:efoon)?|adres|bsn|e-?mail|naam|iban|contact(?:persoon)?)"
     r"\.?\s*:?\s*[.;,]?\s*$",
     re.IGNORECASE,
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_LABELS = _words(
+    """bsn tel telefoon telefoonnummer mobiel gsm iban rekeningnummer adres postcode
+    email e-mail mail geb geboren geboortedatum kenteken nummer nr dossiernr"""
+)
+_EMPTY_WORDS = (
+    _LABELS
+    | CONTACT_FILLER
+    | ROLE_NOUNS
+    | _words("dhr mw mevr meneer mevrouw van de het voor en of via op")
 )
 _EMOTICON_RE = re.compile(r"[:;=8][-']?[()\[\]DPp]")
 _PAIRS = (("(", ")"), ("[", "]"), ("“", "”"), ("‘", "’"))
@@ -57,6 +75,9 @@ def _broken(sentence: str, source: str, source_sentences: frozenset[str]) -> boo
         return True
     if _LABEL_ONLY.match(sentence):
         return True  # "Geb.", "Tel.:" with nothing after it
+    words = [fold(word) for word in re.findall(r"[^\W\d_][\w'’-]*", sentence)]
+    if any(word in _LABELS for word in words) and all(word in _EMPTY_WORDS for word in words):
+        return True  # "BSN dhr. Tel. dochter.": the labels are left, the numbers gone
     if re.match(r"\s*(?:[-*•]|\d+[.)])\s", sentence) or re.search(r":\s*\w", sentence):
         return False  # a list item or a "label: value" line may be a word or two
     words = re.findall(r"[^\W_][\w'’-]*", sentence)

@@ -72,7 +72,8 @@ PET_CUES = _words(
 )
 HEADS = frozenset(INSTITUTION_HEADS) | _words(
     """
-    kerk kerkje moskee tempel mandir gurdwara synagoge koninkrijkszaal parochie gemeente
+    kerk kerkje kapel kathedraal basiliek gebedshuis moskee tempel mandir gurdwara synagoge
+    koninkrijkszaal parochie gemeente
     zorgcentrum verpleeghuis flat wooncomplex complex vereniging club sportclub
     voetbalclub biljartclub koor zangkoor restaurant café eethuis toko bakkerij winkel
     slagerij supermarkt kapper kapsalon tuin volkstuin moestuin buurttuin dagbesteding
@@ -91,10 +92,15 @@ _HET_HEADS = _words(
 _STREET_SUFFIXES = tuple(suffix for suffix in ADDRESS_SUFFIXES if len(suffix) >= 3) + (
     "plein", "plaats", "hof", "markt", "park",
 )  # fmt: skip
+# Between the capitalised words of one name: "Steek voor Steek", "Huis aan de Haven".
+_RUN_GAP_RE = re.compile(r"[ \t]+(?:(?:van|voor|de|der|en|op|aan|in|het|'t)[ \t]+){0,2}")
 _NAMING_CUES = _words("genaamd heet heette heten noemt noemen genoemd roepnaam alias")
-_NAME_PARTICLES = _words("de den der van ter ten het 't le la el al da di du von vd v.d. ben bin")
+_NAME_PARTICLES = _words(
+    "de den der van ter ten het 't le la el al da di du von vd v.d. ben bin sint st"
+)
 _COMPOUND_HEADS = _words(
-    "club vereniging kerk moskee tempel koor tuin flat centrum school winkel restaurant praktijk"
+    """club vereniging kerk kapel moskee tempel koor tuin flat centrum school winkel
+    restaurant praktijk"""
 )
 _NUMBER_LABELS = frozenset(["nummer", "nr", "no", "huisnummer", "nrs"])
 _NUMBER_UNITS = _words(
@@ -291,8 +297,8 @@ class Screen:
         digits = re.sub(r"\D", "", value)
         if re.match(r"[A-Za-z]{2}\d{2}", value):
             return "rekeningnummer"
-        if re.fullmatch(r"\d{1,2}(?:[xX]|dd|e|de|ste)", value):
-            return None  # "2x per week", "2dd", "3e"
+        if re.fullmatch(r"\d{1,2}(?:[xX]|dd|e|de|ste|u|h)", value):
+            return None  # "2x per week", "2dd", "3e", "14u"
         if re.fullmatch(r"\d+\s*(?:jr|j)", value) or (
             re.fullmatch(r"\d+", value) and re.match(r"(?:jaar|jr)\b", following)
         ):
@@ -319,7 +325,8 @@ class Screen:
         number = int(value)
         if _DECADE_LEFT_RE.search(before) and number % 10 == 0 and 10 <= number <= 100:
             return None
-        unit = fold(following.split()[0]).strip(".,;:!?)") if following.split() else ""
+        first = re.match(r"[^\W\d_]+", following)
+        unit = fold(first.group()) if first else ""  # "middag/wk" -> "middag"
         if unit in _NUMBER_UNITS or following.startswith(("%", "x ", "e ", "de ", "ste ")):
             return None
         if number <= 12 and unit.isalpha() and self.words.is_known(unit):
@@ -383,7 +390,7 @@ class Screen:
                 and not token.number
                 and token.text[:1].isupper()
                 and not _sentence_initial(text, token.start)
-                and (not run or re.fullmatch(r"[ \t]+", text[tokens[run[-1]].end : token.start]))
+                and (not run or _RUN_GAP_RE.fullmatch(text[tokens[run[-1]].end : token.start]))
             )
             if capital:
                 run.append(index)
@@ -400,8 +407,10 @@ class Screen:
         for index, token in enumerate(tokens):
             if token.number or fold(token.text) not in self.words.first_names:
                 continue
-            if fold(token.text) in _FUNCTION_WORDS:
-                continue
+            if fold(token.text) in _FUNCTION_WORDS or (
+                token.text[:1].islower() and self.words.frequency(fold(token.text)) >= 5.0
+            ):
+                continue  # "ik ben de zoon": "ben" is the verb here
             following = index + 1
             while following < len(tokens) and fold(tokens[following].text) in TUSSENVOEGSELS:
                 following += 1
@@ -436,8 +445,10 @@ class Screen:
         cue, folded = fold(previous.text), fold(token.text)
         if cue not in PERSON_CUES and cue not in PET_CUES and not is_head(cue):
             return False
-        if folded in _FUNCTION_WORDS or folded in self.keep or folded in self.words.allowed:
+        if folded in _FUNCTION_WORDS or folded in self.keep:
             return False
+        if folded in self.words.allowed and folded not in self.words.first_names:
+            return False  # "zijn broer Frans" is a name, "spreekt Frans" a language
         if folded in PERSON_CUES or folded in PET_CUES or folded in HEADS:
             return False
         if _sentence_initial(text, token.start) or self._abbreviated(text, token):
@@ -501,6 +512,7 @@ class Screen:
                 _without_unit(sentence, unit_start, unit_end)
                 or _without_parenthetical(sentence, unit_start, unit_end)
                 or _without_list_item(sentence, unit_start, unit_end)
+                or _without_place_phrase(sentence, unit_start, unit_end)
                 or _without_clause(sentence, unit_start, unit_end)
             )
             if replaced is None:
@@ -687,9 +699,24 @@ def _without_list_item(sentence: str, start: int, end: int) -> str | None:
     word_before = re.search(r"[^\W\d_][\w'’-]*$", sentence[: left.start()]) if left else None
     if left and word_before and (not right or sentence[left.start()] == ","):
         return sentence[: left.start()] + sentence[end:]
-    if right:
+    if right and right.group().strip() != ",":  # "Twi en Engels"; not "uit Charkiv, in de"
         return sentence[:start] + sentence[end + right.end() :]
     return None
+
+
+_PLACE_PREPOSITION_RE = re.compile(r"\b(?:uit|in|te|vanuit|naar|richting)\s+$", re.IGNORECASE)
+
+
+def _without_place_phrase(sentence: str, start: int, end: int) -> str | None:
+    """ "komt uit Charkiv, ..." -> "komt, ...": a place's name goes with its preposition
+    when the sentence goes on without it."""
+    preposition = _PLACE_PREPOSITION_RE.search(sentence[:start])
+    if not preposition or not sentence[start:end][:1].isupper():
+        return None
+    if not re.match(r"\s*(?:[,;.!?)]|$|(?:en|of|maar|waar|om|sinds)\b)", sentence[end:]):
+        return None
+    cut = _cut(sentence, preposition.start(), end)
+    return None if _dangles(cut) else cut
 
 
 _CLAUSE_BREAK_RE = re.compile(r"\s*(?:[,;]|\s-\s|\s–\s)\s*")

@@ -7,9 +7,9 @@ Loaded once per process on first use (about 0.2 s and 15 MB), without importing 
   words), words of at least ``ORDINARY_ZIPF``;
 - names: the first names and surnames of deduce's lookup lists, read as plain files;
 - domain words that may stay even when written with a capital: places in the Netherlands
-  above the level of a village (deduce's municipality, province and region lists), countries,
-  languages and nationalities, religions and their feasts, eponymous illnesses (deduce's
-  list) and a few acronyms of care.
+  above the level of a village (deduce's municipality, province and region lists), the
+  world's languages and countries in Dutch (CLDR, through Babel), nationalities, religions
+  and their feasts, eponymous illnesses (deduce's list) and a few acronyms of care.
 """
 
 from __future__ import annotations
@@ -137,6 +137,17 @@ def _ordinary_words() -> dict[str, float]:
     return zipf
 
 
+def _world_names() -> set[str]:
+    """Languages and countries of the world in Dutch, from the CLDR data that Babel (and so
+    Flask-Babel) ships: "Papiaments", "Kaapverdisch Creools", "Tigrinya", "Eritrea"."""
+    from babel import Locale
+
+    dutch = Locale("nl")
+    names = [*dutch.languages.values(), *dutch.territories.values()]
+    words = {fold(word) for name in names for word in name.replace("-", " ").split()}
+    return {word for word in words if len(word) >= 3 and word.isalpha()}
+
+
 @cache
 def vocabulary() -> Vocabulary:
     lists = _deduce_lists()
@@ -158,6 +169,7 @@ def vocabulary() -> Vocabulary:
         for line in _items(lists / "whitelist" / disease / "items.txt"):
             allowed.update(line.split())
     allowed |= set(_FAITH.split()) | set(_DAYS.split()) | set(_SERVICE.split())
+    allowed |= _world_names() - first_names  # "Jordan" and "Georgia" are names as well
     allowed |= {name for names in MONTHS.values() for name in names}
     allowed |= {word for entry in list(allowed) for word in entry.split() if len(word) >= 3}
     zipf = _ordinary_words()
