@@ -93,6 +93,7 @@ _STREET_SUFFIXES = tuple(suffix for suffix in ADDRESS_SUFFIXES if len(suffix) >=
     "plein", "plaats", "hof", "markt", "park",
 )  # fmt: skip
 # Between the capitalised words of one name: "Steek voor Steek", "Huis aan de Haven".
+_RUN_CONNECTORS = _words("van voor de der en op aan in het 't")
 _RUN_GAP_RE = re.compile(r"[ \t]+(?:(?:van|voor|de|der|en|op|aan|in|het|'t)[ \t]+){0,2}")
 _NAMING_CUES = _words("genaamd heet heette heten noemt noemen genoemd roepnaam alias")
 _NAME_PARTICLES = _words(
@@ -239,8 +240,10 @@ class Screen:
         shouted = len(token.text) >= 2 and token.text.isupper()
         if shouted and mode != "upper":
             if len(re.sub(r"\d", "", folded)) <= 2 and folded not in self.words.terms:
-                return "initialen"  # "PK", "TW"; "COPD", "SSRI", "DM2" read as acronyms
-            return None
+                return "initialen"  # "PK", "TW"
+            if folded in self.words.terms or self.words.frequency(folded) >= 2.5:
+                return None  # "COPD", "UWV": known; marked for the coordinator
+            return "afkorting"  # "SDD", "BDN": a local organisation as often as a term
         if mode != "upper" and capital and not initial:
             if folded in _FUNCTION_WORDS or self._well_known(text, token, parts):
                 return None
@@ -385,6 +388,8 @@ class Screen:
         Balans", "Ons Genoegen"): every word of it that is not a domain word is suspect."""
         run: list[int] = []
         for index, token in enumerate([*tokens, None]):
+            if run and token is not None and fold(token.text) in _RUN_CONNECTORS:
+                continue  # "Steek voor Steek": the run goes on over "voor"
             capital = (
                 token is not None
                 and not token.number
@@ -451,7 +456,10 @@ class Screen:
             return False  # "zijn broer Frans" is a name, "spreekt Frans" a language
         if folded in PERSON_CUES or folded in PET_CUES or folded in HEADS:
             return False
-        if _sentence_initial(text, token.start) or self._abbreviated(text, token):
+        labelled = ":" in between  # "kat: Poekie", "Contactpersoon: Naima"
+        if (_sentence_initial(text, token.start) and not labelled) or self._abbreviated(
+            text, token
+        ):
             return False  # "Familie: ...\nHobby's": the next line is not a name
         parts = [part for part in folded.split("-") if part]
         if cue in _NAMING_CUES:

@@ -43,6 +43,8 @@ SENTENCE_WORDS = frozenset([
     "weduwnaar", "graag", "wandelen", "dochter", "belt", "soms", "buurvrouw", "helpt", "meneer",
     "speelt", "biljart", "drinkt", "koffie", "adres", "postcode", "bellen", "tienen", "geboren",
     "dordrecht", "mail",
+    # and the rewrite's own words: a surname "Wijk" cannot be told from "in de wijk"
+    "wijk", "buurt", "iemand", "bewoner", "persoon",
 ])  # fmt: skip
 name_parts = st.text(alphabet="abcdefghijklmnoprstuvwyz", min_size=4, max_size=9).filter(
     lambda part: part not in SENTENCE_WORDS

@@ -51,8 +51,11 @@ def absent(value: str, text: str) -> bool:
         ("BSN 317.066.900 staat in het dossier. Ze breit.", ["317.066.900"], ["Ze breit."]),
         ("Rekening NL46 TRIO 4218 5946 85 voor de bijdrage. Ze breit.", ["4218"], ["Ze breit."]),
         ("Meneer is 84 jaar oud en breit.", ["84"], []),
-        # initials
+        # initials, and an acronym no list knows (a local organisation as often as not)
         ("Overleg met PK van het wijkteam. Ze breit.", ["PK"], ["Ze breit."]),
+        ("Budgetbeheer loopt via SDD. Ze breit.", ["SDD"], ["Ze breit."]),
+        ("De kat: Poekie. Ze breit.", ["Poekie"], ["Ze breit."]),
+        ("Ze breit bij handwerkgroep Steek voor Steek.", ["Steek"], []),
     ],
 )
 def test_identifiers_go_and_the_sentence_stays_whole(
@@ -76,7 +79,7 @@ def test_identifiers_go_and_the_sentence_stays_whole(
         "Hij loopt met een rollator en houdt van sjoelen en dinsdagmiddag koffie.",
         "Mevrouw is in de 80 en zoekt iemand voor een wandelingetje.",
         "Sinds 2019 woont ze alleen; haar man is overl. in het voorjaar.",
-        "De wijkverpleegkundige komt elke ochtend; MMSE 24/30.",
+        "De wijkverpleegkundige komt elke ochtend; COPD, score 24/30.",
     ],
 )
 def test_what_a_volunteer_needs_stays(text: str) -> None:
