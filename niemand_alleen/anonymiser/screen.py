@@ -127,6 +127,10 @@ STREET_WORD_ZIPF = 3.0  # "snelweg", "hoofdstraat" are words; "gaffelstraat" is 
 WELL_KNOWN_ZIPF = 3.0  # "Brussel", "Ajax"; a local name is rarer ("Wielborg" 0, "Keu" 2.8)
 ADJECTIVE_ZIPF = 2.0  # "Javaans", "Molukse": origins a volunteer may need
 _ADJECTIVE_ENDINGS = ("se", "sche", "isch", "aans", "ees", "ijns", "ands", "iaans")
+_KIND_OF_NUMBER_RE = re.compile(
+    r"\b(?:type|fase|stadium|graad|gr|klasse|groep|niveau|lijn|bus|tram|stap|trede)\.?\s*$",
+    re.IGNORECASE,
+)
 _TIME_RE = re.compile(r"^\d{1,2}[:.]\d{2}$")
 # Before "N jaar", words that make it a span of time, not an age ("al 40 jaar", "sinds 12
 # jaar"); "ruim", "bijna" and "van" go with ages as often ("een man van 84 jaar").
@@ -318,6 +322,10 @@ class Screen:
             return "huisnummer"
         if _TIME_RE.match(value) or value == "24/7":
             return None
+        if _KIND_OF_NUMBER_RE.search(before) or re.match(r"\s*[-–]?\s*hoog\b", following):
+            return None  # "diabetes type 2", "groep 3", "2-hoog"
+        if re.search(r"(?:^|\n)\s*$", before) and re.match(r"[.)]\s", following):
+            return None  # a numbered list: "2. Leeftijd"
         score = re.fullmatch(r"(\d{1,3})/(\d{1,3})", value)
         if score and int(score.group(2)) > 12 and int(score.group(1)) <= int(score.group(2)):
             return None  # a score: "24/30"
@@ -373,7 +381,9 @@ class Screen:
                     )
         # A name stays a name: "Met Pluis wandelt hij" after "zijn kat Pluis".
         named = self.names | {
-            fold(tokens[index].text) for index, suspect in found.items() if not tokens[index].number
+            fold(tokens[index].text)
+            for index, suspect in found.items()
+            if not tokens[index].number and len(tokens[index].text) >= 3
         }
         for index, token in enumerate(tokens):
             folded = fold(token.text)
@@ -464,8 +474,13 @@ class Screen:
         parts = [part for part in folded.split("-") if part]
         if cue in _NAMING_CUES:
             return True  # "kat heet Snuf"
-        if back < index - 1 or (mode != "upper" and token.text[:1].isupper()):
-            return True  # an article or tussenvoegsel between, or a capital: a name
+        if folded.endswith(_ADJECTIVE_ENDINGS) and self.words.frequency(folded) >= ADJECTIVE_ZIPF:
+            return False  # "gemeente Molukse", "kerk Bosnische": an origin, not a name
+        if mode != "upper" and token.text[:1].isupper():
+            return True  # a capital after the cue: a name
+        after_particle = self.words.is_name(folded) or folded in self.words.particle_names
+        if back < index - 1 and (is_head(cue) or after_particle):
+            return True  # "buurthuis de wissel", "buurvrouw van leeuwen"; not "van de overkant"
         named = any(self.words.is_name(part) for part in parts)
         if cue in PERSON_CUES and named and not folded.endswith("t"):
             return True  # "de familie visser", "kleindochter maria-louise"; not "belt"

@@ -60,6 +60,7 @@ class Vocabulary:
     zipf: dict[str, float]  # folded word -> Zipf frequency, for words >= ORDINARY_ZIPF
     names: frozenset[str]  # folded first names and surnames
     first_names: frozenset[str]  # folded first names alone
+    particle_names: frozenset[str]  # surnames that follow a particle ("van Leeuwen")
     allowed: frozenset[str]  # folded domain words that may stay even capitalised
     terms: frozenset[str]  # folded medical terms (deduce's list): known, never a name
     prefixes: tuple[str, ...]  # sorted frequent words, to read "overl." as "overleden"
@@ -173,8 +174,10 @@ def vocabulary() -> Vocabulary:
     allowed |= {name for names in MONTHS.values() for name in names}
     allowed |= {word for entry in list(allowed) for word in entry.split() if len(word) >= 3}
     zipf = _ordinary_words()
+    particle_names = _items(lists / "names" / "lst_interfix_surname" / "items.txt")
     return Vocabulary(
         zipf=zipf,
+        particle_names=frozenset(name for name in particle_names if len(name) >= 3),
         terms=frozenset(_items(lists / "whitelist" / "lst_medical_term" / "items.txt")),
         prefixes=tuple(sorted(word for word, value in zipf.items() if value >= 3.0)),
         names=frozenset(names),
