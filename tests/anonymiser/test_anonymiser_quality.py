@@ -28,6 +28,7 @@ FROZEN_TEST_SPLIT = {
     "outside-d.jsonl": "8b0a8e3e5efef3e1e7a5603cbdf7033e6b9ce650b21a3132c0561385599c6243",
     "outside-e.jsonl": "96ad3c4d626db902ce967d5791d2db4b874e793c3b43438559bc412d055264e8",
     "outside-f.jsonl": "820a1b0de2e5b5d952f19afc5cf3f2ecf23d25da75a00055ed5da5472e9a2458",
+    "outside-g.jsonl": "a2e76512a591eb759abb14efcf713d39f05b21fc9a02e0ca7eef8ee92d8518b4",
     "team-heldout.jsonl": "d4e07c8f7affd490864bd919d05d5efeb2c4b3b872e6430fba0e5980d065ed9a",
 }
 
