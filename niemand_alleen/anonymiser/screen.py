@@ -120,6 +120,8 @@ _FUNCTION_WORDS = _words(
     heel erg veel zeer graag soms vaak altijd nooit hij zij ze haar hem hun ik we wij je
     u zich zelf er hier daar nu toen sinds na want omdat dus toch echter en/of ivm
     i.v.m. zo zoals alleen samen elke iedere iedereen iemand niemand weinig meer minder
+    twintig dertig veertig vijftig zestig zeventig tachtig negentig honderd
+    elders thuis dichtbij verderop hiernaast ernaast boven beneden vroeger buiten binnen
     """
 )
 _DECADE_LEFT_RE = re.compile(r"\b(?:in\s+de|eind|begin|midden)\s+$", re.IGNORECASE)
@@ -413,8 +415,12 @@ class Screen:
             if len(run) >= 2:
                 for member in run:
                     folded = fold(tokens[member].text)
-                    if folded not in self.words.allowed and folded not in _FUNCTION_WORDS:
-                        yield member
+                    parts = [part for part in folded.split("-") if part]
+                    if folded in _FUNCTION_WORDS or all(
+                        part in self.words.allowed for part in parts
+                    ):
+                        continue  # "Tamazight en Marokkaans-Arabisch"
+                    yield member
             run = [index] if token is not None and capital else []
 
     def _full_names(self, text: str, tokens: list[Token]) -> Iterator[tuple[int, int]]:
@@ -505,6 +511,8 @@ class Screen:
         folded = fold(token.text)
         if folded in _FUNCTION_WORDS or folded in self.words.allowed:
             return False
+        if folded.endswith(_ADJECTIVE_ENDINGS) and self.words.frequency(folded) >= ADJECTIVE_ZIPF:
+            return False  # "het Molukse koor": an origin, not a name
         capital = mode == "normal" and token.text[:1].isupper()
         return capital or not self.words.is_ordinary(folded)
 
