@@ -29,6 +29,7 @@ FROZEN_TEST_SPLIT = {
     "outside-e.jsonl": "96ad3c4d626db902ce967d5791d2db4b874e793c3b43438559bc412d055264e8",
     "outside-f.jsonl": "820a1b0de2e5b5d952f19afc5cf3f2ecf23d25da75a00055ed5da5472e9a2458",
     "outside-g.jsonl": "a2e76512a591eb759abb14efcf713d39f05b21fc9a02e0ca7eef8ee92d8518b4",
+    "outside-h.jsonl": "2d6f867ecd94b16fc3c8e0085a93309707d3198936b1edc3b6615fced51ecb11",
     "team-heldout.jsonl": "d4e07c8f7affd490864bd919d05d5efeb2c4b3b872e6430fba0e5980d065ed9a",
 }
 
