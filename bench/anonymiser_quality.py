@@ -88,6 +88,13 @@ def _present(needle: str, haystack: str) -> bool:
     return False
 
 
+# Particles of surnames, not names on their own: "Ben Haddou" leaks nothing through "ik ben".
+SURNAME_PARTICLES = frozenset(
+    ["van", "der", "den", "het", "ter", "ten", "ben", "bin", "abu", "ould", "dos", "das"]
+    + ["del", "della", "von", "zur"]
+)
+
+
 def own_value_leaks(fields: dict[str, Any], output: str) -> list[str]:
     """The resident's raw field values found in ``output`` (independent of the scrubber)."""
     leaks = []
@@ -97,7 +104,7 @@ def own_value_leaks(fields: dict[str, Any], output: str) -> list[str]:
     surname_words = [
         word
         for word in re.split(r"[\s\-]+", fields["achternaam"])
-        if len(word) >= 3 and fold(word) not in {"van", "der", "den", "het", "ter", "ten"}
+        if len(word) >= 3 and fold(word) not in SURNAME_PARTICLES
     ]
     for word in surname_words:
         if _present(word, output):

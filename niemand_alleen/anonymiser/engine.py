@@ -288,12 +288,16 @@ class Anonymiser:
             for span in spans
             if span.kind in (Kind.NAME, Kind.INSTITUTION) and not span.own
         ]
-        screened, _ = self._screen(wijk, found_names).redact(result.text)
+        own = [fields.first_name, fields.last_name, fields.street, str(fields.birth_date.year)]
+        screened, _ = self._screen(wijk, found_names, own).redact(result.text)
         return AnonymisedOproep(well_formed(screened, text), pc4, wijk, findings)
 
-    def _screen(self, wijk: str | None, names: list[str] | None = None) -> Screen:
+    def _screen(
+        self, wijk: str | None, names: list[str] | None = None, own: list[str] | None = None
+    ) -> Screen:
         keep = [wijk] if wijk else []
-        return Screen(keep=keep, names=[name for name in names or [] if not self.keeps_place(name)])
+        found = [name for name in names or [] if not self.keeps_place(name)]
+        return Screen(keep=keep, names=found, own=own or [])
 
     def context(self, fields: ResidentFields, wijk: str | None) -> RewriteContext:
         from niemand_alleen.anonymiser.lexicon import HYPOCORISMS

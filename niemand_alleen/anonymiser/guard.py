@@ -26,6 +26,7 @@ _BROKEN = (
     re.compile(r"\w-iemand\b|\biemand-\w", re.IGNORECASE),
     re.compile(r"\b(?:heet|heette|genaamd|genoemd|noemt)\s+iemand\b", re.IGNORECASE),
     re.compile(r"[:—–]\s*[-—–]?\s*iemand\s*[.!?]?\s*$", re.IGNORECASE),
+    re.compile(r",\s*iemand\s*,", re.IGNORECASE),  # "een hulphond, iemand, een retriever"
     re.compile(rf"\b{_ENDING}\s*[.!?;:,]*\s*$", re.IGNORECASE),
     re.compile(r"[,;:]\s*[,;:.!?]|\(\s*\)|\[\s*\]|\.\.\.\s*[:,;]"),
     re.compile(r"\b(?:werd|wordt|is|was|heet)\s+(?:jaar|jarig|oud)\s*[.!?,]", re.IGNORECASE),

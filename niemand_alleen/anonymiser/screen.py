@@ -95,6 +95,9 @@ _STREET_SUFFIXES = tuple(suffix for suffix in ADDRESS_SUFFIXES if len(suffix) >=
 # Between the capitalised words of one name: "Steek voor Steek", "Huis aan de Haven".
 _RUN_CONNECTORS = _words("van voor de der en op aan in het 't")
 _RUN_GAP_RE = re.compile(r"[ \t]+(?:(?:van|voor|de|der|en|op|aan|in|het|'t)[ \t]+){0,2}")
+_APPOSITION_RE = re.compile(
+    r"\s*,\s*(?:haar|zijn|hun|mijn|onze|de|het|een)\s+([^\W\d_][\w'’-]*)", re.IGNORECASE
+)
 _NAMING_CUES = _words("genaamd heet heette heten noemt noemen genoemd roepnaam alias")
 _NAME_PARTICLES = _words(
     "de den der van ter ten het 't le la el al da di du von vd v.d. ben bin sint st"
@@ -103,7 +106,7 @@ _COMPOUND_HEADS = _words(
     """club vereniging kerk kapel moskee tempel koor tuin flat centrum school winkel
     restaurant praktijk"""
 )
-_NUMBER_LABELS = frozenset(["nummer", "nr", "no", "huisnummer", "nrs"])
+_NUMBER_LABELS = _words("nummer nr no huisnummer huisnr nrs appartement app apt kamer kamernr unit")
 _NUMBER_UNITS = _words(
     """
     uur u keer x maal dag dagen dagdelen week weken maand maanden minuut minuten
@@ -212,10 +215,22 @@ class Screen:
         *,
         keep: Sequence[str] = (),
         names: Sequence[str] = (),
+        own: Sequence[str] = (),
     ) -> None:
         """``keep``: words that may stay (the wijk); ``names``: words found as a name or
-        institution elsewhere in the aanmelding, suspect wherever they appear again."""
+        institution elsewhere in the aanmelding, suspect wherever they appear again;
+        ``own``: the resident's own name and street words and birth year, suspect in any
+        form but an ordinary word written in lower case ("storm" the weather)."""
         self.words = words or vocabulary()
+        self.own = (
+            frozenset(
+                fold(word)
+                for phrase in own
+                for word in re.findall(r"\w[\w'’-]*", phrase)
+                if len(word) >= 3 or word.isdigit()
+            )
+            - TUSSENVOEGSELS
+        )
         self.keep = frozenset(fold(word) for phrase in keep for word in phrase.split())
         self.names = (
             frozenset(
@@ -243,6 +258,14 @@ class Screen:
         initial = _sentence_initial(text, token.start)
         if self._abbreviated(text, token):
             return None  # "overl.", "alleenst.", "Kaapverd."
+        if (
+            len(token.text) == 1
+            and token.text.isupper()
+            and text[token.end : token.end + 1] == "."
+            and mode != "upper"
+            and not initial
+        ):
+            return "initialen"  # "dhr. v.d. B.", "mw. J. Jansen"
         shouted = len(token.text) >= 2 and token.text.isupper()
         if shouted and mode != "upper":
             if len(re.sub(r"\d", "", folded)) <= 2 and folded not in self.words.terms:
@@ -366,8 +389,10 @@ class Screen:
         for index, token in enumerate(tokens):
             if token.number or index in found:
                 continue
-            if self._named_by_cue(text, tokens, index, mode) or self._names_a_head(
-                text, tokens, index, mode
+            if (
+                self._named_by_cue(text, tokens, index, mode)
+                or self._names_a_head(text, tokens, index, mode)
+                or self._named_by_apposition(text, token)
             ):
                 found[index] = Suspect(token.start, token.end, "naam na een aanduiding")
         if mode != "upper":
@@ -381,6 +406,15 @@ class Screen:
                         tokens.index(member),
                         Suspect(member.start, member.end, "voor- en achternaam"),
                     )
+        for index, token in enumerate(tokens):
+            folded = fold(token.text)
+            if index in found or folded not in self.own:
+                continue
+            lower_word = (
+                mode == "normal" and token.text[:1].islower() and self.words.is_ordinary(folded)
+            )
+            if token.number or not lower_word:
+                found[index] = Suspect(token.start, token.end, "gegeven van de bewoner")
         # A name stays a name: "Met Pluis wandelt hij" after "zijn kat Pluis".
         named = self.names | {
             fold(tokens[index].text)
@@ -468,8 +502,8 @@ class Screen:
             return False
         if folded in _FUNCTION_WORDS or folded in self.keep:
             return False
-        if folded in self.words.allowed and folded not in self.words.first_names:
-            return False  # "zijn broer Frans" is a name, "spreekt Frans" a language
+        if folded in self.words.allowed and not self.words.is_name(folded):
+            return False  # "zijn broer Frans", "vriendin holland" are names; "spreekt Frans" not
         if folded in PERSON_CUES or folded in PET_CUES or folded in HEADS:
             return False
         labelled = ":" in between  # "kat: Poekie", "Contactpersoon: Naima"
@@ -499,6 +533,14 @@ class Screen:
         return (self.words.is_name(folded) and not self.words.is_ordinary(folded)) or (
             cue not in PERSON_CUES and self.words.frequency(folded) < 3.5
         )
+
+    def _named_by_apposition(self, text: str, token: Token) -> bool:
+        """ "engel, haar buurvrouw, ...": a word that a person noun explains is a name."""
+        folded = fold(token.text)
+        if folded in _FUNCTION_WORDS or folded in PERSON_CUES or folded in self.keep:
+            return False
+        after = _APPOSITION_RE.match(text[token.end :])
+        return bool(after and fold(after.group(1)) in PERSON_CUES - _NAMING_CUES)
 
     def _names_a_head(self, text: str, tokens: list[Token], index: int, mode: str) -> bool:
         if index + 1 >= len(tokens) or tokens[index + 1].number:
