@@ -95,6 +95,16 @@ _STREET_SUFFIXES = tuple(suffix for suffix in ADDRESS_SUFFIXES if len(suffix) >=
 # Between the capitalised words of one name: "Steek voor Steek", "Huis aan de Haven".
 _RUN_CONNECTORS = _words("van voor de der en op aan in het 't")
 _RUN_GAP_RE = re.compile(r"[ \t]+(?:(?:van|voor|de|der|en|op|aan|in|het|'t)[ \t]+){0,2}")
+_WORDISH = frozenset({"woord met een hoofdletter", "onbekend woord", "eigennaam"})
+_LANGUAGE_CUE_RE = re.compile(
+    r"\b(?:spreekt|spreken|sprak|praat|praten|verstaat|verstaan|leest|schrijft|taal|talen|"
+    r"moedertaal|thuistaal|tolk)\b",
+    re.IGNORECASE,
+)
+_LANGUAGE_LIST_WORDS = _words(
+    """en of ook nog wat een beetje goed redelijk vloeiend alleen enkel vooral gebrekkig
+    nauwelijks geen weinig basis perfect plus zij hij ze het"""
+)
 _APPOSITION_RE = re.compile(
     r"\s*,\s*(?:haar|zijn|hun|mijn|onze|de|het|een)\s+([^\W\d_][\w'’-]*)", re.IGNORECASE
 )
@@ -112,7 +122,8 @@ _NUMBER_UNITS = _words(
     uur u keer x maal dag dagen dagdelen week weken maand maanden minuut minuten
     kwartier jaar jaren kinderen kind kleinkinderen zonen dochters broers zussen km
     kilometer meter m euro procent kilo kg stuks trappen trap etage etages verdieping
-    hoog personen mensen katten honden uurtjes ochtenden middagen avonden
+    hoog personen mensen katten honden uurtjes ochtenden middagen avonden wk wkn mnd
+    mndn jr dg dgn min kwart
     """
 )
 _FUNCTION_WORDS = _words(
@@ -133,7 +144,7 @@ WELL_KNOWN_ZIPF = 3.0  # "Brussel", "Ajax"; a local name is rarer ("Wielborg" 0,
 ADJECTIVE_ZIPF = 2.0  # "Javaans", "Molukse": origins a volunteer may need
 _ADJECTIVE_ENDINGS = ("se", "sche", "isch", "aans", "ees", "ijns", "ands", "iaans")
 _KIND_OF_NUMBER_RE = re.compile(
-    r"\b(?:type|fase|stadium|graad|gr|klasse|groep|niveau|lijn|bus|tram|stap|trede)\.?\s*$",
+    r"\b(?:type|fase|stadium|st|graad|gr|klasse|groep|niveau|lijn|bus|tram|stap|trede)\.?\s*$",
     re.IGNORECASE,
 )
 _TIME_RE = re.compile(r"^\d{1,2}[:.]\d{2}$")
@@ -331,6 +342,8 @@ class Screen:
             return "rekeningnummer"
         if re.fullmatch(r"\d{1,2}(?:[xX]|dd|e|de|ste|u|h)", value):
             return None  # "2x per week", "2dd", "3e", "14u"
+        if re.fullmatch(r"\d{1,2}-\d{1,2}[xX]?", value) and not re.match(r"-", following):
+            return None  # a range: "1-2x", "3-4 keer"
         if re.fullmatch(r"\d+\s*(?:jr|j)", value) or (
             re.fullmatch(r"\d+", value) and re.match(r"(?:jaar|jr)\b", following)
         ):
@@ -354,8 +367,6 @@ class Screen:
         score = re.fullmatch(r"(\d{1,3})/(\d{1,3})", value)
         if score and int(score.group(2)) > 12 and int(score.group(1)) <= int(score.group(2)):
             return None  # a score: "24/30"
-        if re.fullmatch(r"\d{1,2}-\d{1,2}[xX]?", value) and not re.match(r"-", following):
-            return None  # a range: "1-2x", "3-4 keer"
         if not re.fullmatch(r"\d+", value):
             return "nummer"
         number = int(value)
@@ -415,6 +426,9 @@ class Screen:
             )
             if token.number or not lower_word:
                 found[index] = Suspect(token.start, token.end, "gegeven van de bewoner")
+        for index in [index for index, suspect in found.items() if suspect.reason in _WORDISH]:
+            if self._a_language(text, tokens[index]):
+                del found[index]  # "spreekt Kriolu, Portugees en wat Nederlands"
         # A name stays a name: "Met Pluis wandelt hij" after "zijn kat Pluis".
         named = self.names | {
             fold(tokens[index].text)
@@ -532,6 +546,18 @@ class Screen:
             return True
         return (self.words.is_name(folded) and not self.words.is_ordinary(folded)) or (
             cue not in PERSON_CUES and self.words.frequency(folded) < 3.5
+        )
+
+    def _a_language(self, text: str, token: Token) -> bool:
+        """A word in the list of languages after "spreekt", "taal" and the like."""
+        window = re.split(r"[.!?;:\n(]", text[max(0, token.start - 80) : token.start])[-1]
+        cue = _LANGUAGE_CUE_RE.search(window)
+        if cue is None:
+            return False
+        between = re.findall(r"[^\W\d_][\w'’-]*", window[cue.end() :])
+        return all(
+            fold(word) in _LANGUAGE_LIST_WORDS or fold(word) in self.words.allowed
+            for word in between
         )
 
     def _named_by_apposition(self, text: str, token: Token) -> bool:
