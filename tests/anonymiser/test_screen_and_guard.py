@@ -87,8 +87,16 @@ def test_what_a_volunteer_needs_stays(text: str) -> None:
 
 
 def test_a_list_loses_one_item_not_the_sentence() -> None:
-    assert redact("Hij spreekt Bwakki en Engels.") == "Hij spreekt Engels."
+    assert redact("Ze gaat met Bwakki en haar dochter wandelen.") == (
+        "Ze gaat met haar dochter wandelen."
+    )
     assert redact("Hobby's: breien, Rummikub en wandelen.") == "Hobby's: breien en wandelen."
+
+
+def test_a_language_no_list_knows_stays_after_spreekt() -> None:
+    text = "Ze spreekt Kriolu, Portugees en een beetje Nederlands."
+    assert redact(text) == text
+    assert absent("Bwakki", redact("Ze spreekt graag met Bwakki over vroeger."))
 
 
 def test_an_aside_goes_as_a_whole() -> None:
