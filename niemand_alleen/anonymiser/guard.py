@@ -91,6 +91,11 @@ def _mended(sentence: str, source: str) -> str:
     mended = sentence
     if not re.search(r"\(\s*\)", source):
         mended = re.sub(r"\s*\(\s*\)", "", mended)
+    # the rewrite's placeholder where a name was: "de iemand-moskee", ", iemand,"
+    mended = re.sub(r"\b(de|het|een)\s+iemand-(\w)", r"\1 \2", mended, flags=re.IGNORECASE)
+    mended = re.sub(r",\s*iemand\s*,\s*(?=(?:een|de|het)\b)", ", ", mended)
+    mended = re.sub(r",\s*iemand\s*,\s*", " ", mended)
+    mended = re.sub(r"\s+heet\s+iemand\s+en\s+", " ", mended)  # "teckel heet iemand en gaat"
     mended = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", mended)
     mended = re.sub(r"[,;:]\s*([.!?])", r"\1", mended)
     return re.sub(r"[ \t]+([,.;:!?])(?![-']?[()DPp])", r"\1", mended)  # not before ";)"

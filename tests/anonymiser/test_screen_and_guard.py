@@ -179,3 +179,19 @@ def test_left_over_punctuation_is_mended_not_dropped() -> None:
 def test_what_the_input_had_is_not_an_artefact() -> None:
     source = "Oudste zoon. Hij woont ver weg ;)"
     assert well_formed(source, source) == source
+
+
+@pytest.mark.parametrize(
+    ("output", "mended"),
+    [
+        (
+            "Ze heeft een hulphond, iemand, een golden retriever.",
+            "Ze heeft een hulphond, een golden retriever.",
+        ),
+        ("De buurman, iemand, let op hem.", "De buurman let op hem."),
+        ("Zijn teckel heet iemand en gaat overal mee.", "Zijn teckel gaat overal mee."),
+        ("Hij bidt in de iemand-moskee.", "Hij bidt in de moskee."),
+    ],
+)
+def test_the_rewrites_placeholder_for_a_name_is_mended_away(output: str, mended: str) -> None:
+    assert well_formed(output, "Een tekst zonder die vormen.") == mended
