@@ -155,3 +155,24 @@ def add_volunteer(
     session.add(volunteer)
     session.commit()
     return volunteer
+
+
+def checked_proposal(session: Session, text: str, oproep_id: uuid.UUID | None = None) -> Oproep:
+    """A draft oproep whose proposed ``text`` the worker has checked, ready for review."""
+    resident = Resident(
+        first_name="Wilhelmina", last_name="Jansen", street="Groenedijk", house_number="12a",
+        postcode="3311AB", phone="+31612345678", email=None, birth_date="1941-03-12",
+        situation="Mevrouw Jansen is weduwe.", help_wished="bezoekje",
+        lawful_basis_art6=LawfulBasisArt6.PUBLIC_TASK,
+        lawful_basis_art9=LawfulBasisArt9.SOCIAL_CARE, pc4="3311",
+    )  # fmt: skip
+    session.add(resident)
+    session.flush()
+    oproep = Oproep(
+        id=oproep_id or uuid.uuid4(), resident_id=resident.id, pc4="3311",
+        deadline=local_today() + timedelta(days=14), proposed_text=text,
+        proposal_checked_at=utcnow(), proposal_warnings="[]",
+    )  # fmt: skip
+    session.add(oproep)
+    session.commit()
+    return oproep

@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from oproep_support import checked_proposal, reloaded
 from sqlmodel import Session
 
 from niemand_alleen.db import make_engine
-from niemand_alleen.models import (
-    LawfulBasisArt6,
-    LawfulBasisArt9,
-    Oproep,
-    OproepStatus,
-    Resident,
-    Role,
-    local_today,
-)
+from niemand_alleen.models import Oproep, OproepStatus, Role
 
 OPROEP_ID = uuid.UUID("00000000-0000-4000-8000-0000000e0a01")
 PROPOSAL = "Een weduwe gaat op zondag met de bus naar Brussel, om 10.30 uur. Ze houdt van kaarten."
@@ -32,37 +24,15 @@ def database(live_server: Any, _live_server_state: None) -> Iterator[Session]:
     engine = make_engine(live_server.settings.database_url, immediate_writes=False)
     with Session(engine, expire_on_commit=False) as session:
         if session.get(Oproep, OPROEP_ID) is None:
-            resident = Resident(
-                first_name="Wilhelmina", last_name="Jansen", street="Groenedijk",
-                house_number="12a", postcode="3311AB", phone="+31612345678", email=None,
-                birth_date="1941-03-12", situation="Mevrouw Jansen is weduwe.",
-                help_wished="bezoekje", lawful_basis_art6=LawfulBasisArt6.PUBLIC_TASK,
-                lawful_basis_art9=LawfulBasisArt9.SOCIAL_CARE, pc4="3311",
-            )  # fmt: skip
-            session.add(resident)
-            session.flush()
-            session.add(
-                Oproep(
-                    id=OPROEP_ID,
-                    resident_id=resident.id,
-                    pc4="3311",
-                    deadline=local_today() + timedelta(days=14),
-                    proposed_text=PROPOSAL,
-                    proposal_checked_at=datetime.now(UTC),
-                    proposal_warnings="[]",
-                )  # fmt: skip
-            )
-        session.commit()
+            checked_proposal(session, PROPOSAL, OPROEP_ID)
         yield session
     engine.dispose()
 
 
-def status(database: Session) -> OproepStatus:
-    database.rollback()  # a new read transaction sees what the server committed
+def _status(database: Session) -> OproepStatus:
     oproep = database.get(Oproep, OPROEP_ID)
     assert oproep is not None
-    database.refresh(oproep)
-    return oproep.status
+    return reloaded(database, oproep).status
 
 
 def test_marked_words_are_shown_and_approval_needs_the_confirmation(
@@ -82,11 +52,11 @@ def test_marked_words_are_shown_and_approval_needs_the_confirmation(
     page.get_by_role("button", name="Goedkeuren").click()
     page.wait_for_load_state()
     assert "gemarkeerde woorden" in page.locator(".error-summary, [role=alert]").first.inner_text()
-    assert status(database) == OproepStatus.DRAFT
+    assert _status(database) == OproepStatus.DRAFT
 
     page.get_by_label("Ik heb de waarschuwingen en gemarkeerde woorden gecontroleerd").check()
     page.get_by_role("button", name="Goedkeuren").click()
     page.wait_for_load_state()
     assert "klaar voor verzending" in page.content()
-    assert status(database) == OproepStatus.APPROVED
+    assert _status(database) == OproepStatus.APPROVED
     assert not site.csp_errors()

@@ -5,21 +5,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from oproep_support import checked_proposal, reloaded
 from sqlmodel import Session
 
 from niemand_alleen.intake.review import has_marks, marked_text
-from niemand_alleen.models import (
-    LawfulBasisArt6,
-    LawfulBasisArt9,
-    Oproep,
-    OproepStatus,
-    Resident,
-    Role,
-)
+from niemand_alleen.models import Oproep, OproepStatus, Role
 
 MARKED = "Een weduwe in de 80 gaat op zondag met de bus naar Brussel, om 10.30 uur."
 PLAIN = "Een weduwe in de 80 zoekt gezelschap om te kaarten."
@@ -55,30 +48,7 @@ def test_marked_text_never_loads_deduce() -> None:
 
 @pytest.fixture
 def checked_oproep(db_session: Session) -> Oproep:
-    resident = Resident(
-        first_name="Wilhelmina", last_name="Jansen", street="Groenedijk", house_number="12a",
-        postcode="3311AB", phone="+31612345678", email=None, birth_date="1941-03-12",
-        situation="Mevrouw Jansen is weduwe.", help_wished="bezoekje",
-        lawful_basis_art6=LawfulBasisArt6.PUBLIC_TASK,
-        lawful_basis_art9=LawfulBasisArt9.SOCIAL_CARE, pc4="3311",
-    )  # fmt: skip
-    db_session.add(resident)
-    db_session.flush()
-    oproep = Oproep(
-        resident_id=resident.id, pc4="3311", deadline=date.today() + timedelta(days=14),
-        proposed_text=MARKED, proposal_checked_at=datetime.now(UTC), proposal_warnings="[]",
-    )  # fmt: skip
-    db_session.add(oproep)
-    db_session.commit()
-    return oproep
-
-
-def fresh(db_session: Session, oproep: Oproep) -> Oproep:
-    db_session.rollback()
-    found = db_session.get(Oproep, oproep.id)
-    assert found is not None
-    db_session.refresh(found)
-    return found
+    return checked_proposal(db_session, MARKED)
 
 
 def test_the_page_shows_the_marks(client: FlaskClient, login_as, checked_oproep: Oproep) -> None:
@@ -97,14 +67,14 @@ def test_approving_a_marked_text_needs_the_confirmation(
     refused = client.post(path, data={"text": MARKED, "csrf_token": get_csrf(client, path)})
     assert refused.status_code == 200
     assert "gemarkeerde woorden" in refused.get_data(as_text=True)
-    assert fresh(db_session, checked_oproep).status == OproepStatus.DRAFT
+    assert reloaded(db_session, checked_oproep).status == OproepStatus.DRAFT
 
     approved = client.post(
         path,
         data={"text": MARKED, "warnings_checked": "y", "csrf_token": get_csrf(client, path)},
     )
     assert approved.status_code == 302
-    assert fresh(db_session, checked_oproep).status == OproepStatus.APPROVED
+    assert reloaded(db_session, checked_oproep).status == OproepStatus.APPROVED
 
 
 def test_a_text_without_marks_is_approved_without_the_tick(
