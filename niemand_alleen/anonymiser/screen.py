@@ -155,8 +155,29 @@ _DURATION_LEFT_RE = re.compile(
 )
 
 
-def before_text(text: str, token: Token) -> str:
-    return text[max(0, token.start - 40) : token.start]
+def _is_age(value: str, before: str, following: str) -> bool:
+    """ "84 jaar", "91jr": an age, unless words around make it a span of time."""
+    if not (
+        re.fullmatch(r"\d+\s*(?:jr|j)", value)
+        or (re.fullmatch(r"\d+", value) and re.match(r"(?:jaar|jr)\b", following))
+    ):
+        return False
+    duration = _DURATION_LEFT_RE.search(before[-40:]) or re.match(
+        r"(?:jaar|jr)\.?\s+(?:geleden|lang|getrouwd)", following
+    )
+    return int(re.sub(r"\D", "", value)) >= 15 and not duration
+
+
+def _harmless_shape(value: str, before: str, following: str) -> bool:
+    """A time, a kind ("type 2"), a floor, a list number or a score."""
+    if _TIME_RE.match(value) or value == "24/7":
+        return True
+    if _KIND_OF_NUMBER_RE.search(before) or re.match(r"\s*[-–]?\s*hoog\b", following):
+        return True  # "diabetes type 2", "groep 3", "2-hoog"
+    if re.search(r"(?:^|\n)\s*$", before) and re.match(r"[.)]\s", following):
+        return True  # a numbered list: "2. Leeftijd"
+    score = re.fullmatch(r"(\d{1,3})/(\d{1,3})", value)
+    return bool(score and int(score.group(1)) <= int(score.group(2)) and int(score.group(2)) > 12)
 
 
 _PREPOSITIONS = frozenset(["op", "aan", "van", "bij", "in", "naar", "tegenover", "naast"])
@@ -336,60 +357,61 @@ class Screen:
         return adjective or not (after and fold(after.group(1)) in HEADS)
 
     def _number_suspect(self, text: str, token: Token, following: str) -> str | None:
-        value = token.text
-        digits = re.sub(r"\D", "", value)
+        """Why a number may identify, or None for a time, count, decade, year, score..."""
+        value, before = token.text, text[: token.start]
         if re.match(r"[A-Za-z]{2}\d{2}", value):
             return "rekeningnummer"
-        if re.fullmatch(r"\d{1,2}(?:[xX]|dd|e|de|ste|u|h)", value):
-            return None  # "2x per week", "2dd", "3e", "14u"
-        if re.fullmatch(r"\d{1,2}-\d{1,2}[xX]?", value) and not re.match(r"-", following):
-            return None  # a range: "1-2x", "3-4 keer"
-        if re.fullmatch(r"\d+\s*(?:jr|j)", value) or (
-            re.fullmatch(r"\d+", value) and re.match(r"(?:jaar|jr)\b", following)
+        if re.fullmatch(r"\d{1,2}(?:[xX]|dd|e|de|ste|u|h)", value) or (
+            re.fullmatch(r"\d{1,2}-\d{1,2}[xX]?", value) and not following.startswith("-")
         ):
-            duration = _DURATION_LEFT_RE.search(before_text(text, token)) or re.match(
-                r"(?:jaar|jr)\.?\s+(?:geleden|lang|getrouwd)", following
-            )
-            if int(digits) >= 15 and not duration:
-                return "leeftijd"
-        if len(digits) >= 5 or re.search(r"[a-zA-Z]$", value):
+            return None  # "2x per week", "2dd", "3e", "14u"; a range: "1-2x", "3-4 keer"
+        if _is_age(value, before, following):
+            return "leeftijd"
+        if len(re.sub(r"\D", "", value)) >= 5 or re.search(r"[a-zA-Z]$", value):
             return "nummer"
-        before = text[: token.start]
         label = re.search(r"([\w.]+)\s*$", before)
         if label and fold(label.group(1)).rstrip(".") in _NUMBER_LABELS:
             return "huisnummer"
-        if _TIME_RE.match(value) or value == "24/7":
+        if _harmless_shape(value, before, following):
             return None
-        if _KIND_OF_NUMBER_RE.search(before) or re.match(r"\s*[-–]?\s*hoog\b", following):
-            return None  # "diabetes type 2", "groep 3", "2-hoog"
-        if re.search(r"(?:^|\n)\s*$", before) and re.match(r"[.)]\s", following):
-            return None  # a numbered list: "2. Leeftijd"
-        score = re.fullmatch(r"(\d{1,3})/(\d{1,3})", value)
-        if score and int(score.group(2)) > 12 and int(score.group(1)) <= int(score.group(2)):
-            return None  # a score: "24/30"
         if not re.fullmatch(r"\d+", value):
             return "nummer"
-        number = int(value)
+        return None if self._harmless_count(int(value), before, following) else "nummer"
+
+    def _harmless_count(self, number: int, before: str, following: str) -> bool:
+        """A decade, a count of something, a year, an amount or a time of day."""
         if _DECADE_LEFT_RE.search(before) and number % 10 == 0 and 10 <= number <= 100:
-            return None
+            return True  # "in de 80"
         first = re.match(r"[^\W\d_]+", following)
         unit = fold(first.group()) if first else ""  # "middag/wk" -> "middag"
         if unit in _NUMBER_UNITS or following.startswith(("%", "x ", "e ", "de ", "ste ")):
-            return None
+            return True
         if number <= 12 and unit.isalpha() and self.words.is_known(unit):
-            return None  # a count: "2 dochters", "3 trappen"
+            return True  # a count: "2 dochters", "3 trappen"
         if 1900 <= number <= 2035 and not re.search(r"geb\w*\.?\s*$", before, re.IGNORECASE):
-            return None  # a year ("sinds 2019"); a birth year of the resident goes earlier
+            return True  # a year ("sinds 2019"); the resident's birth year is theirs (own)
         if re.search(r"(?:€|euro)\s*$", before, re.IGNORECASE):
-            return None
-        if number <= 12 and re.search(r"\bom\s+$|\btot\s+$|\btussen\s+$|\ben\s+$", before):
-            return None  # a time of day: "om 10", "tussen 2 en 4"
-        return "nummer"
+            return True
+        return number <= 12 and bool(re.search(r"\b(?:om|tot|tussen|en)\s+$", before))
 
     def suspects(self, text: str) -> list[Suspect]:
+        """Every suspect in ``text``, in order: the passes below, each adding to the last."""
         mode = casing(text)
         tokens = _tokens(text)
         found: dict[int, Suspect] = {}
+        self._mark_words_and_numbers(text, tokens, mode, found)
+        self._mark_named_by_context(text, tokens, mode, found)
+        self._mark_own(tokens, mode, found)
+        for index in [index for index, suspect in found.items() if suspect.reason in _WORDISH]:
+            if self._a_language(text, tokens[index]):
+                del found[index]  # "spreekt Kriolu, Portugees en wat Nederlands"
+        self._mark_repeats(tokens, found)
+        return [found[index] for index in sorted(found)]
+
+    def _mark_words_and_numbers(
+        self, text: str, tokens: list[Token], mode: str, found: dict[int, Suspect]
+    ) -> None:
+        """Each word and number on its own: not ordinary, not a domain word, not a count."""
         for index, token in enumerate(tokens):
             if token.number:
                 reason = self._number_suspect(text, token, text[token.end :].lstrip())
@@ -397,6 +419,12 @@ class Screen:
                 reason = self._word_suspect(text, token, mode)
             if reason:
                 found[index] = Suspect(token.start, token.end, reason)
+
+    def _mark_named_by_context(
+        self, text: str, tokens: list[Token], mode: str, found: dict[int, Suspect]
+    ) -> None:
+        """Words that the words around them make a name: a cue, a head noun, an apposition,
+        a run of capitals, a first name followed by a surname."""
         for index, token in enumerate(tokens):
             if token.number or index in found:
                 continue
@@ -410,13 +438,13 @@ class Screen:
             for index in self._capital_runs(text, tokens):
                 token = tokens[index]
                 found.setdefault(index, Suspect(token.start, token.end, "eigennaam"))
-        if True:  # a full name written in lower case, in any text
-            for index, length in self._full_names(text, tokens):
-                for member in tokens[index : index + length]:
-                    found.setdefault(
-                        tokens.index(member),
-                        Suspect(member.start, member.end, "voor- en achternaam"),
-                    )
+        for index, length in self._full_names(text, tokens):
+            for member in range(index, index + length):
+                token = tokens[member]
+                found.setdefault(member, Suspect(token.start, token.end, "voor- en achternaam"))
+
+    def _mark_own(self, tokens: list[Token], mode: str, found: dict[int, Suspect]) -> None:
+        """The resident's own words, but an ordinary word in lower case ("storm")."""
         for index, token in enumerate(tokens):
             folded = fold(token.text)
             if index in found or folded not in self.own:
@@ -426,13 +454,12 @@ class Screen:
             )
             if token.number or not lower_word:
                 found[index] = Suspect(token.start, token.end, "gegeven van de bewoner")
-        for index in [index for index, suspect in found.items() if suspect.reason in _WORDISH]:
-            if self._a_language(text, tokens[index]):
-                del found[index]  # "spreekt Kriolu, Portugees en wat Nederlands"
-        # A name stays a name: "Met Pluis wandelt hij" after "zijn kat Pluis".
+
+    def _mark_repeats(self, tokens: list[Token], found: dict[int, Suspect]) -> None:
+        """A name stays a name: "Met Pluis wandelt hij" after "zijn kat Pluis"."""
         named = self.names | {
             fold(tokens[index].text)
-            for index, suspect in found.items()
+            for index in found
             if not tokens[index].number and len(tokens[index].text) >= 3
         }
         for index, token in enumerate(tokens):
@@ -441,7 +468,6 @@ class Screen:
                 continue
             if folded in named:
                 found[index] = Suspect(token.start, token.end, "naam die eerder voorkwam")
-        return [found[index] for index in sorted(found)]
 
     def _capital_runs(self, text: str, tokens: list[Token]) -> Iterator[int]:
         """Two or more capitalised words in a row mid-sentence name one thing ("Bureau
