@@ -108,6 +108,7 @@ _LANGUAGE_LIST_WORDS = _words(
 _APPOSITION_RE = re.compile(
     r"\s*,\s*(?:haar|zijn|hun|mijn|onze|de|het|een)\s+([^\W\d_][\w'’-]*)", re.IGNORECASE
 )
+_CLUB_PREFIXES = _words("fc vv sv sc rksv rkvv hc bc mhc csv asv afc vvv kv zv dzc")
 _NAMING_CUES = _words("genaamd heet heette heten noemt noemen genoemd roepnaam alias")
 _NAME_PARTICLES = _words(
     "de den der van ter ten het 't le la el al da di du von vd v.d. ben bin sint st"
@@ -295,9 +296,9 @@ class Screen:
             and token.text.isupper()
             and text[token.end : token.end + 1] == "."
             and mode != "upper"
-            and not initial
+            and not re.search(r"(?:^|\n)[ \t]*$", text[: token.start])  # not a list's "A."
         ):
-            return "initialen"  # "dhr. v.d. B.", "mw. J. Jansen"
+            return "initialen"  # "dhr. v.d. B.", "mw. J. Jansen", "B.B."
         shouted = len(token.text) >= 2 and token.text.isupper()
         if shouted and mode != "upper":
             if len(re.sub(r"\d", "", folded)) <= 2 and folded not in self.words.terms:
@@ -401,6 +402,7 @@ class Screen:
         found: dict[int, Suspect] = {}
         self._mark_words_and_numbers(text, tokens, mode, found)
         self._mark_named_by_context(text, tokens, mode, found)
+        self._mark_clubs(text, tokens, found)
         self._mark_own(tokens, mode, found)
         for index in [index for index, suspect in found.items() if suspect.reason in _WORDISH]:
             if self._a_language(text, tokens[index]):
@@ -442,6 +444,19 @@ class Screen:
             for member in range(index, index + length):
                 token = tokens[member]
                 found.setdefault(member, Suspect(token.start, token.end, "voor- en achternaam"))
+
+    def _mark_clubs(self, text: str, tokens: list[Token], found: dict[int, Suspect]) -> None:
+        """ "FC Dordrecht", "VV Dubbeldam": a club's prefix makes the words after it a name."""
+        for index, token in enumerate(tokens[:-1]):
+            if fold(token.text) not in _CLUB_PREFIXES or not token.text.isupper():
+                continue
+            following = tokens[index + 1]
+            if following.text[:1].isupper() and re.fullmatch(
+                r"[ \t]+", text[token.end : following.start]
+            ):
+                for member in (index, index + 1):
+                    item = tokens[member]
+                    found.setdefault(member, Suspect(item.start, item.end, "vereniging"))
 
     def _mark_own(self, tokens: list[Token], mode: str, found: dict[int, Suspect]) -> None:
         """The resident's own words, but an ordinary word in lower case ("storm")."""

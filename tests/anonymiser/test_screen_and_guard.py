@@ -55,6 +55,8 @@ def absent(value: str, text: str) -> bool:
         ("Overleg met PK van het wijkteam. Ze breit.", ["PK"], ["Ze breit."]),
         ("Budgetbeheer loopt via SDD. Ze breit.", ["SDD"], ["Ze breit."]),
         ("De kat: Poekie. Ze breit.", ["Poekie"], ["Ze breit."]),
+        ("Buurman dhr. v.d. B. helpt soms. Ze breit.", ["B."], ["Ze breit."]),
+        ("Hij voetbalde bij FC Dordrecht en VV Dubbeldam. Ze breit.", ["FC"], ["Ze breit."]),
         ("Ze breit bij handwerkgroep Steek voor Steek.", ["Steek"], []),
     ],
 )
