@@ -5,8 +5,10 @@ article before the placeholder ("in het iemand"), a placeholder glued into a wor
 ("Iemand-schipper"), a sentence that ends on an article or preposition ("Ze gaat naar
 de."), punctuation left behind (",:" or "()"), a bracket or quote left open, a label with
 nothing after it ("Geb."), a verb without its object ("werd jaar") or a fragment of one
-or two words ("Oudste zoon."). A sentence with such a shape that its input did not have is
-dropped: it would carry little, and a half sentence reads as a hidden name.
+or two words ("Oudste zoon."). Left-over punctuation and the rewrite's placeholder where
+a name was are mended first ("buurvrouw () heeft", "de iemand-moskee"); a sentence that
+still has such a shape, which its input did not have, is dropped: it would carry little,
+and a half sentence reads as a hidden name.
 """
 
 from __future__ import annotations
@@ -76,8 +78,8 @@ def _broken(sentence: str, source: str, source_sentences: frozenset[str]) -> boo
         return True
     if _LABEL_ONLY.match(sentence):
         return True  # "Geb.", "Tel.:" with nothing after it
-    words = [fold(word) for word in re.findall(r"[^\W\d_][\w'’-]*", sentence)]
-    if any(word in _LABELS for word in words) and all(word in _EMPTY_WORDS for word in words):
+    folded = [fold(word) for word in re.findall(r"[^\W\d_][\w'’-]*", sentence)]
+    if any(word in _LABELS for word in folded) and all(word in _EMPTY_WORDS for word in folded):
         return True  # "BSN dhr. Tel. dochter.": the labels are left, the numbers gone
     if re.match(r"\s*(?:[-*•]|\d+[.)])\s", sentence) or re.search(r":\s*\w", sentence):
         return False  # a list item or a "label: value" line may be a word or two
