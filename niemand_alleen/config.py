@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -205,9 +206,19 @@ def _demo_keys(instance_path: Path) -> tuple[dict[str, Any], Path]:
         "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "HASH_KEY": secrets.token_urlsafe(48),
     }
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(keys, handle, indent=2)
+    # Written in full under a private name (mkstemp: mode 0600), then linked in place: a
+    # worker and a web process starting at the same moment share the first one's keys and
+    # never read half a file.
+    fd, scratch = tempfile.mkstemp(dir=instance_path, prefix=".demo-keys-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(keys, handle, indent=2)
+        try:
+            os.link(scratch, path)
+        except FileExistsError:
+            return json.loads(path.read_text(encoding="utf-8")), path
+    finally:
+        os.unlink(scratch)
     return keys, path
 
 

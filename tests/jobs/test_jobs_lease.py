@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select as io_select
 import subprocess
 import sys
 import time
@@ -124,10 +125,22 @@ def test_two_real_worker_processes(settings, tmp_path: Path) -> None:
     }
     command = [str(Path(sys.executable).parent / "niemand-alleen"), "worker"]
     workers = [
-        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
         for _ in range(2)
     ]
     try:
+        # Both must be past start-up (their SIGTERM handler set) before they are stopped: on
+        # a busy machine the second one was still importing and died of the signal (-15).
+        started = time.monotonic() + 60
+        for worker in workers:
+            assert worker.stdout is not None
+            ready, _, _ = io_select.select(
+                [worker.stdout], [], [], max(0, started - time.monotonic())
+            )
+            assert ready, "the worker did not start within a minute"
+            assert "Worker gestart" in worker.stdout.readline()
         engine_url = settings.database_url
         from niemand_alleen.db import make_engine
 
@@ -149,6 +162,8 @@ def test_two_real_worker_processes(settings, tmp_path: Path) -> None:
             worker.terminate()
         for worker in workers:
             worker.wait(timeout=15)
+            if worker.stdout is not None:
+                worker.stdout.close()
     assert {run.job_name for run in runs} == set(JOBS)
     assert len({run.worker for run in runs}) == 1, "only the lease holder ran jobs"
     assert len(runs) == len(JOBS), "each job ran once at start-up"

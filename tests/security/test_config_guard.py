@@ -141,3 +141,25 @@ def test_cli_refuses_production_without_secret_key(tmp_path: Path) -> None:
     assert "SECRET_KEY" in lines[0]
     assert "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "instance").exists()  # nothing written on the way out
+
+
+def test_two_processes_starting_at_once_share_the_demo_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker and a web process on an empty instance folder: the second one to write
+    takes the first one's keys instead of failing (it did, with FileExistsError)."""
+    from niemand_alleen import config
+
+    first, path = config._demo_keys(tmp_path / "one")
+    real_link = os.link
+
+    def other_process_wins(source: str, target: str) -> None:
+        # the other process links its file in between this one's check and its link
+        real_link(path, target)
+        real_link(source, target)
+
+    monkeypatch.setattr(config.os, "link", other_process_wins)
+    second, second_path = config._demo_keys(tmp_path / "one-more")
+    assert second == first
+    assert second_path.stat().st_mode & 0o077 == 0
+    assert not list((tmp_path / "one-more").glob(".demo-keys-*")), "no scratch file left"
