@@ -103,6 +103,26 @@ def _mended(sentence: str, source: str) -> str:
     return re.sub(r"[ \t]+([,.;:!?])(?![-']?[()DPp])", r"\1", mended)  # not before ";)"
 
 
+_BARE_PERSON_RE = re.compile(
+    r"^(\s*)(Buurvrouw|Buurman|Overbuurvrouw|Overbuurman|Dochter|Zoon|Kleinzoon|Kleindochter|"
+    r"Nicht|Neef|Zus|Broer|Vriendin|Vriend|Schoonzus|Zwager|Schoondochter|Schoonzoon|Kennis)"
+    r"(\s+)(?=[a-z])"
+)
+
+
+def _with_article(sentence: str, source: str) -> str:
+    """ "Buurvrouw doet soms een boodschap" (her name gone) -> "Een buurvrouw doet ...",
+    unless the note itself wrote it so."""
+    match = _BARE_PERSON_RE.match(sentence)
+    if match is None:
+        return sentence
+    opening = _flat(sentence[match.start(2) :])[:40]
+    if any(_flat(source[start:end]).startswith(opening) for start, end in split_sentences(source)):
+        return sentence
+    noun = match.group(2).lower()
+    return f"{match.group(1)}Een {noun}{match.group(3)}{sentence[match.end() :]}"
+
+
 def well_formed(output: str, source: str) -> str:
     """``output`` without the sentences that a rewrite of ``source`` left broken."""
     folded_source = _flat(source)
@@ -114,6 +134,7 @@ def well_formed(output: str, source: str) -> str:
     position = 0
     for start, end in split_sentences(output, semicolons=True):
         gap, sentence = output[position:start], _mended(output[start:end], source)
+        sentence = _with_article(sentence, source)
         if _broken(sentence, folded_source, source_sentences):
             pieces.append("\n" if "\n" in gap else "")  # a list keeps its lines
         else:

@@ -193,10 +193,11 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
             review.stored_warnings(oproep)
             or review.has_marks(review.marked_text(text, _wijk_name(oproep.wijk_code)))
         ) and not form.warnings_checked.data:
-            error = (
+            # on the checkbox itself, so the error summary links to it
+            form.warnings_checked.errors = [
                 "Controleer de waarschuwingen en de gemarkeerde woorden, en vink aan dat de "
                 "tekst in orde is."
-            )
+            ]
         else:
             try:
                 approve_oproep(db, oproep, text, staff.user_id)

@@ -197,3 +197,16 @@ def test_what_the_input_had_is_not_an_artefact() -> None:
 )
 def test_the_rewrites_placeholder_for_a_name_is_mended_away(output: str, mended: str) -> None:
     assert well_formed(output, "Een tekst zonder die vormen.") == mended
+
+
+def test_a_person_whose_name_went_gets_an_article() -> None:
+    source = "Mevrouw woont alleen. Buurvrouw Ans op nummer 12 doet soms een boodschap."
+    output = "Mevrouw woont alleen. Buurvrouw doet soms een boodschap."
+    assert (
+        well_formed(output, source)
+        == "Mevrouw woont alleen. Een buurvrouw doet soms een boodschap."
+    )
+    # as the note wrote it, it stays
+    assert (
+        well_formed("Dochter woont ver weg.", "Dochter woont ver weg.") == "Dochter woont ver weg."
+    )

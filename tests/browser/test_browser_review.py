@@ -52,6 +52,8 @@ def test_marked_words_are_shown_and_approval_needs_the_confirmation(
     page.get_by_role("button", name="Goedkeuren").click()
     page.wait_for_load_state()
     assert "gemarkeerde woorden" in page.locator(".error-summary, [role=alert]").first.inner_text()
+    page.locator(".error-summary a").first.click()  # the summary leads to the checkbox
+    assert page.evaluate("location.hash") == "#warnings_checked"
     assert _status(database) == OproepStatus.DRAFT
 
     page.get_by_label("Ik heb de waarschuwingen en gemarkeerde woorden gecontroleerd").check()

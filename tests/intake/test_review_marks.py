@@ -66,7 +66,9 @@ def test_approving_a_marked_text_needs_the_confirmation(
     path = f"/oproepen/{checked_oproep.id}"
     refused = client.post(path, data={"text": MARKED, "csrf_token": get_csrf(client, path)})
     assert refused.status_code == 200
-    assert "gemarkeerde woorden" in refused.get_data(as_text=True)
+    page = refused.get_data(as_text=True)
+    assert "gemarkeerde woorden" in page
+    assert 'href="#warnings_checked"' in page  # the summary leads to the checkbox
     assert reloaded(db_session, checked_oproep).status == OproepStatus.DRAFT
 
     approved = client.post(
