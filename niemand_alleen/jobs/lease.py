@@ -42,7 +42,9 @@ def acquire_lease(
     if session.execute(take_or_renew).rowcount:  # type: ignore[attr-defined]
         return True
     if session.get(WorkerLease, name) is not None:
-        return False
+        # The row may have appeared since the update, made by another thread of this very
+        # worker at start-up: ask again rather than skip this job's catch-up run.
+        return bool(session.execute(take_or_renew).rowcount)  # type: ignore[attr-defined]
     try:
         with session.begin_nested():
             session.add(WorkerLease(name=name, holder=holder, expires_at=now + ttl))

@@ -40,6 +40,29 @@ def test_only_one_holder_until_the_lease_expires(db_session: Session) -> None:
     assert acquire_lease(db_session, "worker-a", T0 + timedelta(seconds=202)), "released"
 
 
+def test_a_lease_taken_by_this_worker_meanwhile_counts_as_its_own(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At start-up every job of a worker asks for the lease at once: when another thread of
+    the same worker creates it between this thread's update and its look-up, this thread
+    is the leader too (it was told no, and that job skipped its catch-up run)."""
+    from niemand_alleen.models import WorkerLease
+
+    real_get = Session.get
+
+    def created_meanwhile(self: Session, entity, ident, **kwargs):  # type: ignore[no-untyped-def]
+        if entity is WorkerLease and real_get(self, entity, ident) is None:
+            self.add(WorkerLease(name=ident, holder="worker-a", expires_at=T0 + timedelta(90)))
+            self.flush()
+        return real_get(self, entity, ident, **kwargs)
+
+    monkeypatch.setattr(Session, "get", created_meanwhile)
+    assert acquire_lease(db_session, "worker-a", T0)
+    monkeypatch.undo()
+    db_session.commit()
+    assert not acquire_lease(db_session, "worker-b", T0 + timedelta(seconds=1))
+
+
 class Counter:
     def __init__(self, fail_first: bool = False) -> None:
         self.calls = 0
