@@ -47,7 +47,7 @@ from niemand_alleen.anonymiser.persons import RewriteContext
 from niemand_alleen.anonymiser.rewrite import rewrite
 from niemand_alleen.anonymiser.screen import Screen, casing
 from niemand_alleen.anonymiser.sentences import sentence_case, split_sentences
-from niemand_alleen.anonymiser.vocabulary import vocabulary
+from niemand_alleen.anonymiser.vocabulary import deduce_lists, read_items, vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -164,16 +164,10 @@ def warmup(cache_dir: str | os.PathLike[str], *, rebuild: bool = False) -> Path:
 
 def _keep_places() -> frozenset[str]:
     """Municipalities, provinces and regions from deduce's lists, plus countries."""
-    import deduce
-
-    base = Path(deduce.__file__).parent / "data" / "lookup" / "src" / "locations"
+    places = deduce_lists() / "locations" / "lst_placename"
     names: set[str] = set(COUNTRIES)
     for sub in ("lst_municipality", "lst_province", "lst_region"):
-        path = base / "lst_placename" / sub / "items.txt"
-        if path.exists():
-            names.update(
-                fold(line.strip()) for line in path.read_text("utf-8").splitlines() if line.strip()
-            )
+        names |= read_items(places / sub / "items.txt")
     return frozenset(names)
 
 

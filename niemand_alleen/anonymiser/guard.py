@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from niemand_alleen.anonymiser.lexicon import CONTACT_FILLER, ROLE_NOUNS, fold
+from niemand_alleen.anonymiser.lexicon import CONTACT_FILLER, ROLE_NOUNS, fold, wordset
 from niemand_alleen.anonymiser.sentences import split_sentences
 
 _ARTICLE = r"(?:de|het|een|'t)"
@@ -43,11 +43,7 @@ _LABEL_ONLY = re.compile(
 )
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_LABELS = _words(
+_LABELS = wordset(
     """bsn tel telefoon telefoonnummer mobiel gsm iban rekeningnummer adres postcode
     email e-mail mail geb geboren geboortedatum kenteken nummer nr dossiernr"""
 )
@@ -55,7 +51,7 @@ _EMPTY_WORDS = (
     _LABELS
     | CONTACT_FILLER
     | ROLE_NOUNS
-    | _words("dhr mw mevr meneer mevrouw van de het voor en of via op")
+    | wordset("dhr mw mevr meneer mevrouw van de het voor en of via op")
 )
 _EMOTICON_RE = re.compile(r"[:;=8][-']?[()\[\]DPp]")
 _PAIRS = (("(", ")"), ("[", "]"), ("“", "”"), ("‘", "’"))

@@ -39,7 +39,7 @@ def normalise_input(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _wordset(words: str, *, folded: bool = False) -> frozenset[str]:
+def wordset(words: str, *, folded: bool = False) -> frozenset[str]:
     """A set from whitespace-separated words (optionally folded)."""
     return frozenset(fold(word) if folded else word for word in words.split())
 
@@ -56,7 +56,7 @@ TITLE_RE = re.compile(
     re.IGNORECASE,
 )
 
-TUSSENVOEGSELS = _wordset(
+TUSSENVOEGSELS = wordset(
     """van de der den het 't ter ten te in op uit aan bij voor onder over vd v.d. d' da dal de'
     del della dei des di do dos du el al la le les lo von vom zu zum zur"""
 )
@@ -90,7 +90,7 @@ achterkleinkinderen kennissen"""
 PROFESSIONAL_ROLES = frozenset(_PROFESSIONAL.split())
 ROLE_NOUNS = frozenset((_KIN + " " + _PROFESSIONAL + " " + _PLURALS).split())
 
-FEMALE_ROLES = _wordset(
+FEMALE_ROLES = wordset(
     """vrouw echtgenote vriendin vriendinnetje dochter dochtertje kleindochter
     achterkleindochter zus zusje zuster schoonzus schoonzuster schoondochter schoonmoeder
     moeder ma oma nicht tante ex-vrouw ex-vriendin stiefdochter stiefmoeder pleegdochter
@@ -99,7 +99,7 @@ FEMALE_ROLES = _wordset(
     halfzus"""
 )
 
-DETERMINERS = _wordset("""zijn haar hun de het een diens mijn onze z'n d'r m'n jouw uw""")
+DETERMINERS = wordset("""zijn haar hun de het een diens mijn onze z'n d'r m'n jouw uw""")
 
 # Words that mark the resident as female / male, with a weight: titles count most,
 # subject pronouns more than object/possessive ones ("hij belt haar": he is the resident).
@@ -189,7 +189,7 @@ INSTITUTION_HEADS = (
 ARTICLE_OF_HEAD = {"ziekenhuis": "het", "gezondheidscentrum": "het", "verpleeghuis": "het"}
 
 # Nouns after which "van|bij|via|door <Name>" names an organisation.
-CARE_NOUNS = _wordset(
+CARE_NOUNS = wordset(
     """thuiszorg zorg begeleiding begeleider begeleidster hulp wijkverpleging
     wijkverpleegkundige verpleegkundige consulent consulente casemanager mentor coach
     ergotherapeut fysiotherapeut praktijkondersteuner vrijwilliger vrijwilligster
@@ -200,7 +200,7 @@ CARE_NOUNS = _wordset(
 )
 
 # Languages and nationalities: deduce sometimes tags them as names ("spreekt Engels").
-LANGUAGES = _wordset(
+LANGUAGES = wordset(
     """Nederlands Fries Engels Duits Frans Spaans Portugees Italiaans Pools Turks Arabisch
     Berbers Tamazight Marokkaans Surinaams Sranantongo Sranan Hindoestaans Sarnami
     Papiaments Antilliaans Kaapverdisch Somalisch Tigrinya Eritrees Ethiopisch Amhaars
@@ -214,14 +214,14 @@ LANGUAGES = _wordset(
     folded=True,
 )
 
-ACRONYMS = _wordset(
+ACRONYMS = wordset(
     """MS ALS COPD CVA NAH LVB GGZ WMO WLZ AOW ADL MEE FC BSN IBAN HIV AIDS ADHD ASS PTSS OCD
     KOL TIA ICD OV NS AH DVD TV PC CJG UWV SVB CAK CIZ GGD RIVM BOA VVT VVD CDA PVDA NEE JA
     OK AED"""
 )
 
 # Words that carry no content of their own in contact lines ("Bereikbaar op ...").
-CONTACT_FILLER = _wordset(
+CONTACT_FILLER = wordset(
     """tel tel. telefoon telefoonnummer telefonisch mobiel gsm nummer nr e-mail email
     e-mailadres emailadres mail mailadres website site url bsn iban rekeningnummer
     bankrekening bankrekeningnummer kenteken v-nummer via op of en is te bereiken bereikbaar
@@ -247,14 +247,14 @@ SOCIAL_PLATFORMS = (
     "marktplaats", "skype", "facetime", "pinterest", "reddit", "twitch",
 )  # fmt: skip
 
-ABBREVIATIONS = _wordset(
+ABBREVIATIONS = wordset(
     """dhr mevr mw mr dr drs ir ing prof ds geb nr tel jr jan feb febr mrt apr jun jul aug sep
     sept okt nov dec ca bijv bv evt mej mnr st kon pr burg zgn o.a m.b.t i.v.m e.d""",
     folded=True,
 )
 
 # Countries and islands: where someone comes from is a circumstance, not an identifier.
-COUNTRIES = _wordset(
+COUNTRIES = wordset(
     """Nederland België Duitsland Frankrijk Spanje Portugal Italië Polen Turkije Marokko
     Tunesië Algerije Egypte Suriname Curaçao Aruba Bonaire Sint-Maarten Indonesië Molukken
     Kaapverdië Somalië Eritrea Ethiopië Syrië Irak Iran Afghanistan Pakistan India China

@@ -36,6 +36,7 @@ from niemand_alleen.anonymiser.lexicon import (
     ROLE_NOUNS,
     TUSSENVOEGSELS,
     fold,
+    wordset,
 )
 from niemand_alleen.anonymiser.sentences import split_sentences
 from niemand_alleen.anonymiser.vocabulary import Vocabulary, vocabulary
@@ -47,11 +48,7 @@ _NUMBER_RE = re.compile(
 )
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-PERSON_CUES = frozenset(ROLE_NOUNS) | _words(
+PERSON_CUES = frozenset(ROLE_NOUNS) | wordset(
     """
     buurman buurvrouw buren overbuurman overbuurvrouw mevrouw meneer mevr mw dhr heer
     juf meester zuster broeder tante oom opa oma neef nicht vriend vriendin kennis
@@ -63,14 +60,14 @@ PERSON_CUES = frozenset(ROLE_NOUNS) | _words(
     bewindvoerder familie fam gezin genaamd heet heette noemt genoemd roepnaam alias
     """
 )
-PET_CUES = _words(
+PET_CUES = wordset(
     """
     hond hondje honden kat katje katten kater poes poesje poezen parkiet parkietje
     kanarie kanarietje vogel vogeltje vogels papegaai konijn konijntje cavia hamster
     schildpad pony paard ezel geit kip kippen
     """
 )
-HEADS = frozenset(INSTITUTION_HEADS) | _words(
+HEADS = frozenset(INSTITUTION_HEADS) | wordset(
     """
     kerk kerkje kapel kathedraal basiliek gebedshuis moskee tempel mandir gurdwara synagoge
     koninkrijkszaal parochie gemeente
@@ -81,7 +78,7 @@ HEADS = frozenset(INSTITUTION_HEADS) | _words(
     tehuis centrum markt
     """
 )
-_HET_HEADS = _words(
+_HET_HEADS = wordset(
     """
     buurthuis zorgcentrum verpleeghuis verzorgingshuis wooncomplex complex koor zangkoor
     restaurant café eethuis hofje huis tehuis centrum wijkcentrum buurtcentrum
@@ -93,7 +90,7 @@ _STREET_SUFFIXES = tuple(suffix for suffix in ADDRESS_SUFFIXES if len(suffix) >=
     "plein", "plaats", "hof", "markt", "park",
 )  # fmt: skip
 # Between the capitalised words of one name: "Steek voor Steek", "Huis aan de Haven".
-_RUN_CONNECTORS = _words("van voor de der en op aan in het 't")
+_RUN_CONNECTORS = wordset("van voor de der en op aan in het 't")
 _RUN_GAP_RE = re.compile(r"[ \t]+(?:(?:van|voor|de|der|en|op|aan|in|het|'t)[ \t]+){0,2}")
 _WORDISH = frozenset({"woord met een hoofdletter", "onbekend woord", "eigennaam"})
 _LANGUAGE_CUE_RE = re.compile(
@@ -101,24 +98,26 @@ _LANGUAGE_CUE_RE = re.compile(
     r"moedertaal|thuistaal|tolk)\b",
     re.IGNORECASE,
 )
-_LANGUAGE_LIST_WORDS = _words(
+_LANGUAGE_LIST_WORDS = wordset(
     """en of ook nog wat een beetje goed redelijk vloeiend alleen enkel vooral gebrekkig
     nauwelijks geen weinig basis perfect plus zij hij ze het"""
 )
 _APPOSITION_RE = re.compile(
     r"\s*,\s*(?:haar|zijn|hun|mijn|onze|de|het|een)\s+([^\W\d_][\w'’-]*)", re.IGNORECASE
 )
-_CLUB_PREFIXES = _words("fc vv sv sc rksv rkvv hc bc mhc csv asv afc vvv kv zv dzc")
-_NAMING_CUES = _words("genaamd heet heette heten noemt noemen genoemd roepnaam alias")
-_NAME_PARTICLES = _words(
+_CLUB_PREFIXES = wordset("fc vv sv sc rksv rkvv hc bc mhc csv asv afc vvv kv zv dzc")
+_NAMING_CUES = wordset("genaamd heet heette heten noemt noemen genoemd roepnaam alias")
+_NAME_PARTICLES = wordset(
     "de den der van ter ten het 't le la el al da di du von vd v.d. ben bin sint st"
 )
-_COMPOUND_HEADS = _words(
+_COMPOUND_HEADS = wordset(
     """club vereniging kerk kapel moskee tempel koor tuin flat centrum school winkel
     restaurant praktijk"""
 )
-_NUMBER_LABELS = _words("nummer nr no huisnummer huisnr nrs appartement app apt kamer kamernr unit")
-_NUMBER_UNITS = _words(
+_NUMBER_LABELS = wordset(
+    "nummer nr no huisnummer huisnr nrs appartement app apt kamer kamernr unit"
+)
+_NUMBER_UNITS = wordset(
     """
     uur u keer x maal dag dagen dagdelen week weken maand maanden minuut minuten
     kwartier jaar jaren kinderen kind kleinkinderen zonen dochters broers zussen km
@@ -127,7 +126,7 @@ _NUMBER_UNITS = _words(
     mndn jr dg dgn min kwart
     """
 )
-_FUNCTION_WORDS = _words(
+_FUNCTION_WORDS = wordset(
     """
     de het een en of maar die dat dit deze wie wat waar is was zijn heeft had hebben
     woont woonde wil wilde kan kon zou moet mag gaat ging komt kwam wordt werd van in op

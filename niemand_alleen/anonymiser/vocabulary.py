@@ -108,7 +108,7 @@ class Vocabulary:
         return False
 
 
-def _deduce_lists() -> Path:
+def deduce_lists() -> Path:
     """deduce's source lists, found without importing deduce (it is heavy)."""
     spec = importlib.util.find_spec("deduce")
     if spec is None or not spec.submodule_search_locations:
@@ -116,7 +116,8 @@ def _deduce_lists() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data" / "lookup" / "src"
 
 
-def _items(path: Path) -> set[str]:
+def read_items(path: Path) -> set[str]:
+    """The folded lines of one of deduce's list files (empty when it is missing)."""
     if not path.exists():
         return set()
     return {fold(line.strip()) for line in path.read_text("utf-8").splitlines() if line.strip()}
@@ -151,34 +152,34 @@ def _world_names() -> set[str]:
 
 @cache
 def vocabulary() -> Vocabulary:
-    lists = _deduce_lists()
+    lists = deduce_lists()
     first_names = {
         name
-        for name in _items(lists / "names" / "lst_first_name" / "items.txt")
+        for name in read_items(lists / "names" / "lst_first_name" / "items.txt")
         if len(name) >= 3 and " " not in name
     }
     names = first_names | {
         name
-        for name in _items(lists / "names" / "lst_surname" / "items.txt")
+        for name in read_items(lists / "names" / "lst_surname" / "items.txt")
         if len(name) >= 3 and " " not in name
     }
     places = lists / "locations" / "lst_placename"
     allowed = set(COUNTRIES) | set(LANGUAGES) | {fold(word) for word in ACRONYMS}
     for sub in ("lst_municipality", "lst_province", "lst_region"):
-        allowed |= _items(places / sub / "items.txt")
+        allowed |= read_items(places / sub / "items.txt")
     for disease in ("lst_eponymous_disease", "lst_eponymous_disease/lst_eponymous_single"):
-        for line in _items(lists / "whitelist" / disease / "items.txt"):
+        for line in read_items(lists / "whitelist" / disease / "items.txt"):
             allowed.update(line.split())
     allowed |= set(_FAITH.split()) | set(_DAYS.split()) | set(_SERVICE.split())
     allowed |= _world_names() - first_names  # "Jordan" and "Georgia" are names as well
     allowed |= {name for names in MONTHS.values() for name in names}
     allowed |= {word for entry in list(allowed) for word in entry.split() if len(word) >= 3}
     zipf = _ordinary_words()
-    particle_names = _items(lists / "names" / "lst_interfix_surname" / "items.txt")
+    particle_names = read_items(lists / "names" / "lst_interfix_surname" / "items.txt")
     return Vocabulary(
         zipf=zipf,
         particle_names=frozenset(name for name in particle_names if len(name) >= 3),
-        terms=frozenset(_items(lists / "whitelist" / "lst_medical_term" / "items.txt")),
+        terms=frozenset(read_items(lists / "whitelist" / "lst_medical_term" / "items.txt")),
         prefixes=tuple(sorted(word for word, value in zipf.items() if value >= 3.0)),
         names=frozenset(names),
         first_names=frozenset(first_names),

@@ -174,6 +174,14 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
     form = ReviewForm()
     if not form.is_submitted() and oproep.status == OproepStatus.DRAFT:
         form.text.data = oproep.proposed_text or ""
+    # What the machine was unsure of, in the text as shown (submitted, or the proposal):
+    # shown on the page and required to be confirmed before approval; computed once.
+    shown = form.text.data if form.is_submitted() else oproep.proposed_text
+    pieces = (
+        review.marked_text(shown or "", _wijk_name(oproep.wijk_code))
+        if oproep.status == OproepStatus.DRAFT and oproep.proposal_checked_at
+        else []
+    )
     blocking: list[review.ReviewFinding] = []
     error: str | None = None
     if form.validate_on_submit() and resident is not None:
@@ -190,8 +198,7 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
             )
             return redirect(url_for("intake.review_oproep", oproep_id=oproep.id))
         elif (
-            review.stored_warnings(oproep)
-            or review.has_marks(review.marked_text(text, _wijk_name(oproep.wijk_code)))
+            review.stored_warnings(oproep) or review.has_marks(pieces)
         ) and not form.warnings_checked.data:
             # on the checkbox itself, so the error summary links to it
             form.warnings_checked.errors = [
@@ -207,12 +214,6 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
                 flash("De oproep is goedgekeurd en klaar voor verzending.", "info")
                 return redirect(url_for("intake.review_oproep", oproep_id=oproep.id))
     warnings = review.stored_warnings(oproep) if oproep.proposal_checked_at else []
-    shown = form.text.data if form.is_submitted() else oproep.proposed_text
-    pieces = (
-        review.marked_text(shown or "", _wijk_name(oproep.wijk_code))
-        if oproep.status == OproepStatus.DRAFT and oproep.proposal_checked_at
-        else []
-    )
     if resident is not None:
         record_view(db, staff.user_id, resident)
     return render_template(
