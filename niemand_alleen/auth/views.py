@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
@@ -46,6 +45,7 @@ from niemand_alleen.auth.service import (
     start_session,
     verify_second_factor,
 )
+from niemand_alleen.auth.targets import local_path
 from niemand_alleen.db import request_session
 from niemand_alleen.models import AuditAction, Role, User
 
@@ -58,13 +58,9 @@ PENDING = "pending_login"
 PENDING_SECONDS = 300
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths, never another host (open redirect)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
-            return target.rstrip("?") or "/"
-    return url_for("web.home")
+def _safe_next(target: object) -> str:
+    """Only same-site paths, never another host (open redirect); anything else goes home."""
+    return local_path(target if isinstance(target, str) else None) or url_for("web.home")
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
@@ -120,7 +116,7 @@ def _pending_user(db: Session) -> tuple[User, str] | None:
         return None
     if user is None or not user.active:
         return None
-    return user, str(pending.get("next") or url_for("web.home"))
+    return user, _safe_next(pending.get("next"))
 
 
 def _start_again() -> Response:

@@ -228,3 +228,23 @@ def test_presets_refuse_bad_roles() -> None:
         load_settings("production", environ=PRODUCTION_ENV | {"SECOND_FACTOR_ROLES": "buurtwerker"})
     with pytest.raises(ConfigError):
         load_settings("test", environ={"SECOND_FACTOR_ROLES": "iedereen"})
+
+
+def test_the_link_after_enrolment_stays_on_this_site(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    """The "verder" link on the recovery codes page follows ``next`` only to a local path."""
+    user = make_user(Role.COORDINATOR)
+    response = client.post(
+        "/inloggen",
+        query_string={"next": "////evil.example/x"},
+        data={"email": user.email, "password": STAFF_PASSWORD, "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 302
+    page = client.get("/inloggen/instellen").get_data(as_text=True)
+    secret = re.search(r'name="secret" type="hidden" value="([A-Z2-7]{32})"', page).group(1)  # type: ignore[union-attr]
+    code = totp.code_at(secret, totp.time_step(time.time()) - 1)
+    token = csrf_token(client, "/inloggen/instellen")
+    done = client.post(
+        "/inloggen/instellen", data={"code": code, "secret": secret, "csrf_token": token}
+    )
+    hrefs = re.findall(r'href="([^"]*)"[^>]*>Ik heb de codes bewaard', done.get_data(as_text=True))
+    assert hrefs == ["/"]
