@@ -71,7 +71,7 @@ def create_app(settings: Settings) -> Flask:
         )
 
     configure_keyring(settings.encryption_keys, settings.hash_key)
-    db.init_app(app, settings.database_url)
+    db.init_app(app, settings.database_url, lock_timeout_ms=settings.database_lock_timeout_ms)
     migrate.init_app(
         app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True
     )

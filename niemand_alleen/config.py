@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Mapping
@@ -80,10 +81,22 @@ class Settings:
     # Public sign-up of good neighbours: at most this many sign-ups per oproep, attempts per
     # client address and accepted sign-ups per oproep (or for the general form) per clock
     # hour (counted in the database, so every web worker shares them); confirm links expire.
+    # The cap counts confirmed sign-ups only. Limits per sender (client address, e-mail
+    # address) are checked before the shared ones (per oproep, the general form) and must
+    # stay below them, so that no single sender can spend everybody's budget.
     signup_cap_per_oproep: int = 50
-    signup_rate_per_address_per_hour: int = 20
+    signup_rate_per_address_per_hour: int = 10
+    signup_rate_per_email_per_hour: int = 3
     signup_rate_per_oproep_per_hour: int = 30
+    signup_rate_general_per_hour: int = 60
     signup_confirm_days: int = 7
+    # Whom people can call or write when the service cannot help them on the spot (shown on
+    # public pages and in mails); required in production.
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    # How long a request waits for a database lock before it gives up with a clear message
+    # (SQLite's busy timeout, PostgreSQL's lock_timeout).
+    database_lock_timeout_ms: int = 5000
     deduce_cache_dir: Path | None = None
     # Retention in days (stated in the privacy statement; purged by the worker).
     retention_resident_closed_days: int = 90
@@ -97,6 +110,18 @@ class Settings:
     def anonymiser_cache_dir(self) -> Path:
         """Where deduce's lookup structures are built once and loaded from."""
         return self.deduce_cache_dir or self.instance_path / "deduce-cache"
+
+    @property
+    def contact_phone_link(self) -> str | None:
+        """The ``tel:`` target of ``contact_phone``: digits only, in international form."""
+        if not self.contact_phone:
+            return None
+        digits = re.sub(r"[^0-9+]", "", self.contact_phone)
+        if digits.startswith("00"):
+            return "+" + digits[2:]
+        if digits.startswith("0"):
+            return "+31" + digits[1:]
+        return digits
 
     @property
     def is_production(self) -> bool:
@@ -142,6 +167,59 @@ def _float(environ: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(name, "moet groter dan 0 zijn", "must be greater than 0")
     return value
+
+
+_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,22}")
+
+
+def _contact_phone(environ: Mapping[str, str], preset: str) -> str | None:
+    raw = " ".join(environ.get("CONTACT_PHONE", "").split())
+    if not raw:
+        if preset == "production":
+            raise ConfigError(
+                "CONTACT_PHONE", "ontbreekt, stel deze in", "is missing, please set it"
+            )
+        return None
+    if not _PHONE.fullmatch(raw) or len(re.sub(r"\D", "", raw)) < 5:
+        raise ConfigError(
+            "CONTACT_PHONE",
+            "moet een telefoonnummer zijn, bijvoorbeeld 078 123 45 67",
+            "must be a phone number, for example 078 123 45 67",
+        )
+    return raw
+
+
+def _contact_email(environ: Mapping[str, str]) -> str | None:
+    raw = environ.get("CONTACT_EMAIL", "").strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", raw):
+        raise ConfigError("CONTACT_EMAIL", "moet een e-mailadres zijn", "must be an e-mail address")
+    return raw
+
+
+@dataclass(frozen=True)
+class _SignupLimits:
+    per_address: int
+    per_email: int
+    per_oproep: int
+    general: int
+
+
+def _signup_limits(environ: Mapping[str, str]) -> _SignupLimits:
+    limits = _SignupLimits(
+        per_address=_int(environ, "SIGNUP_RATE_PER_ADDRESS_PER_HOUR", 10, minimum=1),
+        per_email=_int(environ, "SIGNUP_RATE_PER_EMAIL_PER_HOUR", 3, minimum=1),
+        per_oproep=_int(environ, "SIGNUP_RATE_PER_OPROEP_PER_HOUR", 30, minimum=1),
+        general=_int(environ, "SIGNUP_RATE_GENERAL_PER_HOUR", 60, minimum=1),
+    )
+    if limits.per_address >= min(limits.per_oproep, limits.general):
+        raise ConfigError(
+            "SIGNUP_RATE_PER_ADDRESS_PER_HOUR",
+            "moet kleiner zijn dan de gedeelde limieten (per oproep en algemeen)",
+            "must be below the shared limits (per oproep and general)",
+        )
+    return limits
 
 
 def _require(environ: Mapping[str, str], name: str) -> str:
@@ -272,6 +350,7 @@ def load_settings(
         public_base_url = "http://127.0.0.1:5000"
 
     second_factor_roles = _second_factor_roles(env, preset)
+    signup_limits = _signup_limits(env)
     geocoder = env.get("GEOCODER", "offline").strip().lower()
     if geocoder not in {"offline", "pdok"}:
         raise ConfigError("GEOCODER", "moet offline of pdok zijn", "must be offline or pdok")
@@ -316,11 +395,14 @@ def load_settings(
         consent_text_version=env.get("CONSENT_TEXT_VERSION", Settings.consent_text_version),
         oproep_places=_int(env, "OPROEP_PLACES", 3, minimum=1),
         signup_cap_per_oproep=_int(env, "SIGNUP_CAP_PER_OPROEP", 50, minimum=1),
-        signup_rate_per_address_per_hour=_int(
-            env, "SIGNUP_RATE_PER_ADDRESS_PER_HOUR", 20, minimum=1
-        ),
-        signup_rate_per_oproep_per_hour=_int(env, "SIGNUP_RATE_PER_OPROEP_PER_HOUR", 30, minimum=1),
+        signup_rate_per_address_per_hour=signup_limits.per_address,
+        signup_rate_per_email_per_hour=signup_limits.per_email,
+        signup_rate_per_oproep_per_hour=signup_limits.per_oproep,
+        signup_rate_general_per_hour=signup_limits.general,
         signup_confirm_days=_int(env, "SIGNUP_CONFIRM_DAYS", 7, minimum=1),
+        contact_phone=_contact_phone(env, preset),
+        contact_email=_contact_email(env),
+        database_lock_timeout_ms=_int(env, "DATABASE_LOCK_TIMEOUT_MS", 5000, minimum=100),
         deduce_cache_dir=Path(env["DEDUCE_CACHE_DIR"]) if env.get("DEDUCE_CACHE_DIR") else None,
         retention_resident_closed_days=_int(env, "RETENTION_RESIDENT_CLOSED_DAYS", 90, minimum=1),
         retention_volunteer_days=_int(env, "RETENTION_VOLUNTEER_DAYS", 60, minimum=1),

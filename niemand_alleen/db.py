@@ -16,19 +16,19 @@ from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+LOCK_TIMEOUT_MS = 5000
 # Execution option of ``Database.read_connection``: a deferred BEGIN on SQLite.
 READ_ONLY_OPTION = "niemand_alleen_read_only"
 
 
-def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
+def _configure_sqlite(engine: Engine, *, immediate: bool, lock_timeout_ms: int) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event, not pysqlite, decide when a transaction starts.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -39,20 +39,61 @@ def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate and not reading else "BEGIN")
 
 
-def make_engine(url: str, *, immediate_writes: bool = True) -> Engine:
+def make_engine(
+    url: str, *, immediate_writes: bool = True, lock_timeout_ms: int = LOCK_TIMEOUT_MS
+) -> Engine:
     """The engine for a database URL.
 
     ``immediate_writes=False`` (SQLite only) starts deferred transactions that do not hold
     the write lock while reading: for read-mostly observers such as tests' own sessions.
+    ``lock_timeout_ms``: how long a statement waits for a lock before it fails (SQLite's
+    busy timeout, PostgreSQL's ``lock_timeout``), so a request never hangs on one.
     """
     # hide_parameters: bound values (personal data, tokens) never end up in error messages/logs.
     if url.startswith("sqlite"):
         engine = sa.create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 5}, hide_parameters=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": lock_timeout_ms / 1000},
+            hide_parameters=True,
         )
-        _configure_sqlite(engine, immediate=immediate_writes)
+        _configure_sqlite(engine, immediate=immediate_writes, lock_timeout_ms=lock_timeout_ms)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        connect_args={"options": f"-c lock_timeout={int(lock_timeout_ms)}"},
+    )
+
+
+class StorageUnavailable(Exception):
+    """The database is locked beyond the lock timeout, full, or gone: nothing was stored."""
+
+
+def commit_request_now() -> None:
+    """Commit the request's session inside the view instead of after it, for a form whose
+    page must still be shown with what was typed when storing fails (one commit per request
+    all the same: the later commit finds nothing to do). Rolls back and raises
+    ``StorageUnavailable`` when the database cannot take the write."""
+    session: Session | None = g.get("db_session")
+    if session is None:
+        return
+    try:
+        session.commit()
+    except sa.exc.OperationalError as failed:
+        session.rollback()
+        raise StorageUnavailable(type(failed.orig).__name__) from None
+
+
+@contextmanager
+def storing() -> Iterator[None]:
+    """Statements that write: a locked or full database becomes ``StorageUnavailable``
+    (after a rollback), which the view answers with its form and a request to try again."""
+    try:
+        yield
+    except sa.exc.OperationalError as failed:
+        request_session().rollback()
+        raise StorageUnavailable(type(failed.orig).__name__) from None
 
 
 class Database:
@@ -76,8 +117,8 @@ class Database:
             return database().engine
         raise RuntimeError("no database outside an app context")
 
-    def init_app(self, app: Flask, url: str) -> None:
-        app.extensions["database"] = Database(make_engine(url))
+    def init_app(self, app: Flask, url: str, *, lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> None:
+        app.extensions["database"] = Database(make_engine(url, lock_timeout_ms=lock_timeout_ms))
         app.after_request(_commit_request_session)
         app.teardown_appcontext(_close_request_session)
 

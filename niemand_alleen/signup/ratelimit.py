@@ -37,6 +37,11 @@ def address_bucket(client_address: str) -> str:
     return "address:" + lookup_hash(f"signup-address:{client_address}")[:40]
 
 
+def email_bucket(email: str) -> str:
+    """Attempts with one e-mail address, whatever the client: only its keyed hash."""
+    return "email:" + lookup_hash(f"signup-email:{email.strip().lower()}")[:40]
+
+
 def oproep_bucket(oproep_id: uuid.UUID | None) -> str:
     """One bucket per oproep; the general sign-up (no oproep) has one of its own."""
     return f"oproep:{oproep_id}" if oproep_id is not None else GENERAL_BUCKET

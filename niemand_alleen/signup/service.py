@@ -22,12 +22,14 @@ from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy import Executable, delete, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
 from niemand_alleen.auth.service import record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.crypto import EncryptedText, keyring, lookup_hash
-from niemand_alleen.mail.outbox import RenderedMail, outbox_values, queue_mail, render_mail
+from niemand_alleen.mail.outbox import RenderedMail, outbox_values, render_mail
 from niemand_alleen.models import (
     AuditAction,
     Dispatch,
@@ -88,8 +90,9 @@ class OproepLink:
 
 
 class SignupRefused(Exception):
-    """Nothing was stored: too many sign-ups this hour from the client's address
-    (``address``) or for the oproep (``rate``), or the oproep is full (``full``)."""
+    """Nothing was stored: too many attempts this hour by this sender (``sender``: from the
+    client's address or with the e-mail address), too many sign-ups this hour for the oproep
+    or the general form (``shared``), or the oproep is full (``full``)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -160,13 +163,16 @@ def is_open(oproep: OproepFacts, today: date) -> bool:
 
 @cache
 def _signed_up(cap: int) -> sa.Select[int]:
-    """An oproep's sign-ups (not withdrawn), counted up to ``cap``; parameter ``oproep_id``."""
+    """An oproep's confirmed sign-ups, counted up to ``cap``; parameter ``oproep_id``.
+
+    Unconfirmed ones never count: anyone can type addresses that never confirm, and their
+    links expire, so counting them would let a stranger close an oproep for good."""
     table = Volunteer.__table__  # type: ignore[attr-defined]
     counted = (
         sa.select(table.c.id)
         .where(
             table.c.oproep_id == sa.bindparam("oproep_id", type_=table.c.oproep_id.type),
-            table.c.status != VolunteerStatus.WITHDRAWN,
+            table.c.status == VolunteerStatus.CONFIRMED,
         )
         .limit(cap)
         .subquery()
@@ -175,7 +181,7 @@ def _signed_up(cap: int) -> sa.Select[int]:
 
 
 def is_full(connection: sa.Connection, settings: Settings, oproep_id: uuid.UUID) -> bool:
-    """As many sign-ups (not withdrawn) as the cap allows; the count stops at the cap."""
+    """As many confirmed sign-ups as the cap allows; the count stops at the cap."""
     cap = settings.signup_cap_per_oproep
     signed_up = connection.execute(_signed_up(cap), {"oproep_id": oproep_id}).scalar_one()
     return int(signed_up) >= cap
@@ -235,6 +241,7 @@ class PreparedSignup:
     link: OproepLink | None
     volunteer_id: uuid.UUID
     email_hash: str
+    email_bucket: str
     volunteer_values: dict[str, object]
     mail_values: dict[str, object]
 
@@ -298,6 +305,7 @@ def prepare_signup(
         link=link,
         volunteer_id=volunteer_id,
         email_hash=email_hash,
+        email_bucket=ratelimit.email_bucket(data.email),
         volunteer_values=_sealed(Volunteer, volunteer),
         mail_values=_sealed(OutboxMail, mail),
     )
@@ -313,27 +321,33 @@ def store_signup(
     """Store a prepared sign-up for an oproep or for the wijk in general, and queue the mail
     that asks to confirm the address; returns the id of the sign-up.
 
-    The attempt counts for the hourly limits of the client (``client_bucket``) and of the
-    oproep. The same address for the same oproep (or twice for the general form) keeps the
-    earlier sign-up unchanged, so nobody can alter someone else's sign-up by typing their
-    address; the mail to that address says so. Raises ``SignupRefused`` when a limit is
-    reached or the oproep is full: nothing is stored but the counts (a 429 rolls back).
-    Four statements, so the writing transaction stays short.
+    The attempt counts for the hourly limits of the sender (the client, ``client_bucket``,
+    and the e-mail address) and the shared one of the oproep or the general form. A sender
+    over its own limit is refused before the shared limit decides anything, and a refused
+    request rolls back, so its attempt never spends the shared budget. The same address for
+    the same oproep (or twice for the general form) keeps the earlier sign-up unchanged, so
+    nobody can alter someone else's sign-up by typing their address; the mail to that
+    address says so. Both cases do the same work here (one row for the outbox, its text
+    written later by the sender), so the time taken does not tell whether an address was
+    known. Raises ``SignupRefused`` when a limit is reached or the oproep is full: nothing
+    is stored (a refusal rolls back, counts included).
     """
     link = prepared.link
     oproep_id = link.oproep.id if link else None
     cap = settings.signup_cap_per_oproep
-    oproep_bucket = ratelimit.oproep_bucket(oproep_id)
-    over = ratelimit.take_all(
-        session,
-        {
-            client_bucket: settings.signup_rate_per_address_per_hour,
-            oproep_bucket: settings.signup_rate_per_oproep_per_hour,
-        },
-        now,
+    shared_bucket = ratelimit.oproep_bucket(oproep_id)
+    sender = {
+        client_bucket: settings.signup_rate_per_address_per_hour,
+        prepared.email_bucket: settings.signup_rate_per_email_per_hour,
+    }
+    shared_limit = (
+        settings.signup_rate_per_oproep_per_hour
+        if oproep_id is not None
+        else settings.signup_rate_general_per_hour
     )
-    if client_bucket in over:
-        raise SignupRefused("address")
+    over = ratelimit.take_all(session, {**sender, shared_bucket: shared_limit}, now)
+    if over & sender.keys():
+        raise SignupRefused("sender")
     # Core execution on the session's connection: the ORM's execute pipeline costs more than
     # these statements themselves on the busiest public path.
     signed_up, earlier_id = (
@@ -346,31 +360,34 @@ def store_signup(
     )
     if oproep_id is not None and signed_up >= cap:
         raise SignupRefused("full")
-    if oproep_bucket in over:
-        raise SignupRefused("rate")
-
-    if earlier_id is not None:
-        earlier = session.get(Volunteer, earlier_id)
-        assert earlier is not None
-        # Rare, so rendered inside the transaction.
-        context = _mail_context(session, settings, link.oproep if link else None, earlier)
-        mail = render_mail("signup_again", **context)
-        queue_mail(
-            session,
-            idempotency_key=f"{AGAIN_KEY_PREFIX}{earlier.id}:{now.date().isoformat()}",
-            kind="signup_again",
-            recipient=earlier.email,
-            mail=mail,
-            oproep_id=oproep_id,
-        )
-        log.info("sign-up repeated volunteer=%s oproep=%s", earlier.id, oproep_id)
-        return earlier_id
+    if shared_bucket in over:
+        raise SignupRefused("shared")
 
     connection = session.connection()
+    if earlier_id is not None:
+        again = {
+            **prepared.mail_values,
+            # At most one a day, so a stranger cannot flood someone's inbox.
+            "idempotency_key": f"{AGAIN_KEY_PREFIX}{earlier_id}:{now.date().isoformat()}",
+            "kind": "signup_again",
+        }
+        connection.execute(_queue_once(connection.dialect.name), again)
+        log.info("sign-up repeated volunteer=%s oproep=%s", earlier_id, oproep_id)
+        return uuid.UUID(str(earlier_id))
+
     connection.execute(_sealed_insert(Volunteer), prepared.volunteer_values)
     connection.execute(_sealed_insert(OutboxMail), prepared.mail_values)
     log.info("sign-up stored volunteer=%s oproep=%s", prepared.volunteer_id, oproep_id)
     return prepared.volunteer_id
+
+
+def _mail_volunteer(session: Session, mail: OutboxMail, prefix: str) -> Volunteer | None:
+    """The sign-up a queued mail is about, from its key (``prefix`` + id [+ ``:`` day])."""
+    try:
+        volunteer_id = uuid.UUID(mail.idempotency_key.removeprefix(prefix).split(":")[0])
+    except ValueError:
+        return None
+    return _active(session, volunteer_id)
 
 
 def compose_confirm_mail(
@@ -378,16 +395,23 @@ def compose_confirm_mail(
 ) -> RenderedMail | None:
     """The text of a sign-up's confirm mail, written by the sender just before sending (the
     sign-up request only queues it); ``None`` when the sign-up was withdrawn or erased."""
-    try:
-        volunteer_id = uuid.UUID(mail.idempotency_key.removeprefix(CONFIRM_KEY_PREFIX))
-    except ValueError:
-        return None
-    volunteer = _active(session, volunteer_id)
+    volunteer = _mail_volunteer(session, mail, CONFIRM_KEY_PREFIX)
     if volunteer is None:
         return None
     oproep = session.get(Oproep, volunteer.oproep_id) if volunteer.oproep_id else None
-    context = _mail_context(session, settings, oproep, volunteer)
-    return render_mail("signup_confirm", **context)
+    return render_mail("signup_confirm", **_mail_context(session, settings, oproep, volunteer))
+
+
+def compose_again_mail(
+    session: Session, settings: Settings, mail: OutboxMail
+) -> RenderedMail | None:
+    """The "you had already signed up" mail, written by the sender like the confirm mail,
+    to the address of the earlier sign-up; ``None`` when that was withdrawn or erased."""
+    volunteer = _mail_volunteer(session, mail, AGAIN_KEY_PREFIX)
+    if volunteer is None:
+        return None
+    oproep = session.get(Oproep, volunteer.oproep_id) if volunteer.oproep_id else None
+    return render_mail("signup_again", **_mail_context(session, settings, oproep, volunteer))
 
 
 def _sealed(model: type[SQLModel], values: dict[str, object]) -> dict[str, object]:
@@ -400,6 +424,20 @@ def _sealed(model: type[SQLModel], values: dict[str, object]) -> dict[str, objec
             value = values.get(column.name)
             sealed[column.name] = None if value is None else keyring().encrypt(str(value))
     return sealed
+
+
+@cache
+def _queue_once(dialect: str) -> Executable:
+    """``_sealed_insert`` of an outbox row that does nothing when its key was queued before
+    (``ON CONFLICT DO NOTHING``: SQLite and PostgreSQL share it)."""
+    table = OutboxMail.__table__  # type: ignore[attr-defined]
+    insert = sqlite_insert(table) if dialect == "sqlite" else postgresql_insert(table)
+    encrypted = {
+        column.name: sa.bindparam(column.name, type_=sa.Text())
+        for column in table.c
+        if isinstance(column.type, EncryptedText)
+    }
+    return insert.values(encrypted).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 @cache

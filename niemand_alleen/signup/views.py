@@ -10,6 +10,7 @@ address was known.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
@@ -17,7 +18,13 @@ from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import public
 from niemand_alleen.config import Settings
-from niemand_alleen.db import database, request_session
+from niemand_alleen.db import (
+    StorageUnavailable,
+    commit_request_now,
+    database,
+    request_session,
+    storing,
+)
 from niemand_alleen.mail.outbox import register_composer
 from niemand_alleen.models import VolunteerStatus, local_today, utcnow
 from niemand_alleen.signup import ratelimit
@@ -26,6 +33,7 @@ from niemand_alleen.signup.forms import HONEYPOT_FIELD, LinkForm, SignupForm
 from niemand_alleen.signup.service import (
     OproepLink,
     SignupRefused,
+    compose_again_mail,
     compose_confirm_mail,
     confirm_volunteer,
     is_full,
@@ -57,7 +65,10 @@ def _form_page(
     *,
     closed: bool = False,
     expired: bool = False,
+    held_back: str | None = None,
 ) -> str:
+    """The form, with what was typed. ``held_back``: why it was not stored this time
+    (``sender``, ``shared`` or ``busy``), explained above the form."""
     oproep = link.oproep if link and not closed else None
     return render_template(
         "signup/form.html",
@@ -65,14 +76,17 @@ def _form_page(
         oproep=oproep,
         closed=closed,
         expired=expired,
+        held_back=held_back,
         wijk_name=wijk_name(request_session(), oproep.wijk_code) if oproep else None,
         action=request.path if oproep else url_for("signup.general"),
         honeypot=HONEYPOT_FIELD,
     )
 
 
-def _too_many() -> tuple[str, int]:
-    return render_template("signup/too_many.html"), 429
+def _held_back(link: OproepLink | None, reason: str) -> tuple[str, int]:
+    """Not stored, for now: the form again with everything typed and what to do instead."""
+    status = 503 if reason == "busy" else 429
+    return _form_page(SignupForm(), link, held_back=reason), status
 
 
 def _invalid_link(kind: str) -> tuple[str, int]:
@@ -105,34 +119,55 @@ def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Pag
         with database().read_connection() as lookup:
             flooding = _over_limit(ratelimit.attempts_so_far(lookup, client, now))
     if flooding:
-        log.info("sign-up refused: address endpoint=%s", request.endpoint)
-        return _too_many()
+        log.info("sign-up refused: sender endpoint=%s", request.endpoint)
+        return _held_back(link, "sender")
     answers = read_signup(request.form)
     bot = bool((request.form.get(HONEYPOT_FIELD) or "").strip())
-    prepared = (
-        prepare_signup(db, settings, answers.input, link, now)
-        if answers.input is not None and not bot
-        else None
-    )
-    if prepared is None:
-        if not ratelimit.take(db, client, settings.signup_rate_per_address_per_hour, now):
-            log.info("sign-up refused: address endpoint=%s", request.endpoint)
-            return _too_many()
-        if bot:
-            # A bot: the same page a person sees after sending, and nothing stored.
-            log.info("sign-up honeypot filled endpoint=%s", request.endpoint)
-            return redirect(url_for("signup.sent"))
-        form = SignupForm()  # holds what was typed
-        form.show_errors(answers.errors)
-        return _form_page(form, link)
+    if answers.input is None or bot:
+        return _refuse_answers(link, answers.errors, client, bot=bot, now=now)
     try:
-        store_signup(db, settings, prepared, client, now)
+        # Also the preparation: its first read may be the one that waits for the lock.
+        with storing():
+            prepared = prepare_signup(db, settings, answers.input, link, now)
+            store_signup(db, settings, prepared, client, now)
+            commit_request_now()
     except SignupRefused as refused:
         log.info("sign-up refused: %s endpoint=%s", refused.reason, request.endpoint)
         if refused.reason == "full":
             return _form_page(SignupForm(), link, closed=True)
-        return _too_many()
+        return _held_back(link, refused.reason)
+    except StorageUnavailable as unavailable:
+        log.warning("sign-up not stored: database unavailable (%s)", unavailable)
+        return _held_back(link, "busy")
     return redirect(url_for("signup.sent"))
+
+
+def _refuse_answers(
+    link: OproepLink | None, errors: dict[str, str], client: str, *, bot: bool, now: datetime
+) -> Page:
+    """A form with errors (or a bot's): the attempt counts for the client's limit only."""
+    settings = _settings()
+    try:
+        with storing():
+            allowed = ratelimit.take(
+                request_session(), client, settings.signup_rate_per_address_per_hour, now
+            )
+            if allowed:
+                commit_request_now()
+    except StorageUnavailable as unavailable:
+        # The count is lost this once; the neighbour keeps what they typed.
+        log.warning("sign-up attempt not counted: database unavailable (%s)", unavailable)
+        allowed = True
+    if not allowed:
+        log.info("sign-up refused: sender endpoint=%s", request.endpoint)
+        return _held_back(link, "sender")
+    if bot:
+        # A bot: the same page a person sees after sending, and nothing stored.
+        log.info("sign-up honeypot filled endpoint=%s", request.endpoint)
+        return redirect(url_for("signup.sent"))
+    form = SignupForm()  # holds what was typed
+    form.show_errors(errors)
+    return _form_page(form, link)
 
 
 @bp.route("/aanmelden", methods=["GET", "POST"])
@@ -227,3 +262,4 @@ def _expired_form(_error: CSRFError) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     register_composer(app, "signup_confirm", compose_confirm_mail)
+    register_composer(app, "signup_again", compose_again_mail)

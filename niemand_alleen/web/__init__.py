@@ -82,4 +82,9 @@ def init_app(app: Flask) -> None:
         # formdata=None: the logout button never reads the posted body, which may be the very
         # thing that failed (a 413 page would otherwise crash while rendering).
         logout_form = ConfirmForm(formdata=None)
-        return {"logout_form": logout_form, "Role": Role, "attribution": ATTRIBUTION}
+        return {
+            "logout_form": logout_form,
+            "Role": Role,
+            "attribution": ATTRIBUTION,
+            "service_settings": current_app.config["SETTINGS"],
+        }

@@ -206,6 +206,7 @@ PRODUCTION_ENV = {
     "HASH_KEY": "y" * 40,
     "DATABASE_URL": "postgresql+psycopg://u:p@db/x",
     "PUBLIC_BASE_URL": "https://example.org",
+    "CONTACT_PHONE": "078 123 45 67",
 }
 
 

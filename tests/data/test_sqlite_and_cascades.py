@@ -14,7 +14,7 @@ from sqlmodel import Session, delete, func, select
 
 from niemand_alleen import create_app
 from niemand_alleen.config import load_settings
-from niemand_alleen.db import SQLITE_BUSY_TIMEOUT_MS, make_engine
+from niemand_alleen.db import LOCK_TIMEOUT_MS, make_engine
 from niemand_alleen.models import (
     Dispatch,
     LawfulBasisArt6,
@@ -50,7 +50,7 @@ def raw_pragmas(dbapi_connection) -> dict[str, object]:  # type: ignore[no-untyp
 
 EXPECTED = {
     "journal_mode": "wal",
-    "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+    "busy_timeout": LOCK_TIMEOUT_MS,
     "foreign_keys": 1,
     "synchronous": 1,
 }
@@ -58,7 +58,7 @@ EXPECTED = {
 
 def test_every_pooled_connection_has_the_pragmas(sqlite_engine: sa.Engine) -> None:
     """R3.4.1: WAL, a busy timeout of at least 5 s, foreign keys on, synchronous=NORMAL."""
-    assert SQLITE_BUSY_TIMEOUT_MS >= 5000
+    assert LOCK_TIMEOUT_MS >= 5000
     # Two connections open at once are two distinct pooled connections, each set up on connect.
     first, second = sqlite_engine.raw_connection(), sqlite_engine.raw_connection()
     assert first.dbapi_connection is not second.dbapi_connection

@@ -16,7 +16,14 @@ from cryptography.fernet import Fernet
 
 from niemand_alleen.config import ConfigError, load_settings
 
-REQUIRED = ("SECRET_KEY", "ENCRYPTION_KEYS", "HASH_KEY", "DATABASE_URL", "PUBLIC_BASE_URL")
+REQUIRED = (
+    "SECRET_KEY",
+    "ENCRYPTION_KEYS",
+    "HASH_KEY",
+    "DATABASE_URL",
+    "PUBLIC_BASE_URL",
+    "CONTACT_PHONE",
+)
 
 
 def valid_environ() -> dict[str, str]:
@@ -26,6 +33,7 @@ def valid_environ() -> dict[str, str]:
         "HASH_KEY": "h" * 32,
         "DATABASE_URL": "postgresql+psycopg://niemand@db.example.org/niemand",
         "PUBLIC_BASE_URL": "https://niemand-alleen.example.org/",
+        "CONTACT_PHONE": "078 123 45 67",
     }
 
 
@@ -163,3 +171,26 @@ def test_two_processes_starting_at_once_share_the_demo_keys(
     assert second == first
     assert second_path.stat().st_mode & 0o077 == 0
     assert not list((tmp_path / "one-more").glob(".demo-keys-*")), "no scratch file left"
+
+
+def test_the_contact_phone_is_checked_and_linked(tmp_path: Path) -> None:
+    for wrong in ("bel ons", "12", "078 123 45 67\nX-Header: x"):
+        environ = {**valid_environ(), "CONTACT_PHONE": wrong}
+        assert_one_line_naming(refusal(environ, tmp_path), "CONTACT_PHONE")
+    environ = {**valid_environ(), "CONTACT_PHONE": "078  123 45 67", "CONTACT_EMAIL": "x"}
+    assert_one_line_naming(refusal(environ, tmp_path), "CONTACT_EMAIL")
+    environ["CONTACT_EMAIL"] = "info@niemand-alleen.example.org"
+    settings = load_settings("production", environ=environ, instance_path=tmp_path)
+    assert settings.contact_phone == "078 123 45 67"
+    assert settings.contact_phone_link == "+31781234567"
+    assert settings.contact_email == "info@niemand-alleen.example.org"
+
+
+def test_a_sender_limit_must_stay_below_the_shared_ones(tmp_path: Path) -> None:
+    """Otherwise one sender could spend the budget of every neighbour in the city."""
+    for shared in ("SIGNUP_RATE_PER_OPROEP_PER_HOUR", "SIGNUP_RATE_GENERAL_PER_HOUR"):
+        environ = {**valid_environ(), "SIGNUP_RATE_PER_ADDRESS_PER_HOUR": "20", shared: "20"}
+        assert_one_line_naming(refusal(environ, tmp_path), "SIGNUP_RATE_PER_ADDRESS_PER_HOUR")
+    settings = load_settings("production", environ=valid_environ(), instance_path=tmp_path)
+    assert settings.signup_rate_per_address_per_hour < settings.signup_rate_per_oproep_per_hour
+    assert settings.signup_rate_per_email_per_hour < settings.signup_rate_per_address_per_hour

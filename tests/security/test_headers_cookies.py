@@ -141,6 +141,7 @@ def production_app(production_database_url: str, tmp_path: Path) -> Iterator[Fla
         "HASH_KEY": "h" * 40,
         "DATABASE_URL": production_database_url,
         "PUBLIC_BASE_URL": "https://niemand-alleen.example.org",
+        "CONTACT_PHONE": "078 123 45 67",
     }
     settings = load_settings("production", environ=environ, instance_path=tmp_path)
     app = create_app(settings)

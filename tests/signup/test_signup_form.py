@@ -258,7 +258,7 @@ def test_a_general_signup_has_no_oproep_and_the_wijk_of_the_address(
 
 
 def test_signing_up_twice_keeps_one_signup_says_so_by_mail_and_never_on_the_page(
-    client: FlaskClient, db_session: Session, scenario, post_signup
+    app: Flask, client: FlaskClient, db_session: Session, scenario, post_signup
 ) -> None:  # type: ignore[no-untyped-def]
     first = post_signup(client, scenario.path)
     # Same address in other letters, other details: still the same person for this oproep.
@@ -279,12 +279,49 @@ def test_signing_up_twice_keeps_one_signup_says_so_by_mail_and_never_on_the_page
     confirm, again = outbox(db_session)
     assert confirm.kind == "signup_confirm"
     assert again.kind == "signup_again"
+    # Written by the sender, not in the request: its time would tell the address was known.
+    assert again.body_text is None
+    assert compose_pending(app) == 2
+    confirm, again = outbox(db_session)
     assert "U had zich al aangemeld" in again.body_text
     assert "/aanmelden/bevestigen/" in again.body_text  # still unconfirmed
     # A third time the same day: no third mail (nobody can flood an inbox this way).
     post_signup(client, scenario.path)
     assert len(outbox(db_session)) == 2
     assert len(volunteers(db_session)) == 1
+
+
+def statements_of(app: Flask, send) -> list[str]:  # type: ignore[no-untyped-def]
+    """The SQL the app runs while ``send()`` runs, without its parameters."""
+    seen: list[str] = []
+    engine = app.extensions["database"].engine
+
+    def record(_conn, _cursor, statement, _parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement.split()[0].upper())
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        send()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_known_address_costs_the_same_work_as_a_new_one(
+    app: Flask, client: FlaskClient, scenario, post_signup, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Whether an address signed up before must not show in the time a sign-up takes: both
+    paths run the same kinds of statements (the known one an insert less) and neither
+    renders a mail in the request."""
+    from niemand_alleen.mail import outbox as outbox_module
+
+    rendered: list[str] = []
+    monkeypatch.setattr(outbox_module, "_render", lambda name, _context: rendered.append(name))
+    new = statements_of(app, lambda: post_signup(client, scenario.path))
+    known = statements_of(app, lambda: post_signup(client, scenario.path, remote_addr="192.0.2.5"))
+    assert rendered == []
+    assert [s for s in new if s != "INSERT"] == [s for s in known if s != "INSERT"]
+    assert new.count("INSERT") - known.count("INSERT") == 1
 
 
 def test_the_same_address_for_another_oproep_is_a_new_signup(

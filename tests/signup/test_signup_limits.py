@@ -16,6 +16,7 @@ from niemand_alleen.models import (
     OutboxMail,
     SignupRate,
     Volunteer,
+    VolunteerStatus,
     local_today,
 )
 from niemand_alleen.signup import ratelimit
@@ -79,20 +80,101 @@ def test_an_oproep_past_its_deadline_is_closed(
     assert_closed_page(client.get(scenario.path).get_data(as_text=True))
 
 
-def test_the_cap_per_oproep_stops_signups(
+def confirm_all(session: Session) -> None:
+    session.rollback()
+    for volunteer in session.exec(select(Volunteer)).all():
+        volunteer.status = VolunteerStatus.CONFIRMED
+        session.add(volunteer)
+    session.commit()
+
+
+def test_the_cap_per_oproep_counts_confirmed_signups_only(
     app: Flask, client: FlaskClient, db_session: Session, scenario, post_signup
 ) -> None:  # type: ignore[no-untyped-def]
+    """Sign-ups that never confirm cannot close an oproep (anyone can type addresses)."""
     app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(signup_cap_per_oproep=2)
-    for number in range(2):
-        response = post_signup(client, scenario.path, email=f"buur{number}@example.org")
+    for number in range(4):
+        response = post_signup(
+            client, scenario.path, email=f"nep{number}@example.org", remote_addr=f"192.0.2.{number}"
+        )
         assert response.status_code == 302
-    response = post_signup(client, scenario.path, email="buur3@example.org")
+    assert "Een vrouw van in de 80" in client.get(scenario.path).get_data(as_text=True)
+    confirm_all(db_session)  # now two or more have confirmed: the oproep is full
+    response = post_signup(client, scenario.path, email="buur9@example.org")
     assert response.status_code == 200
     assert_closed_page(response.get_data(as_text=True))
     assert_closed_page(client.get(scenario.path).get_data(as_text=True))
-    assert count(db_session, Volunteer) == 2
+    assert count(db_session, Volunteer) == 4
     # The general sign-up has no cap.
-    assert post_signup(client, "/aanmelden", email="buur3@example.org").status_code == 302
+    assert post_signup(client, "/aanmelden", email="buur9@example.org").status_code == 302
+
+
+def assert_form_kept(body: str, email: str = "fatma.ozdemir@example.org") -> None:
+    """The form is back with what was typed, and says it was not sent."""
+    assert "Uw aanmelding is nog niet verstuurd." in body
+    assert 'value="Özdemir"' in body
+    assert f'value="{email}"' in body.lower()
+    assert "<form" in body
+
+
+def test_one_email_address_is_limited_whatever_the_client(
+    app: Flask, client: FlaskClient, db_session: Session, scenario, open_oproep_factory, post_signup
+) -> None:  # type: ignore[no-untyped-def]
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(signup_rate_per_email_per_hour=2)
+    other = open_oproep_factory()
+    assert post_signup(client, scenario.path, remote_addr="192.0.2.1").status_code == 302
+    assert post_signup(client, other.path, remote_addr="192.0.2.2").status_code == 302
+    refused = post_signup(client, "/aanmelden", remote_addr="192.0.2.3")
+    assert refused.status_code == 429
+    assert_form_kept(refused.get_data(as_text=True))
+    assert count(db_session, Volunteer) == 2
+    # Another address from that same client is not held back.
+    assert (
+        post_signup(
+            client, "/aanmelden", email="ander@example.org", remote_addr="192.0.2.3"
+        ).status_code
+        == 302
+    )
+
+
+def test_a_sender_over_its_limit_spends_none_of_the_shared_budget(
+    app: Flask, client: FlaskClient, db_session: Session, geography, post_signup
+) -> None:  # type: ignore[no-untyped-def]
+    """One client floods the general form; the city's hourly budget is still there for the
+    others, because its refused attempts never reach the shared count."""
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
+        signup_rate_per_address_per_hour=2, signup_rate_general_per_hour=3
+    )
+    for number in range(8):
+        post_signup(client, "/aanmelden", email=f"flood{number}@example.org")
+    assert count(db_session, Volunteer) == 2
+    assert (
+        post_signup(
+            client, "/aanmelden", email="buur@example.org", remote_addr="192.0.2.8"
+        ).status_code
+        == 302
+    )
+    assert count(db_session, Volunteer) == 3
+
+
+def test_a_reached_shared_limit_keeps_the_form_and_gives_the_phone_number(
+    app: Flask, client: FlaskClient, db_session: Session, geography, post_signup
+) -> None:  # type: ignore[no-untyped-def]
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
+        signup_rate_general_per_hour=2, contact_phone="078 123 45 67"
+    )
+    for number in range(2):
+        response = post_signup(
+            client, "/aanmelden", email=f"n{number}@example.org", remote_addr=f"192.0.2.{number}"
+        )
+        assert response.status_code == 302
+    refused = post_signup(client, "/aanmelden", remote_addr="192.0.2.9")
+    assert refused.status_code == 429
+    body = refused.get_data(as_text=True)
+    assert_form_kept(body)
+    assert "heel veel aanmeldingen" in body
+    assert '<a href="tel:+31781234567">078 123 45 67</a>' in body
+    assert count(db_session, Volunteer) == 2
 
 
 def test_too_many_attempts_from_one_address_get_429_and_store_nothing(
@@ -108,6 +190,7 @@ def test_too_many_attempts_from_one_address_get_429_and_store_nothing(
     refused = post_signup(client, scenario.path, email="drie@example.org")
     assert refused.status_code == 429
     assert "Probeer het over een uur opnieuw." in refused.get_data(as_text=True)
+    assert_form_kept(refused.get_data(as_text=True), "drie@example.org")
     assert count(db_session, Volunteer) == 2
     # Another address is not held back.
     other = post_signup(client, scenario.path, email="vier@example.org", remote_addr="192.0.2.44")
