@@ -111,8 +111,24 @@ _DATE_FORMATS = (
 )
 
 
+# Every date the service deals with (births, consents, deadlines, filters) lies in here;
+# outside it a date is a typing error, and near year 1 or 9999 date arithmetic overflows.
+FIRST_YEAR = 1900
+LAST_YEAR = 2100
+
+
 def parse_date(raw: str | None, *, label: str) -> date:
-    """A date typed as 12-03-1941 / 12/3/1941 or sent as 1941-03-12 by a date input."""
+    """A date typed as 12-03-1941 / 12/3/1941 or sent as 1941-03-12 by a date input, in
+    the years ``FIRST_YEAR`` to ``LAST_YEAR``."""
+    parsed = _calendar_date(raw, label=label)
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise InvalidInput(
+            f"Kijk het jaar van de {label} na: het ligt tussen {FIRST_YEAR} en {LAST_YEAR}."
+        )
+    return parsed
+
+
+def _calendar_date(raw: str | None, *, label: str) -> date:
     value = (raw or "").strip()
     if not value:
         raise InvalidInput(f"Vul de {label} in.")
@@ -140,7 +156,7 @@ def optional_date(raw: str | None) -> date | None:
 
 
 def birth_date(raw: str | None, *, today: date) -> date:
-    value = parse_date(raw, label="geboortedatum")
+    value = _calendar_date(raw, label="geboortedatum")
     if value > today:
         raise InvalidInput("Een geboortedatum kan niet in de toekomst liggen.")
     if value.year < 1900:

@@ -225,7 +225,10 @@ def cancel(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     return redirect(url_for("distribution.oproep_distribution", oproep_id=oproep.id))
 
 
-@bp.route("/oproepen/<uuid:oproep_id>/mail/<int:mail_id>/opnieuw-versturen", methods=["POST"])
+@bp.route(
+    "/oproepen/<uuid:oproep_id>/mail/<int(max=2147483647):mail_id>/opnieuw-versturen",
+    methods=["POST"],
+)
 @roles_required(Role.COORDINATOR)
 def retry(oproep_id: uuid.UUID, mail_id: int) -> tuple[str, int] | Response:
     """The coordinator sends a failed mail of this oproep again (after checking the reason)."""

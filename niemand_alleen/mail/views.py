@@ -47,7 +47,7 @@ def mail_overview() -> str:
     )
 
 
-@bp.route("/beheer/mail/<int:mail_id>/opnieuw-versturen", methods=["POST"])
+@bp.route("/beheer/mail/<int(max=2147483647):mail_id>/opnieuw-versturen", methods=["POST"])
 @roles_required(Role.BEHEERDER)
 def retry(mail_id: int) -> Response:
     if not RetryForm().validate_on_submit():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -128,6 +129,10 @@ class ImportResult:
         return not self.errors
 
 
+# Never in a text file; a NUL byte cannot even be stored by PostgreSQL.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def decode_upload(data: bytes) -> str:
     if len(data) > MAX_IMPORT_BYTES:
         raise ImportFileError(
@@ -137,12 +142,18 @@ def decode_upload(data: bytes) -> str:
     if not data.strip():
         raise ImportFileError("Het bestand is leeg.")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError(
             "Het bestand is niet in UTF-8 opgeslagen, dus letters als ë en é komen niet goed"
             " over. Kies in Excel bij 'Opslaan als' het type 'CSV UTF-8' en probeer het opnieuw."
         ) from None
+    if CONTROL_CHARACTERS.search(text):
+        raise ImportFileError(
+            "Het bestand bevat onzichtbare tekens die in een tekstbestand niet horen. Is het"
+            " echt een CSV-bestand? Sla het opnieuw op als 'CSV UTF-8' en probeer het opnieuw."
+        )
+    return text
 
 
 def _delimiter(text: str) -> str:

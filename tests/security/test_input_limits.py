@@ -48,7 +48,6 @@ ODD_LOGINS = {
     "long password": ("beheer@example.org", "p" * 500),
     "both long": ("a" * 10_000, "p" * 500),
     "line break": ("beheer@example.org\r\nX-Injected: ja", PASSWORD),
-    "nul byte": ("\x00beheer@example.org", PASSWORD),
     "unicode": ("béhéér@éxample.org", "wachtwoord met émoji 🙂 en ß"),
 }
 
