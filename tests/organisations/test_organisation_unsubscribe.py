@@ -244,6 +244,34 @@ def test_bad_confirmation_links_get_one_clear_page_and_change_nothing(
     assert _state(app) == before
 
 
+def test_an_expired_confirmation_link_gets_the_clear_page_and_changes_nothing(
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    organisation: Organisation,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    request = UnsubscribeRequest(organisation_id=organisation.id, requested_at=utcnow())
+    db_session.add(request)
+    db_session.commit()
+    eight_days_ago = int(utcnow().timestamp()) - 8 * 24 * 3600
+    monkeypatch.setattr(
+        "itsdangerous.timed.TimestampSigner.get_timestamp", lambda _: eight_days_ago
+    )
+    expired = unsubscribe_confirm_token(app.config["SECRET_KEY"], request.id)
+    monkeypatch.undo()
+    path = f"/afmelden/organisatie/bevestigen/{expired}"
+    form = csrf_token(client, "/inloggen")
+    before = _state(app)
+
+    for response in (client.get(path), client.post(path, data={"csrf_token": form})):
+        assert response.status_code == 404
+        page = response.get_data(as_text=True)
+        assert "<h1>Deze bevestigingslink werkt niet</h1>" in page
+        assert "ouder dan 7 dagen" in page
+    assert _state(app) == before
+
+
 # --- the List-Unsubscribe header's link ---------------------------------------------------
 
 
