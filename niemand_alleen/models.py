@@ -292,9 +292,25 @@ class Organisation(SQLModel, table=True):
     contact_emails: str = Field(sa_type=EncryptedText)
     note: str | None = _secret()
     active: bool = True
-    # Unsubscribe links carry a signed token (no stored secret); this records its use.
+    # Set by the one-click header link or a confirmed unsubscribe request (signed tokens).
     unsubscribed_at: datetime | None = _ts(nullable=True)
     created_at: datetime = _created()
+
+
+class UnsubscribeRequest(SQLModel, table=True):
+    """A request, from the unsubscribe link in a mail's body, to unsubscribe an organisation.
+
+    That body may be forwarded, so its link only mails a confirmation link to the
+    organisation's own addresses; the confirmation link names this row, which makes it
+    single use (``used_at``). No personal data: an organisation id and two times.
+    """
+
+    __tablename__ = "unsubscribe_request"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organisation_id: uuid.UUID = _fk("organisation.id", "CASCADE", nullable=False)
+    requested_at: datetime = _created()
+    used_at: datetime | None = _ts(nullable=True)
 
 
 class OrganisationWijk(SQLModel, table=True):

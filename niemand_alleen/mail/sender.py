@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from niemand_alleen.config import Settings
 from niemand_alleen.db import database
-from niemand_alleen.distribution.links import unsubscribe_url
+from niemand_alleen.distribution.links import one_click_unsubscribe_url
 from niemand_alleen.mail.outbox import (
     Composer,
     UnsafeMailError,
@@ -386,7 +386,8 @@ def _claim(app: Flask, settings: Settings, mail_id: int, now: datetime) -> Claim
         if row.dispatch_id is not None:
             dispatch = session.get(Dispatch, row.dispatch_id)
             if dispatch is not None:
-                unsubscribe = unsubscribe_url(
+                # Its own token, never in a body: forwarding drops this header.
+                unsubscribe = one_click_unsubscribe_url(
                     settings.public_base_url, settings.secret_key, dispatch.organisation_id
                 )
         return ClaimedMail(

@@ -26,6 +26,7 @@ KIND_LABELS = {
     "oproep_reminder": "Herinnering aan organisatie",
     "oproep_cancelled": "Oproep ingetrokken (aan organisatie)",
     "oproep_filled": "Oproep vervuld (aan organisatie)",
+    "unsubscribe_confirm": "Afmelding bevestigen (aan organisatie)",
     "coordinator_reminder": "Herinnering aan coördinator",
     "signup_confirm": "Bevestiging aanmelding (aan goede buur)",
     "signup_again": "Al aangemeld (aan goede buur)",

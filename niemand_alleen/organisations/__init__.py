@@ -1,1 +1,1 @@
-"""Partner organisations: the beheerder's pages, CSV import/export and the unsubscribe link."""
+"""Partner organisations: the beheerder's pages, CSV import/export and the unsubscribe links."""

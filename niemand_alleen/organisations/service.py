@@ -1,28 +1,46 @@
 """Partner organisations: validation, changes, (un)subscribing and wijk look-ups.
 
-No Flask here: every function takes the session, flushes and never commits. Validation
-errors carry Dutch messages per form field; every change records an audit event that
-names the organisation's id, never its data.
+Every function takes the session, flushes and never commits. Validation errors carry Dutch
+messages per form field; every change records an audit event that names the
+organisation's id, never its data. Only the unsubscribe confirmation needs an app context:
+it renders its mail for the outbox.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from niemand_alleen import validation
 from niemand_alleen.auth.service import record_audit
-from niemand_alleen.distribution.links import organisation_from_token
+from niemand_alleen.config import Settings
+from niemand_alleen.distribution import links
 from niemand_alleen.geo.areas import short_name
-from niemand_alleen.models import AuditAction, Organisation, OrganisationWijk, Wijk, utcnow
+from niemand_alleen.mail.outbox import queue_mail, render_mail
+from niemand_alleen.models import (
+    AuditAction,
+    Organisation,
+    OrganisationWijk,
+    UnsubscribeRequest,
+    Wijk,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
+
+# How long the mailed link to confirm an unsubscribe works.
+UNSUBSCRIBE_CONFIRM_DAYS = 7
+# At most one confirmation mail per organisation in this time: the body's link may be in
+# anyone's hands, and must not become a way to fill the organisation's mailbox.
+UNSUBSCRIBE_REQUEST_INTERVAL = timedelta(hours=1)
+UNSUBSCRIBE_CONFIRM_KIND = "unsubscribe_confirm"
 
 NAME_MAX_LENGTH = 200
 NOTE_MAX_LENGTH = 1000
@@ -358,15 +376,29 @@ def resubscribe(
 
 
 def organisation_for_token(session: Session, secret_key: str, token: str) -> Organisation | None:
-    """The organisation of a valid unsubscribe token; None for bad, tampered or unknown."""
-    organisation_id = organisation_from_token(secret_key, token)
+    """The organisation of a valid body-link token; None for bad, tampered or unknown."""
+    organisation_id = links.organisation_from_token(secret_key, token)
+    if organisation_id is None:
+        return None
+    return session.get(Organisation, organisation_id)
+
+
+def organisation_for_one_click_token(
+    session: Session, secret_key: str, token: str
+) -> Organisation | None:
+    """The organisation of a valid ``List-Unsubscribe`` token; None for bad or unknown."""
+    organisation_id = links.organisation_from_one_click_token(secret_key, token)
     if organisation_id is None:
         return None
     return session.get(Organisation, organisation_id)
 
 
 def unsubscribe(
-    session: Session, organisation: Organisation, *, now: datetime | None = None
+    session: Session,
+    organisation: Organisation,
+    *,
+    now: datetime | None = None,
+    how: str = "link",
 ) -> bool:
     """Record the unsubscription (idempotent); True if it changed anything."""
     if organisation.unsubscribed_at is not None:
@@ -374,19 +406,99 @@ def unsubscribe(
     organisation.unsubscribed_at = now or utcnow()
     session.add(organisation)
     session.flush()
-    _audit(session, organisation, AuditAction.UPDATE, None, "afgemeld via link")
-    log.info("organisation unsubscribed id=%s", organisation.id)
+    _audit(session, organisation, AuditAction.UPDATE, None, f"afgemeld via {how}")
+    log.info("organisation unsubscribed id=%s via=%s", organisation.id, how)
     return True
 
 
-def unsubscribe_by_token(
-    session: Session, secret_key: str, token: str, *, now: datetime | None = None
-) -> Organisation | None:
-    """Unsubscribe the organisation of a signed token; None (and no change) for a bad one."""
-    organisation = organisation_for_token(session, secret_key, token)
-    if organisation is not None:
-        unsubscribe(session, organisation, now=now)
-    return organisation
+def _address_key(address: str) -> str:
+    # Idempotency keys must not hold personal data: a short hash stands for the address.
+    return hashlib.sha256(address.casefold().encode()).hexdigest()[:16]
+
+
+def request_unsubscribe(
+    session: Session, settings: Settings, organisation: Organisation, *, now: datetime
+) -> UnsubscribeRequest | None:
+    """Mail a link to confirm the unsubscribe to the organisation's own addresses (outbox).
+
+    Whoever holds a forwarded mail can ask, so asking changes nothing about the
+    organisation. Nothing is mailed (None) when it is unsubscribed already, has no address,
+    or was mailed such a link less than ``UNSUBSCRIBE_REQUEST_INTERVAL`` ago; the page says
+    the same either way.
+    """
+    addresses = [line.strip() for line in contact_emails_of(organisation)]
+    if organisation.unsubscribed_at is not None or not addresses:
+        return None
+    recent = session.exec(
+        select(UnsubscribeRequest.id).where(
+            UnsubscribeRequest.organisation_id == organisation.id,
+            col(UnsubscribeRequest.requested_at) > now - UNSUBSCRIBE_REQUEST_INTERVAL,
+        )
+    ).first()
+    if recent is not None:
+        log.info("unsubscribe confirmation not mailed again organisation=%s", organisation.id)
+        return None
+    request = UnsubscribeRequest(organisation_id=organisation.id, requested_at=now)
+    session.add(request)
+    session.flush()
+    mail = render_mail(
+        UNSUBSCRIBE_CONFIRM_KIND,
+        organisation_name=organisation.name,
+        confirm_url=links.unsubscribe_confirm_url(
+            settings.public_base_url, settings.secret_key, request.id
+        ),
+        confirm_days=UNSUBSCRIBE_CONFIRM_DAYS,
+    )
+    for address in addresses:
+        queue_mail(
+            session,
+            idempotency_key=f"{UNSUBSCRIBE_CONFIRM_KIND}:{request.id}:{_address_key(address)}",
+            kind=UNSUBSCRIBE_CONFIRM_KIND,
+            recipient=address,
+            mail=mail,
+        )
+    log.info("unsubscribe confirmation queued organisation=%s", organisation.id)
+    return request
+
+
+@dataclass(frozen=True)
+class PendingUnsubscribe:
+    request: UnsubscribeRequest
+    organisation: Organisation
+
+
+def unsubscribe_request_for_token(
+    session: Session, secret_key: str, token: str, *, now: datetime
+) -> PendingUnsubscribe | None:
+    """The unused, unexpired request of a confirmation link; None for any other link."""
+    max_age = timedelta(days=UNSUBSCRIBE_CONFIRM_DAYS)
+    request_id = links.unsubscribe_request_from_token(secret_key, token, max_age)
+    request = session.get(UnsubscribeRequest, request_id) if request_id is not None else None
+    # The stored time as well as the signed one: a link is never older than its request.
+    if request is None or request.used_at is not None or request.requested_at < now - max_age:
+        return None
+    organisation = session.get(Organisation, request.organisation_id)
+    if organisation is None:
+        return None
+    return PendingUnsubscribe(request=request, organisation=organisation)
+
+
+def confirm_unsubscribe(session: Session, pending: PendingUnsubscribe, *, now: datetime) -> None:
+    """Someone with access to the organisation's mailbox confirmed: unsubscribe it.
+
+    Every open request of the organisation is spent too, so no older link works afterwards
+    (also not after a beheerder subscribes the organisation again).
+    """
+    unsubscribe(session, pending.organisation, now=now, how="bevestigingslink")
+    for request in session.exec(
+        select(UnsubscribeRequest).where(
+            UnsubscribeRequest.organisation_id == pending.organisation.id,
+            col(UnsubscribeRequest.used_at).is_(None),
+        )
+    ).all():
+        request.used_at = now
+        session.add(request)
+    session.flush()
 
 
 def all_organisations(session: Session) -> list[Organisation]:

@@ -1,4 +1,4 @@
-"""The beheerder's organisation pages and the public unsubscribe link."""
+"""The beheerder's organisation pages and the public unsubscribe links."""
 
 from __future__ import annotations
 
@@ -31,15 +31,20 @@ from niemand_alleen.models import AuditAction, Organisation, Role, Wijk, utcnow
 from niemand_alleen.organisations import csv_io
 from niemand_alleen.organisations.forms import ImportForm, OrganisationForm
 from niemand_alleen.organisations.service import (
+    UNSUBSCRIBE_CONFIRM_DAYS,
     OrganisationInvalid,
     all_organisations,
+    confirm_unsubscribe,
     contact_emails_of,
     create_organisation,
+    organisation_for_one_click_token,
     organisation_for_token,
     organisation_wijken,
+    request_unsubscribe,
     resubscribe,
     set_organisation_active,
     unsubscribe,
+    unsubscribe_request_for_token,
     update_organisation,
     wijk_choices,
     wijk_codes_of,
@@ -245,44 +250,107 @@ def import_organisations() -> str | Response | tuple[str, int]:
     return page
 
 
-# --- public: the unsubscribe link in every oproep mail ------------------------------------
+# --- public: the unsubscribe links of the organisation mails ------------------------------
+#
+# An oproep mail is forwarded to people the organisation trusts, and forwarding copies the
+# body but drops the headers. So the body's link can only ask for a confirmation link,
+# which goes to the organisation's own addresses; the RFC 8058 header link unsubscribes
+# at once. See distribution/links.py.
 
 
-def _invalid_link() -> tuple[str, int]:
-    # One page for a bad, tampered or unknown token: it reveals nothing about organisations.
-    return render_template("organisations/unsubscribe_invalid.html"), 404
+def _secret_key() -> str:
+    value: str = current_app.config["SECRET_KEY"]
+    return value
+
+
+def _invalid_link(kind: str) -> tuple[str, int]:
+    # One page per kind of link for a bad, tampered, unknown, expired or used token: it
+    # reveals nothing about organisations.
+    log.info("unsubscribe %s link refused", kind)
+    return render_template(
+        "organisations/unsubscribe_invalid.html", kind=kind, confirm_days=UNSUBSCRIBE_CONFIRM_DAYS
+    ), 404
 
 
 @bp.route("/afmelden/organisatie/<token>", methods=["GET", "POST"])
 @public
 def unsubscribe_link(token: str) -> str | tuple[str, int]:
-    """GET shows a button and never unsubscribes (mail scanners follow links); POST does.
+    """The link in a mail's body, which may have been forwarded: it never unsubscribes.
 
-    The POST is also the RFC 8058 one-click unsubscribe (``List-Unsubscribe=One-Click``)
-    that mail clients send without a CSRF token: the signed token is the capability, and
-    this route is exempt from CSRF (see ``init_app``).
+    The button (POST, with CSRF token) mails a confirmation link to the organisation's own
+    addresses. Both pages are the same whatever the organisation's state, and whether a
+    mail went out or not (already unsubscribed, mailed a moment ago).
     """
     db = request_session()
-    organisation = organisation_for_token(db, current_app.config["SECRET_KEY"], token)
+    organisation = organisation_for_token(db, _secret_key(), token)
     if organisation is None:
-        log.info("unsubscribe link refused")
-        return _invalid_link()
+        return _invalid_link("afmelden")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        request_unsubscribe(db, current_app.config["SETTINGS"], organisation, now=utcnow())
+        return render_template("organisations/unsubscribe_requested.html")
+    return render_template("organisations/unsubscribe.html", form=form)
+
+
+@bp.route("/afmelden/organisatie/een-klik/<token>", methods=["GET", "POST"])
+@public
+def unsubscribe_one_click(token: str) -> str | tuple[str, int]:
+    """The ``List-Unsubscribe`` header's link: a POST unsubscribes at once.
+
+    Mail clients send that POST (RFC 8058, ``List-Unsubscribe=One-Click``) without cookies or
+    CSRF token: the signed token is the capability, and this route is exempt from CSRF (see
+    ``init_app``). Its token is never in a body, so a forwarded mail does not carry it. A GET
+    shows a button and changes nothing (mail scanners follow links).
+    """
+    db = request_session()
+    organisation = organisation_for_one_click_token(db, _secret_key(), token)
+    if organisation is None:
+        return _invalid_link("een-klik")
     if request.method == "POST":
-        unsubscribe(db, organisation)
+        unsubscribe(db, organisation, how="een-klik-link")
         return render_template(
             "organisations/unsubscribe_done.html",
             organisation=organisation,
             since=_dutch_date(organisation.unsubscribed_at),
         )
     return render_template(
-        "organisations/unsubscribe.html",
+        "organisations/unsubscribe_one_click.html",
         organisation=organisation,
         since=_dutch_date(organisation.unsubscribed_at),
+    )
+
+
+@bp.route("/afmelden/organisatie/bevestigen/<token>", methods=["GET", "POST"])
+@public
+def unsubscribe_confirm(token: str) -> str | tuple[str, int]:
+    """The link mailed to the organisation's own addresses: works once, for a few days.
+
+    A GET shows a button and changes nothing (mail scanners follow links); the POST, with
+    CSRF token, unsubscribes.
+    """
+    db = request_session()
+    now = utcnow()
+    pending = unsubscribe_request_for_token(db, _secret_key(), token, now=now)
+    if pending is None:
+        return _invalid_link("bevestigen")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        confirm_unsubscribe(db, pending, now=now)
+        return render_template(
+            "organisations/unsubscribe_done.html",
+            organisation=pending.organisation,
+            since=_dutch_date(pending.organisation.unsubscribed_at),
+        )
+    return render_template(
+        "organisations/unsubscribe_confirm.html",
+        form=form,
+        organisation=pending.organisation,
+        since=_dutch_date(pending.organisation.unsubscribed_at),
     )
 
 
 def init_app(app: Flask) -> None:
     from niemand_alleen import csrf
 
-    csrf.exempt(unsubscribe_link)
+    csrf.exempt(unsubscribe_one_click)
     app.register_blueprint(bp)

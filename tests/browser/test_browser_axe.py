@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlmodel import Session
 
 from niemand_alleen.db import make_engine
-from niemand_alleen.distribution.links import unsubscribe_token
+from niemand_alleen.distribution.links import one_click_token, unsubscribe_token
 from niemand_alleen.models import (
     Dispatch,
     Oproep,
@@ -105,6 +105,14 @@ SCENARIOS = {
     ),
     "unsubscribe-invalid": Scenario(
         "/afmelden/organisatie/onzin", heading="Deze afmeldlink werkt niet", status=404
+    ),
+    "unsubscribe-one-click": Scenario(
+        "/afmelden/organisatie/een-klik/{one_click}", heading="Afmelden voor oproepen"
+    ),
+    "unsubscribe-confirm-invalid": Scenario(
+        "/afmelden/organisatie/bevestigen/onzin",
+        heading="Deze bevestigingslink werkt niet",
+        status=404,
     ),
     "signup-oproep": Scenario("/aanmelden/{referral}", heading="Aanmelden als goede buur"),
     "signup-oproep-errors": Scenario(
@@ -200,6 +208,7 @@ def path_values(live_server: Any, _live_server_state: None) -> dict[str, str]:
     return {
         "organisation": str(AXE_ORGANISATION_ID),
         "unsubscribe": unsubscribe_token(secret, AXE_ORGANISATION_ID),
+        "one_click": one_click_token(secret, AXE_ORGANISATION_ID),
         "referral": AXE_REFERRAL,
         "confirm": confirm_token(secret, AXE_VOLUNTEER_ID),
         "withdraw": withdraw_token(secret, AXE_VOLUNTEER_ID),

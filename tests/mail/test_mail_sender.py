@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from niemand_alleen import create_app
 from niemand_alleen.config import Settings
-from niemand_alleen.distribution.links import unsubscribe_url
+from niemand_alleen.distribution.links import one_click_unsubscribe_url, unsubscribe_url
 from niemand_alleen.jobs import JOBS
 from niemand_alleen.mail.sender import INTERRUPTED_MESSAGE, message_id, send_pending
 from niemand_alleen.models import (
@@ -88,10 +88,15 @@ def test_mails_arrive_with_their_headers_over_one_connection(
     assert "Oproep nummer 1." in first.text
     assert "<p>Oproep nummer 1.</p>" in first.html
     dispatch = db_session.get(Dispatch, organisation_mail.dispatch_id)
-    expected = unsubscribe_url(
+    expected = one_click_unsubscribe_url(
         settings.public_base_url, settings.secret_key, dispatch.organisation_id
     )
     assert first.message["List-Unsubscribe"] == f"<{expected}>"
+    # Not the body's link, which a forwarded mail carries and which never unsubscribes.
+    body_link = unsubscribe_url(
+        settings.public_base_url, settings.secret_key, dispatch.organisation_id
+    )
+    assert body_link not in first.message["List-Unsubscribe"]
     assert first.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     for plain in plain_mails:
         mail = by_id[message_id(plain.idempotency_key, settings.mail_sender)]

@@ -4,23 +4,42 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from niemand_alleen.distribution.links import unsubscribe_token
-from niemand_alleen.models import AuditAction, AuditEvent, Organisation, utcnow
+from niemand_alleen.distribution.links import (
+    one_click_token,
+    unsubscribe_confirm_token,
+    unsubscribe_token,
+)
+from niemand_alleen.models import (
+    AuditAction,
+    AuditEvent,
+    Organisation,
+    OutboxMail,
+    UnsubscribeRequest,
+    utcnow,
+)
 from niemand_alleen.organisations.service import (
+    UNSUBSCRIBE_CONFIRM_DAYS,
+    UNSUBSCRIBE_REQUEST_INTERVAL,
     OrganisationInput,
     OrganisationInvalid,
+    confirm_unsubscribe,
     create_organisation,
+    organisation_for_one_click_token,
+    organisation_for_token,
     organisation_wijken,
     organisations_in_wijken,
     parse_contact_emails,
+    request_unsubscribe,
     resubscribe,
     set_organisation_active,
-    unsubscribe_by_token,
+    unsubscribe,
+    unsubscribe_request_for_token,
     update_organisation,
     validate_organisation,
 )
@@ -259,24 +278,134 @@ def test_organisations_in_wijken_only_active_and_subscribed(
     assert organisation_wijken(db_session)[both.id] == {STERRENBURG, DUBBELDAM}
 
 
-def test_unsubscribe_by_token(
+def test_each_unsubscribe_token_opens_only_its_own_door(
     app: Flask, db_session: Session, make_organisation: Callable[..., Organisation]
 ) -> None:
     organisation = make_organisation()
     key = app.config["SECRET_KEY"]
-    token = unsubscribe_token(key, organisation.id)
-    assert unsubscribe_by_token(db_session, key, token + "x") is None
-    assert unsubscribe_by_token(db_session, key, unsubscribe_token(key, uuid.uuid4())) is None
-    assert unsubscribe_by_token(db_session, "another key", token) is None
-    assert organisation.unsubscribed_at is None
+    body, header = unsubscribe_token(key, organisation.id), one_click_token(key, organisation.id)
+    assert body != header
+    assert organisation_for_token(db_session, key, body) is organisation
+    assert organisation_for_one_click_token(db_session, key, header) is organisation
+    # The body's token (forwarded with the mail) is no one-click token, and the other way.
+    assert organisation_for_one_click_token(db_session, key, body) is None
+    assert organisation_for_token(db_session, key, header) is None
+    for bad in (body + "x", unsubscribe_token("another key", organisation.id), "x" * 300):
+        assert organisation_for_token(db_session, key, bad) is None
+    assert organisation_for_token(db_session, key, unsubscribe_token(key, uuid.uuid4())) is None
 
-    found = unsubscribe_by_token(db_session, key, token)
-    assert found is not None
-    assert found.id == organisation.id
-    first = found.unsubscribed_at
+
+def test_unsubscribe_is_idempotent_and_audited_without_data(
+    db_session: Session, make_organisation: Callable[..., Organisation]
+) -> None:
+    organisation = make_organisation()
+    assert unsubscribe(db_session, organisation, how="een-klik-link") is True
+    first = organisation.unsubscribed_at
     assert first is not None
-    assert unsubscribe_by_token(db_session, key, token) is found
-    assert found.unsubscribed_at == first  # idempotent: the first date stays
+    assert unsubscribe(db_session, organisation) is False
+    assert organisation.unsubscribed_at == first  # the first date stays
     db_session.commit()
     events = _audit(db_session, organisation.id)
-    assert [(e.actor_user_id, e.detail) for e in events] == [(None, "afgemeld via link")]
+    assert [(e.actor_user_id, e.detail) for e in events] == [(None, "afgemeld via een-klik-link")]
+
+
+def _outbox(db_session: Session) -> list[OutboxMail]:
+    return list(db_session.exec(select(OutboxMail).order_by(OutboxMail.id)).all())  # type: ignore[arg-type]
+
+
+def test_request_mails_each_address_once_in_a_while_and_changes_nothing_else(
+    app: Flask, db_session: Session, make_organisation: Callable[..., Organisation]
+) -> None:
+    organisation = make_organisation(emails=("a@ark.example.org", "b@ark.example.org"))
+    settings = app.config["SETTINGS"]
+    now = utcnow()
+    with app.app_context():
+        request = request_unsubscribe(db_session, settings, organisation, now=now)
+        assert request is not None
+        # Asked again soon (by anyone holding the body link): no second mail.
+        soon = now + UNSUBSCRIBE_REQUEST_INTERVAL - timedelta(seconds=1)
+        assert request_unsubscribe(db_session, settings, organisation, now=soon) is None
+    db_session.commit()
+
+    mails = _outbox(db_session)
+    assert sorted(mail.recipient or "" for mail in mails) == [
+        "a@ark.example.org",
+        "b@ark.example.org",
+    ]
+    for mail in mails:
+        assert mail.kind == "unsubscribe_confirm"
+        assert mail.dispatch_id is None  # so no List-Unsubscribe header either
+        assert "/afmelden/organisatie/bevestigen/" in (mail.body_text or "")
+        assert "ark.example.org" not in mail.idempotency_key
+    assert organisation.unsubscribed_at is None
+    assert _audit(db_session, organisation.id) == []
+
+    later = now + UNSUBSCRIBE_REQUEST_INTERVAL + timedelta(seconds=1)
+    with app.app_context():
+        assert request_unsubscribe(db_session, settings, organisation, now=later) is not None
+        unsubscribe(db_session, organisation)
+        much_later = later + UNSUBSCRIBE_REQUEST_INTERVAL * 2
+        assert request_unsubscribe(db_session, settings, organisation, now=much_later) is None
+    assert len(_outbox(db_session)) == 4
+
+
+def test_a_confirmation_works_once_and_spends_every_open_request(
+    app: Flask, db_session: Session, make_organisation: Callable[..., Organisation]
+) -> None:
+    organisation = make_organisation()
+    key = app.config["SECRET_KEY"]
+    now = utcnow()
+    older = UnsubscribeRequest(organisation_id=organisation.id, requested_at=now)
+    newer = UnsubscribeRequest(organisation_id=organisation.id, requested_at=now)
+    db_session.add_all([older, newer])
+    db_session.commit()
+    token = unsubscribe_confirm_token(key, newer.id)
+
+    pending = unsubscribe_request_for_token(db_session, key, token, now=now)
+    assert pending is not None
+    assert pending.organisation is organisation
+    confirm_unsubscribe(db_session, pending, now=now)
+    db_session.commit()
+
+    assert organisation.unsubscribed_at == now
+    assert (older.used_at, newer.used_at) == (now, now)
+    resubscribe(db_session, organisation, actor_user_id=None)
+    for used in (newer, older):
+        used_token = unsubscribe_confirm_token(key, used.id)
+        assert unsubscribe_request_for_token(db_session, key, used_token, now=now) is None
+    details = [event.detail for event in _audit(db_session, organisation.id)]
+    assert details == ["afgemeld via bevestigingslink", "weer aangemeld"]
+
+
+def test_a_confirmation_link_expires_by_its_signature_and_by_its_request(
+    app: Flask,
+    db_session: Session,
+    make_organisation: Callable[..., Organisation],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    organisation = make_organisation()
+    key = app.config["SECRET_KEY"]
+    now = utcnow()
+    max_age = timedelta(days=UNSUBSCRIBE_CONFIRM_DAYS)
+    request = UnsubscribeRequest(organisation_id=organisation.id, requested_at=now)
+    old_request = UnsubscribeRequest(
+        organisation_id=organisation.id, requested_at=now - max_age - timedelta(minutes=1)
+    )
+    db_session.add_all([request, old_request])
+    db_session.commit()
+
+    # A fresh signature on a request older than the link may live.
+    assert (
+        unsubscribe_request_for_token(
+            db_session, key, unsubscribe_confirm_token(key, old_request.id), now=now
+        )
+        is None
+    )
+    # An old signature on a fresh request: itsdangerous dates the token when signing.
+    signed_at = int((now - max_age - timedelta(minutes=1)).timestamp())
+    monkeypatch.setattr("itsdangerous.timed.TimestampSigner.get_timestamp", lambda _: signed_at)
+    expired = unsubscribe_confirm_token(key, request.id)
+    monkeypatch.undo()
+    assert unsubscribe_request_for_token(db_session, key, expired, now=now) is None
+    fresh = unsubscribe_confirm_token(key, request.id)
+    assert unsubscribe_request_for_token(db_session, key, fresh, now=now) is not None

@@ -28,7 +28,9 @@ FORM_DATA = {
 }
 # A signed token in the URL is these routes' capability, not the session: mail clients post the
 # RFC 8058 one-click unsubscribe without a CSRF token (tested in tests/organisations).
-CSRF_EXEMPT_ENDPOINTS = {"organisations.unsubscribe_link"}
+# Only the List-Unsubscribe header's link: the body's link (forwarded with the mail) and the
+# mailed confirmation link take a CSRF token like every form.
+CSRF_EXEMPT_ENDPOINTS = {"organisations.unsubscribe_one_click"}
 # Reads may be logged (R1.10: an access event per read of a resident); everything else must stay.
 READ_LOG_TABLES = ("audit_event", "access_event")
 

@@ -164,19 +164,26 @@ def test_public_routes_need_no_login(app: Flask) -> None:
             assert response.status_code < 500, url
 
 
-def test_organisation_routes_are_beheerder_only_and_the_unsubscribe_link_public(
+UNSUBSCRIBE_ROUTES = {
+    "organisations.unsubscribe_link": "/afmelden/organisatie/<token>",
+    "organisations.unsubscribe_one_click": "/afmelden/organisatie/een-klik/<token>",
+    "organisations.unsubscribe_confirm": "/afmelden/organisatie/bevestigen/<token>",
+}
+
+
+def test_organisation_routes_are_beheerder_only_and_the_unsubscribe_links_public(
     app: Flask,
 ) -> None:
-    """The organisation pages hold partner contact data; only the signed link is public."""
-    seen = set()
+    """The organisation pages hold partner contact data; only the signed links are public."""
+    seen = {}
     for rule in app_rules(app):
         if not rule.endpoint.startswith("organisations."):
             continue
-        seen.add(rule.endpoint)
-        expected = None if rule.endpoint == "organisations.unsubscribe_link" else {Role.BEHEERDER}
+        seen[rule.endpoint] = rule.rule
+        expected = None if rule.endpoint in UNSUBSCRIBE_ROUTES else {Role.BEHEERDER}
         assert allowed_roles(app, rule) == expected, rule.rule
-    assert "organisations.unsubscribe_link" in seen
-    assert len(seen) >= 6
+    assert UNSUBSCRIBE_ROUTES.items() <= seen.items()
+    assert len(seen) >= 8
 
 
 def test_evaluation_routes_are_for_coordinators_only(app: Flask) -> None:
