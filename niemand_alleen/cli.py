@@ -41,7 +41,7 @@ from niemand_alleen.geo import (
 from niemand_alleen.intake.batch import anonymise_line
 from niemand_alleen.jobs import UnknownJobError, job_statuses, run_job
 from niemand_alleen.jobs.lease import worker_identity
-from niemand_alleen.jobs.scheduler import build_scheduler, give_up_lease
+from niemand_alleen.jobs.scheduler import build_scheduler, stop_scheduler
 from niemand_alleen.maintenance import reencrypt_all
 from niemand_alleen.matching.report import ranking_report, ranking_text
 from niemand_alleen.matching.service import ranking_for
@@ -351,12 +351,9 @@ def jobs_list_command() -> None:
         statuses = job_statuses(session)
     for status in statuses:
         last = _when(status.last_started)
-        outcome = {None: "", "ok": "gelukt", "failed": "mislukt", "running": "bezig"}[
-            status.last_status
-        ]
         click.echo(f"{status.job.name}  (elke {status.job.every_seconds} s)")
         click.echo(f"  {status.job.description}")
-        click.echo(f"  laatste run: {last} {outcome}".rstrip())
+        click.echo(f"  laatste run: {last} {status.outcome}".rstrip())
         next_run = _when(status.next_run) if status.next_run else "bij de start van de worker"
         click.echo(f"  volgende run: {next_run}")
         if status.last_error:
@@ -390,16 +387,16 @@ def worker_command() -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _configure_logging()
     worker = worker_identity()
-    # systemd and container runtimes stop with SIGTERM: leave through the clean path.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    _stop_cleanly_on_sigterm()
     click.echo("Worker gestart; stoppen met Ctrl+C.")
     scheduler = build_scheduler(app, worker, blocking=True)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        click.echo("Worker gestopt.")
+        pass  # Ctrl+C or SIGTERM: the clean stop below
     finally:
-        give_up_lease(app, worker)
+        stop_scheduler(scheduler, app, worker)
+    click.echo("Worker gestopt.")
 
 
 @main.command("demo")
@@ -444,14 +441,15 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     if no_serve:
         return
     worker = worker_identity()
+    _stop_cleanly_on_sigterm()
     scheduler = build_scheduler(app, worker, blocking=False)
-    scheduler.start()
-    click.echo(f"Niemand Alleen draait op http://{host}:{port}/  (stoppen met Ctrl+C)")
     try:
+        scheduler.start()
+        click.echo(f"Niemand Alleen draait op http://{host}:{port}/  (stoppen met Ctrl+C)")
+        # Returns on Ctrl+C and on SIGTERM: waitress stops serving on either.
         waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
     finally:
-        scheduler.shutdown(wait=False)
-        give_up_lease(app, worker)
+        stop_scheduler(scheduler, app, worker)
 
 
 def demo_settings(host: str, port: int, env: Mapping[str, str]) -> Settings:
@@ -473,6 +471,12 @@ def _local_url(host: str, port: int) -> str:
     elif address is not None and address.version == 6:
         host = f"[{host}]"
     return f"http://{host}:{port}"
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """systemd and container runtimes stop with SIGTERM: leave through the same clean path
+    as Ctrl+C, which lets running jobs finish and releases the scheduler lease."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 def _configure_logging() -> None:
