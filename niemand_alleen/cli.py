@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import ipaddress
 import json
 import logging
 import os
+import shlex
 import signal
 import sys
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -53,6 +56,11 @@ from niemand_alleen.privacy.service import (
     erase_subject,
     export_subject,
 )
+from niemand_alleen.private_files import (
+    keep_new_files_private,
+    loose_paths,
+    private_paths,
+)
 from niemand_alleen.reference import (
     cached_gazetteer,
     has_reference,
@@ -79,8 +87,58 @@ def _set_preset(ctx: click.Context, _param: click.Parameter, value: str | None) 
         os.environ[PRESET_ENV] = value
 
 
+class ServiceGroup(FlaskGroup):
+    """Flask's command group, for a service whose files are its user's alone."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # First of all: before the instance folder, keys or database can be created.
+        keep_new_files_private()
+        return super().main(*args, **kwargs)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if name == "db" and isinstance(command, click.Group):
+            return _checking_file_modes(command)
+        return command
+
+
+def _checking_file_modes(migrations: click.Group) -> click.Group:
+    """Flask-Migrate's ``db`` commands, whose ``check`` also checks the private files."""
+    migration_check = migrations.commands.get("check")
+    if migration_check is None:
+        return migrations
+
+    @with_appcontext
+    def check(**options: Any) -> None:
+        _warn_about_loose_files(current_app.config["SETTINGS"])
+        click.get_current_context().invoke(migration_check, **options)
+
+    group = copy.copy(migrations)  # its options and callback too: they set up Flask-Migrate
+    group.commands = dict(migrations.commands)
+    group.add_command(
+        click.Command(
+            "check",
+            callback=check,
+            params=migration_check.params,
+            help="Kijk of er nieuwe migraties nodig zijn, en of de instance-map, de database, "
+            "de sleutels en de cache van de anonimiseerder alleen voor de eigenaar zijn.",
+        )
+    )
+    return group
+
+
+def _warn_about_loose_files(settings: Settings) -> None:
+    for loose in loose_paths(private_paths(settings)):
+        click.echo(
+            f"Let op: {loose.path} is niet alleen voor de eigenaar (rechten {loose.mode:04o}, "
+            f"moet {loose.expected:04o} zijn). Herstel: chmod {loose.expected:o} "
+            f"{shlex.quote(str(loose.path))}",
+            err=True,
+        )
+
+
 @click.group(
-    cls=FlaskGroup,
+    cls=ServiceGroup,
     create_app=_app_from_environment,
     add_default_commands=False,
     add_version_option=False,

@@ -203,7 +203,7 @@ def _demo_keys(instance_path: Path) -> tuple[dict[str, Any], Path]:
     path = instance_path / "demo-keys.json"
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8")), path
-    instance_path.mkdir(parents=True, exist_ok=True)
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     keys = {
         "SECRET_KEY": secrets.token_urlsafe(48),
         "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
