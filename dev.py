@@ -45,6 +45,9 @@ def ensure_environment() -> None:
 
 
 def demo(args: list[str]) -> None:
+    # The demo's database, keys and mails are for this user only (as in niemand_alleen's
+    # private_files, which this script cannot import before the virtualenv exists).
+    os.umask(0o077)
     run(BIN / "niemand-alleen", "demo", *args)
 
 

@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from niemand_alleen.config import Settings
 from niemand_alleen.crypto import configure_keyring
 from niemand_alleen.db import Database
+from niemand_alleen.private_files import warn_about_loose_paths
 from niemand_alleen.resources import resource_dir
 
 db = Database()
@@ -70,6 +71,7 @@ def create_app(settings: Settings) -> Flask:
             app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count
         )
 
+    warn_about_loose_paths(settings)
     configure_keyring(settings.encryption_keys, settings.hash_key)
     db.init_app(app, settings.database_url, lock_timeout_ms=settings.database_lock_timeout_ms)
     migrate.init_app(

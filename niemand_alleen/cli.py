@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import ipaddress
 import json
 import logging
 import os
+import shlex
 import signal
 import sys
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -41,7 +44,7 @@ from niemand_alleen.geo import (
 from niemand_alleen.intake.batch import anonymise_line
 from niemand_alleen.jobs import UnknownJobError, job_statuses, run_job
 from niemand_alleen.jobs.lease import worker_identity
-from niemand_alleen.jobs.scheduler import build_scheduler, give_up_lease
+from niemand_alleen.jobs.scheduler import build_scheduler, stop_scheduler
 from niemand_alleen.maintenance import reencrypt_all
 from niemand_alleen.matching.report import ranking_report, ranking_text
 from niemand_alleen.matching.service import ranking_for
@@ -52,6 +55,11 @@ from niemand_alleen.privacy.service import (
     UnknownSubjectError,
     erase_subject,
     export_subject,
+)
+from niemand_alleen.private_files import (
+    keep_new_files_private,
+    loose_paths,
+    private_paths,
 )
 from niemand_alleen.reference import (
     cached_gazetteer,
@@ -79,8 +87,58 @@ def _set_preset(ctx: click.Context, _param: click.Parameter, value: str | None) 
         os.environ[PRESET_ENV] = value
 
 
+class ServiceGroup(FlaskGroup):
+    """Flask's command group, for a service whose files are its user's alone."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # First of all: before the instance folder, keys or database can be created.
+        keep_new_files_private()
+        return super().main(*args, **kwargs)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if name == "db" and isinstance(command, click.Group):
+            return _checking_file_modes(command)
+        return command
+
+
+def _checking_file_modes(migrations: click.Group) -> click.Group:
+    """Flask-Migrate's ``db`` commands, whose ``check`` also checks the private files."""
+    migration_check = migrations.commands.get("check")
+    if migration_check is None:
+        return migrations
+
+    @with_appcontext
+    def check(**options: Any) -> None:
+        _warn_about_loose_files(current_app.config["SETTINGS"])
+        click.get_current_context().invoke(migration_check, **options)
+
+    group = copy.copy(migrations)  # its options and callback too: they set up Flask-Migrate
+    group.commands = dict(migrations.commands)
+    group.add_command(
+        click.Command(
+            "check",
+            callback=check,
+            params=migration_check.params,
+            help="Kijk of er nieuwe migraties nodig zijn, en of de instance-map, de database, "
+            "de sleutels en de cache van de anonimiseerder alleen voor de eigenaar zijn.",
+        )
+    )
+    return group
+
+
+def _warn_about_loose_files(settings: Settings) -> None:
+    for loose in loose_paths(private_paths(settings)):
+        click.echo(
+            f"Let op: {loose.path} is niet alleen voor de eigenaar (rechten {loose.mode:04o}, "
+            f"moet {loose.expected:04o} zijn). Herstel: chmod {loose.expected:o} "
+            f"{shlex.quote(str(loose.path))}",
+            err=True,
+        )
+
+
 @click.group(
-    cls=FlaskGroup,
+    cls=ServiceGroup,
     create_app=_app_from_environment,
     add_default_commands=False,
     add_version_option=False,
@@ -351,12 +409,9 @@ def jobs_list_command() -> None:
         statuses = job_statuses(session)
     for status in statuses:
         last = _when(status.last_started)
-        outcome = {None: "", "ok": "gelukt", "failed": "mislukt", "running": "bezig"}[
-            status.last_status
-        ]
         click.echo(f"{status.job.name}  (elke {status.job.every_seconds} s)")
         click.echo(f"  {status.job.description}")
-        click.echo(f"  laatste run: {last} {outcome}".rstrip())
+        click.echo(f"  laatste run: {last} {status.outcome}".rstrip())
         next_run = _when(status.next_run) if status.next_run else "bij de start van de worker"
         click.echo(f"  volgende run: {next_run}")
         if status.last_error:
@@ -390,16 +445,16 @@ def worker_command() -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _configure_logging()
     worker = worker_identity()
-    # systemd and container runtimes stop with SIGTERM: leave through the clean path.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    _stop_cleanly_on_sigterm()
     click.echo("Worker gestart; stoppen met Ctrl+C.")
     scheduler = build_scheduler(app, worker, blocking=True)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        click.echo("Worker gestopt.")
+        pass  # Ctrl+C or SIGTERM: the clean stop below
     finally:
-        give_up_lease(app, worker)
+        stop_scheduler(scheduler, app, worker)
+    click.echo("Worker gestopt.")
 
 
 @main.command("demo")
@@ -444,14 +499,15 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     if no_serve:
         return
     worker = worker_identity()
+    _stop_cleanly_on_sigterm()
     scheduler = build_scheduler(app, worker, blocking=False)
-    scheduler.start()
-    click.echo(f"Niemand Alleen draait op http://{host}:{port}/  (stoppen met Ctrl+C)")
     try:
+        scheduler.start()
+        click.echo(f"Niemand Alleen draait op http://{host}:{port}/  (stoppen met Ctrl+C)")
+        # Returns on Ctrl+C and on SIGTERM: waitress stops serving on either.
         waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
     finally:
-        scheduler.shutdown(wait=False)
-        give_up_lease(app, worker)
+        stop_scheduler(scheduler, app, worker)
 
 
 def demo_settings(host: str, port: int, env: Mapping[str, str]) -> Settings:
@@ -473,6 +529,12 @@ def _local_url(host: str, port: int) -> str:
     elif address is not None and address.version == 6:
         host = f"[{host}]"
     return f"http://{host}:{port}"
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """systemd and container runtimes stop with SIGTERM: leave through the same clean path
+    as Ctrl+C, which lets running jobs finish and releases the scheduler lease."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 def _configure_logging() -> None:

@@ -103,6 +103,9 @@ class Settings:
     retention_volunteer_days: int = 60
     retention_mail_days: int = 30
     retention_audit_days: int = 730
+    # The worker holding the scheduler lease renews it every third of this; another worker
+    # takes over only after it ran out (so at most this long after a crash).
+    scheduler_lease_seconds: int = 90
     generated_keys_file: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -278,7 +281,7 @@ def _demo_keys(instance_path: Path) -> tuple[dict[str, Any], Path]:
     path = instance_path / "demo-keys.json"
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8")), path
-    instance_path.mkdir(parents=True, exist_ok=True)
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     keys = {
         "SECRET_KEY": secrets.token_urlsafe(48),
         "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
@@ -408,5 +411,6 @@ def load_settings(
         retention_volunteer_days=_int(env, "RETENTION_VOLUNTEER_DAYS", 60, minimum=1),
         retention_mail_days=_int(env, "RETENTION_MAIL_DAYS", 30, minimum=1),
         retention_audit_days=_int(env, "RETENTION_AUDIT_DAYS", 730, minimum=30),
+        scheduler_lease_seconds=_int(env, "SCHEDULER_LEASE_SECONDS", 90, minimum=3),
         generated_keys_file=generated_keys_file,
     )

@@ -3,12 +3,15 @@
 Services receive the session as an argument and only ``flush()``; the request commits after a
 successful view and rolls back otherwise. SQLite gets WAL, a busy timeout, foreign keys and
 ``BEGIN IMMEDIATE`` (a deferred read-to-write upgrade fails at once, ignoring the timeout).
+A new SQLite database file is created owner-only (0600), whatever the process's umask.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +42,27 @@ def _configure_sqlite(engine: Engine, *, immediate: bool, lock_timeout_ms: int) 
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate and not reading else "BEGIN")
 
 
+def sqlite_file(database_url: str) -> Path | None:
+    """The database file of a SQLite URL; None for other databases and in-memory ones."""
+    url = sa.engine.make_url(database_url)
+    name = url.database
+    if not url.drivername.startswith("sqlite") or not name or name == ":memory:":
+        return None
+    if name.startswith("file:") or url.query.get("uri"):
+        return None  # a URI filename: SQLite reads the path from it, not us
+    return Path(name)
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file owner-only before SQLite does: SQLite would use the umask,
+    and gives its -wal and -shm files the database file's mode."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except (FileExistsError, FileNotFoundError):
+        return  # there already, or no folder for it: SQLite opens it or says why not
+    os.close(descriptor)
+
+
 def make_engine(
     url: str, *, immediate_writes: bool = True, lock_timeout_ms: int = LOCK_TIMEOUT_MS
 ) -> Engine:
@@ -57,6 +81,9 @@ def make_engine(
             hide_parameters=True,
         )
         _configure_sqlite(engine, immediate=immediate_writes, lock_timeout_ms=lock_timeout_ms)
+        database = sqlite_file(url)
+        if database is not None:
+            sa.event.listen(engine, "do_connect", lambda *_: _create_private(database))
         return engine
     return sa.create_engine(
         url,

@@ -561,6 +561,8 @@ class JobRunStatus(enum.StrEnum):
     RUNNING = "running"
     OK = "ok"
     FAILED = "failed"
+    # Its worker lost the lease while it ran (killed, or hung): it can never finish.
+    INTERRUPTED = "interrupted"
 
 
 class JobRun(SQLModel, table=True):

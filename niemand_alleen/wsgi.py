@@ -9,5 +9,7 @@ import os
 
 from niemand_alleen import create_app
 from niemand_alleen.config import load_settings
+from niemand_alleen.private_files import keep_new_files_private
 
+keep_new_files_private()
 app = create_app(load_settings(os.environ.get("NIEMAND_ALLEEN_PRESET", "production")))

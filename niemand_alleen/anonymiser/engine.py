@@ -101,8 +101,8 @@ def _check_private(path: Path) -> None:
 
 def _prepare_dir(path: Path) -> None:
     if not path.exists():
-        path.mkdir(parents=True, mode=0o755)
-        path.chmod(0o755)
+        path.mkdir(parents=True, mode=0o700)
+        path.chmod(0o700)
     _check_private(path)
 
 
@@ -123,7 +123,7 @@ def _build(cache_dir: Path) -> Any:
         target = cache_dir / CACHE_FILE
         _prepare_dir(target.parent)
         os.replace(scratch / CACHE_FILE, target)
-        target.chmod(0o644)
+        target.chmod(0o600)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     log.info("deduce lookup cache built in %.0f s", time.monotonic() - started)

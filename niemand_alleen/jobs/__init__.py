@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session, col, select
 
@@ -168,6 +169,38 @@ class UnknownJobError(KeyError):
     pass
 
 
+# The worker name of a run started by hand (``jobs run``), outside the lease.
+BY_HAND = "hand"
+
+# Dutch words for how a run went, in ``jobs list`` and on the beheerder's Taken page.
+OUTCOMES: dict[JobRunStatus, str] = {
+    JobRunStatus.RUNNING: "bezig",
+    JobRunStatus.OK: "gelukt",
+    JobRunStatus.FAILED: "mislukt",
+    JobRunStatus.INTERRUPTED: "onderbroken",
+}
+
+
+def lease_ttl(app: Flask) -> timedelta:
+    settings: Settings = app.config["SETTINGS"]
+    return timedelta(seconds=settings.scheduler_lease_seconds)
+
+
+def interrupt_orphaned_runs(session: Session, holder: str) -> int:
+    """Mark as interrupted the runs still running for a worker other than ``holder``, who
+    has just taken the lease: their worker lost it (killed, or hung), so they never finish.
+    Runs by hand are left alone: no lease tells whether they still go. Returns how many."""
+    result = session.execute(
+        sa.update(JobRun)
+        .where(
+            col(JobRun.status) == JobRunStatus.RUNNING,
+            col(JobRun.worker).not_in([holder, BY_HAND]),
+        )
+        .values(status=JobRunStatus.INTERRUPTED)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def _record_run(app: Flask, job: Job, worker: str) -> bool:
     """Run the job and record how it went; a failure is logged (type only) and retried
     on its next run, and never stops the other jobs."""
@@ -195,13 +228,13 @@ def run_job(app: Flask, name: str) -> bool:
     job = JOBS.get(name)
     if job is None:
         raise UnknownJobError(name)
-    return _record_run(app, job, worker="hand")
+    return _record_run(app, job, worker=BY_HAND)
 
 
 def run_if_leader(app: Flask, job: Job, worker: str) -> bool:
     """The scheduler's entry point: only the lease holder runs jobs."""
     with app.app_context(), db.session() as session:
-        leader = acquire_lease(session, worker, utcnow())
+        leader = acquire_lease(session, worker, utcnow(), ttl=lease_ttl(app))
     if not leader:
         log.debug("job %s skipped: another worker holds the lease", job.name)
         return False
@@ -216,6 +249,10 @@ class JobStatus:
     last_finished: datetime | None
     last_status: JobRunStatus | None
     last_error: str | None
+
+    @property
+    def outcome(self) -> str:
+        return OUTCOMES[self.last_status] if self.last_status else ""
 
     @property
     def next_run(self) -> datetime | None:

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from niemand_alleen.config import Settings
 from niemand_alleen.models import WorkerLease
 
 SCHEDULER_LEASE = "scheduler"
-LEASE_SECONDS = 90
+LEASE_SECONDS = Settings.scheduler_lease_seconds
 
 
 def worker_identity() -> str:

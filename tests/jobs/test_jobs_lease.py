@@ -18,7 +18,6 @@ from niemand_alleen import create_app, jobs
 from niemand_alleen.cli import main
 from niemand_alleen.jobs import JOBS, Job, job_statuses, run_if_leader
 from niemand_alleen.jobs.lease import acquire_lease, release_lease
-from niemand_alleen.jobs.scheduler import build_scheduler
 from niemand_alleen.models import JobRun, JobRunStatus, Role
 
 T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -120,21 +119,6 @@ def test_jobs_list_and_a_failed_run_by_hand(app: Flask, monkeypatch: pytest.Monk
     assert "laatste fout: RuntimeError" in listing
     assert "purge-staff-sessions" in listing
     assert "nog nooit" in listing
-
-
-def test_every_job_runs_once_at_start_up_to_catch_up(app: Flask) -> None:
-    """Misfires: after downtime over a deadline, the start-up run does the missed work."""
-    scheduler = build_scheduler(app, "worker-a", blocking=False)
-    try:
-        scheduler.start(paused=True)
-        now = datetime.now(UTC)
-        for name in JOBS:
-            job = scheduler.get_job(name)
-            assert job.next_run_time <= now
-            assert job.misfire_grace_time >= 3600
-            assert job.coalesce
-    finally:
-        scheduler.shutdown(wait=False)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="signals and processes as on the servers")
