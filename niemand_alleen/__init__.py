@@ -100,7 +100,7 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(job_views.bp)
     organisation_views.init_app(app)
-    app.register_blueprint(distribution_views.bp)
+    distribution_views.init_app(app)
     app.register_blueprint(mail_views.bp)
     app.register_blueprint(matching_views.bp)
     app.register_blueprint(evaluation_views.bp)

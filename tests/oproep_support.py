@@ -79,7 +79,7 @@ def approved_oproep(
         )
         saved.oproep.proposed_text = text
         saved.oproep.proposal_checked_at = utcnow()
-        approve_oproep(session, saved.oproep, text, coordinator.id)
+        approve_oproep(session, app.config["SETTINGS"], saved.oproep, text, coordinator.id)
     session.commit()
     return saved.resident, saved.oproep
 

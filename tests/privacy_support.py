@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from niemand_alleen.auth.service import record_audit
+from niemand_alleen.audit import record_audit
 from niemand_alleen.crypto import lookup_hash
 from niemand_alleen.models import (
     AuditAction,

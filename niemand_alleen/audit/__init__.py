@@ -1,5 +1,12 @@
-"""The beheerder's review of the audit log: filter, page through and export (CSV).
+"""The audit log: writing events (``record_audit``), its vocabulary, and the beheerder's
+review of it (filter, page through and export as CSV).
 
 R1.11: logging alone is not enough; the log must be reviewed. The log holds who, what,
 which record and when, never the data itself, and exporting it is itself logged.
 """
+
+from niemand_alleen.audit.records import ACTION_LABELS, RECORD_LABELS, RecordType
+from niemand_alleen.audit.writer import record_audit
+from niemand_alleen.models import AuditAction
+
+__all__ = ["ACTION_LABELS", "RECORD_LABELS", "AuditAction", "RecordType", "record_audit"]

@@ -17,32 +17,6 @@ from niemand_alleen.models import AuditAction, AuditEvent, User
 LOCAL = ZoneInfo("Europe/Amsterdam")
 PAGE_SIZE = 50
 
-ACTION_LABELS = {
-    AuditAction.VIEW: "Bekeken",
-    AuditAction.CREATE: "Aangemaakt",
-    AuditAction.UPDATE: "Gewijzigd",
-    AuditAction.DELETE: "Verwijderd",
-    AuditAction.EXPORT: "Geëxporteerd",
-    AuditAction.LOGIN: "Ingelogd",
-    AuditAction.LOGIN_FAILED: "Inloggen mislukt",
-    AuditAction.LOGOUT: "Uitgelogd",
-    AuditAction.DENIED: "Geweigerd",
-}
-
-RECORD_LABELS = {
-    "resident": "Aanmelding (bewoner)",
-    "oproep": "Oproep",
-    "user": "Account",
-    "audit_log": "Auditlog",
-    "volunteer": "Aanmelding (goede buur)",
-    "volunteer_unconfirmed": "Aanmelding (goede buur, niet bevestigd)",
-    "match": "Voorstel / match",
-    "organisation": "Organisatie",
-    "outbox_mail": "Mail",
-    "audit_event": "Auditlog (opgeschoond)",
-    "evaluation": "Evaluatie",
-}
-
 
 @dataclass(frozen=True)
 class AuditFilter:

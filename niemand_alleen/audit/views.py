@@ -9,11 +9,10 @@ from flask_wtf import FlaskForm
 from wtforms import Field, SelectChoice, SelectField, StringField
 
 from niemand_alleen import validation
+from niemand_alleen.audit import ACTION_LABELS, RECORD_LABELS, RecordType, record_audit
 from niemand_alleen.audit.service import (
-    ACTION_LABELS,
     LOCAL,
     PAGE_SIZE,
-    RECORD_LABELS,
     AuditFilter,
     actor_names,
     count_events,
@@ -22,7 +21,6 @@ from niemand_alleen.audit.service import (
 )
 from niemand_alleen.auth import current_staff, roles_required
 from niemand_alleen.auth.forms import ConfirmForm
-from niemand_alleen.auth.service import record_audit
 from niemand_alleen.db import request_session
 from niemand_alleen.forms import checked
 from niemand_alleen.models import AuditAction, Role, utcnow
@@ -125,7 +123,7 @@ def export() -> Response:
         db,
         actor_user_id=current_staff().user_id,
         action=AuditAction.EXPORT,
-        record_type="audit_log",
+        record_type=RecordType.AUDIT_LOG,
         record_id=None,
     )
     stamp = utcnow().astimezone(LOCAL).strftime("%Y%m%d-%H%M")

@@ -16,12 +16,12 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from niemand_alleen import validation
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.auth import totp
 from niemand_alleen.auth.passwords import check_password_policy, hash_password, verify_password
 from niemand_alleen.crypto import lookup_hash
 from niemand_alleen.models import (
     AuditAction,
-    AuditEvent,
     LoginAttempt,
     RecoveryCode,
     Role,
@@ -170,7 +170,7 @@ def authenticate(
         session,
         actor_user_id=user.id if ok and user else None,
         action=AuditAction.LOGIN if ok else AuditAction.LOGIN_FAILED,
-        record_type="user",
+        record_type=RecordType.USER,
         record_id=str(user.id) if ok and user else None,
         outcome="ok" if ok else "denied",
     )
@@ -253,29 +253,6 @@ def purge_old_login_attempts(session: Session, policy: ThrottlePolicy, now: date
 
 
 # --- audit ---------------------------------------------------------------------------------
-
-
-def record_audit(
-    session: Session,
-    *,
-    actor_user_id: uuid.UUID | None,
-    action: AuditAction,
-    record_type: str,
-    record_id: str | None,
-    outcome: str = "ok",
-    detail: str | None = None,
-) -> AuditEvent:
-    event = AuditEvent(
-        actor_user_id=actor_user_id,
-        action=action,
-        record_type=record_type,
-        record_id=record_id,
-        outcome=outcome,
-        detail=detail,
-    )
-    session.add(event)
-    session.flush()
-    return event
 
 
 # --- second factor (TOTP and recovery codes) -----------------------------------------------
@@ -374,7 +351,7 @@ def verify_second_factor(
         session,
         actor_user_id=user.id if method else None,
         action=AuditAction.LOGIN if method else AuditAction.LOGIN_FAILED,
-        record_type="user",
+        record_type=RecordType.USER,
         record_id=str(user.id),
         outcome="ok" if method else "denied",
         detail=f"second factor ({method})" if method else "second factor",

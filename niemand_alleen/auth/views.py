@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.auth import (
     StaffUser,
     current_staff,
@@ -38,7 +39,6 @@ from niemand_alleen.auth.service import (
     create_user,
     end_session,
     needs_second_factor,
-    record_audit,
     recovery_codes_left,
     reset_second_factor,
     set_active,
@@ -217,7 +217,7 @@ def _audit_enrolment(db: Session, user: User) -> None:
         db,
         actor_user_id=user.id,
         action=AuditAction.UPDATE,
-        record_type="user",
+        record_type=RecordType.USER,
         record_id=str(user.id),
         detail="second factor enrolled",
     )
@@ -237,7 +237,7 @@ def reset_user_second_factor(user_id: uuid.UUID) -> Response:
         db,
         actor_user_id=current_staff().user_id,
         action=AuditAction.UPDATE,
-        record_type="user",
+        record_type=RecordType.USER,
         record_id=str(user.id),
         detail="second factor reset",
     )
@@ -266,7 +266,7 @@ def logout() -> Response:
         db,
         actor_user_id=staff.user_id,
         action=AuditAction.LOGOUT,
-        record_type="user",
+        record_type=RecordType.USER,
         record_id=str(staff.user_id),
     )
     logout_user()
@@ -297,7 +297,7 @@ def users() -> str | Response:
                 db,
                 actor_user_id=current_staff().user_id,
                 action=AuditAction.CREATE,
-                record_type="user",
+                record_type=RecordType.USER,
                 record_id=str(user.id),
             )
             return render_template(
@@ -335,7 +335,7 @@ def set_user_active(user_id: uuid.UUID, change: str) -> Response:
         db,
         actor_user_id=staff.user_id,
         action=AuditAction.UPDATE,
-        record_type="user",
+        record_type=RecordType.USER,
         record_id=str(user.id),
         detail=change,
     )

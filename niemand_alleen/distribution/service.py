@@ -18,11 +18,12 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from niemand_alleen.auth.service import record_audit
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.distribution import links
 from niemand_alleen.distribution.selection import Candidate, SearchArea, propose, search_area
 from niemand_alleen.geo.areas import short_name
+from niemand_alleen.lifecycle import Move, MoveRefused, move_oproep
 from niemand_alleen.mail.outbox import queue_mail, render_mail
 from niemand_alleen.models import (
     AuditAction,
@@ -58,7 +59,7 @@ def _audit_oproep(session: Session, actor_id: uuid.UUID, oproep: Oproep, detail:
         session,
         actor_user_id=actor_id,
         action=AuditAction.UPDATE,
-        record_type="oproep",
+        record_type=RecordType.OPROEP,
         record_id=str(oproep.id),
         detail=detail,
     )
@@ -252,13 +253,11 @@ def send_oproep(
             )
         dispatches.append(dispatch)
 
-    now = utcnow()
+    detail = f"sent to {len(dispatches)} organisations"
     if oproep.status == OproepStatus.APPROVED:
-        oproep.status = OproepStatus.OPEN
-        oproep.sent_at = now
-    session.add(oproep)
-    session.flush()
-    _audit_oproep(session, actor_id, oproep, f"sent to {len(dispatches)} organisations")
+        move_oproep(session, settings, oproep, Move.SEND, actor_id=actor_id, detail=detail)
+    else:  # already open: more organisations, no move
+        _audit_oproep(session, actor_id, oproep, detail)
     return dispatches
 
 
@@ -322,18 +321,18 @@ def cancel_oproep(
     session: Session, settings: Settings, oproep: Oproep, actor_id: uuid.UUID
 ) -> list[OutboxMail]:
     """Stop an oproep; organisations that received it are asked to stop forwarding it."""
-    if oproep.status in (OproepStatus.MATCHED, OproepStatus.CANCELLED):
-        raise DistributionError("Deze oproep is al afgerond of gestopt.")
-    oproep.status = OproepStatus.CANCELLED
-    oproep.closed_at = utcnow()
-    session.add(oproep)
-    followups = _queue_followups(session, settings, oproep, "oproep_cancelled")
-    _audit_oproep(session, actor_id, oproep, "cancelled")
-    return followups
+    try:
+        move_oproep(session, settings, oproep, Move.CANCEL, actor_id=actor_id, detail="cancelled")
+    except MoveRefused as refused:
+        raise DistributionError(refused.message) from None
+    return _queue_followups(session, settings, oproep, "oproep_cancelled")
 
 
-def oproep_filled(session: Session, settings: Settings, oproep: Oproep) -> list[OutboxMail]:
-    """Called when an oproep is matched: the organisations hear it is filled."""
+def oproep_filled(
+    session: Session, settings: Settings, oproep: Oproep, _actor_id: uuid.UUID | None = None
+) -> list[OutboxMail]:
+    """Run when an oproep enters *matched* (``lifecycle.on_entering``): the organisations
+    that received it hear it is filled."""
     return _queue_followups(session, settings, oproep, "oproep_filled")
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
 from sqlmodel import Session
 from werkzeug.wrappers import Response
@@ -19,6 +29,7 @@ from niemand_alleen.distribution.service import (
     cancel_oproep,
     confirmed_signups,
     dispatch_overview,
+    oproep_filled,
     proposal_for,
     remind_organisations,
     resident_location,
@@ -28,7 +39,7 @@ from niemand_alleen.distribution.service import (
 )
 from niemand_alleen.geo.location import LocationPrecision
 from niemand_alleen.geo.svgmap import MapCircle, MapMarker, map_area, wijk_map_svg
-from niemand_alleen.intake.service import OPROEP_STATUS_LABELS
+from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS, on_entering
 from niemand_alleen.mail.status import RetryRefused, retry_mail
 from niemand_alleen.models import (
     MailStatus,
@@ -243,3 +254,9 @@ def retry(oproep_id: uuid.UUID, mail_id: int) -> tuple[str, int] | Response:
         return _page(oproep, error=refused.message, status=422)
     flash("De mail staat weer in de wachtrij en wordt zo verstuurd.", "info")
     return redirect(url_for("distribution.oproep_distribution", oproep_id=oproep.id))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    # A matched oproep: the organisations that forwarded it hear that it is filled.
+    on_entering(OproepStatus.MATCHED, "distribution.oproep_filled", oproep_filled)

@@ -11,9 +11,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from niemand_alleen.auth.service import record_audit
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.geo import AreaMatch, LocateResult
+from niemand_alleen.lifecycle import Move, move_oproep
 from niemand_alleen.models import (
     AuditAction,
     LawfulBasisArt6,
@@ -32,15 +33,6 @@ HELP_CHOICES = {
     "klusjes": "Kleine klusjes",
     "vervoer": "Vervoer, bijvoorbeeld naar de huisarts",
     "gezelschap": "Gezelschap bij een activiteit",
-}
-
-OPROEP_STATUS_LABELS = {
-    OproepStatus.DRAFT: "Concept",
-    OproepStatus.APPROVED: "Klaar voor verzending",
-    OproepStatus.OPEN: "Verzonden",
-    OproepStatus.CLOSED: "Gesloten",
-    OproepStatus.MATCHED: "Gematcht",
-    OproepStatus.CANCELLED: "Geannuleerd",
 }
 
 
@@ -229,7 +221,7 @@ def _audit_resident(
         session,
         actor_user_id=actor,
         action=action,
-        record_type="resident",
+        record_type=RecordType.RESIDENT,
         record_id=str(resident.id),
     )
 
@@ -240,24 +232,15 @@ class ApprovalError(ValueError):
         self.message = message
 
 
-def approve_oproep(session: Session, oproep: Oproep, text: str, approved_by: uuid.UUID) -> Oproep:
+def approve_oproep(
+    session: Session, settings: Settings, oproep: Oproep, text: str, approved_by: uuid.UUID
+) -> Oproep:
     """Mark the (already checked) text as approved: ready for distribution."""
     if oproep.status != OproepStatus.DRAFT:
         raise ApprovalError("Deze oproep is al goedgekeurd of niet meer actief.")
     if not text.strip():
         raise ApprovalError("Schrijf eerst de tekst van de oproep.")
     oproep.text = text.strip()
-    oproep.status = OproepStatus.APPROVED
-    oproep.approved_by_id = approved_by
-    oproep.approved_at = utcnow()
-    session.add(oproep)
-    session.flush()
-    record_audit(
-        session,
-        actor_user_id=approved_by,
-        action=AuditAction.UPDATE,
-        record_type="oproep",
-        record_id=str(oproep.id),
-        detail="approved",
+    return move_oproep(
+        session, settings, oproep, Move.APPROVE, actor_id=approved_by, detail="approved"
     )
-    return oproep

@@ -22,7 +22,6 @@ from niemand_alleen.intake.forms import (
 from niemand_alleen.intake.proposals import submit_text, wijk_short_name
 from niemand_alleen.intake.service import (
     HELP_CHOICES,
-    OPROEP_STATUS_LABELS,
     ApprovalError,
     approve_oproep,
     oproep_of,
@@ -32,6 +31,7 @@ from niemand_alleen.intake.service import (
     residents_of,
     update_resident,
 )
+from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.models import Oproep, OproepStatus, Resident, Role
 from niemand_alleen.validation import format_phone
 
@@ -207,7 +207,7 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
             ]
         else:
             try:
-                approve_oproep(db, oproep, text, staff.user_id)
+                approve_oproep(db, _settings(), oproep, text, staff.user_id)
             except ApprovalError as refused:
                 error = refused.message
             else:

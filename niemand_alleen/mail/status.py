@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from niemand_alleen.auth.service import record_audit
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.models import (
     AuditAction,
     Dispatch,
@@ -204,7 +204,7 @@ def retry_mail(
         session,
         actor_user_id=actor_id,
         action=AuditAction.UPDATE,
-        record_type="outbox_mail",
+        record_type=RecordType.OUTBOX_MAIL,
         record_id=str(mail_id),
         detail=f"opnieuw versturen (was {previous.value})",
     )

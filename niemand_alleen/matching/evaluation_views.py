@@ -15,12 +15,12 @@ from markupsafe import Markup
 from wtforms import Field, StringField
 
 from niemand_alleen import validation
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.auth import current_staff, roles_required
-from niemand_alleen.auth.service import record_audit
 from niemand_alleen.db import request_session
 from niemand_alleen.distribution.service import wijk_names
 from niemand_alleen.forms import checked
-from niemand_alleen.intake.service import OPROEP_STATUS_LABELS
+from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.matching.charts import Bar, bar_chart_svg
 from niemand_alleen.matching.evaluation import (
     FOLLOWUP_LABELS,
@@ -172,7 +172,7 @@ def evaluation_export() -> Response:
         db,
         actor_user_id=current_staff().user_id,
         action=AuditAction.EXPORT,
-        record_type="evaluation",
+        record_type=RecordType.EVALUATION,
         record_id=None,
         detail=detail,
     )

@@ -19,17 +19,17 @@ import sqlalchemy as sa
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from niemand_alleen.auth.service import record_audit
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.distribution import links
 from niemand_alleen.distribution.service import (
     oproep_contact,
-    oproep_filled,
     resident_location,
 )
 from niemand_alleen.geo.areas import short_name
 from niemand_alleen.geo.distance import bounding_box
 from niemand_alleen.geo.location import LocationPrecision
+from niemand_alleen.lifecycle import Move, move_oproep
 from niemand_alleen.mail.outbox import queue_mail, render_mail
 from niemand_alleen.matching.matcher import Neighbour, Origin, Ranking, Rules, Source, rank
 from niemand_alleen.models import (
@@ -415,13 +415,18 @@ def close_oproep(
     oproep = lock_oproep(session, oproep_id)
     if oproep.status != OproepStatus.OPEN:
         raise MatchingError("Alleen een lopende oproep kan gesloten worden.")
-    now = utcnow()
-    oproep.status = OproepStatus.CLOSED
-    oproep.closed_at = now
-    session.add(oproep)
-    session.flush()
     proposed = fill_proposals(session, settings, oproep)
     signups = confirmed_signups(session, oproep.id)
+    now = utcnow()
+    move_oproep(
+        session,
+        settings,
+        oproep,
+        Move.CLOSE,
+        actor_id=actor_id,
+        detail=f"closed proposals={len(proposed)} confirmed_signups={signups}",
+        now=now,
+    )
     if proposed:
         oproep.no_candidates_at = None
         _tell_coordinator(
@@ -438,14 +443,6 @@ def close_oproep(
         _tell_coordinator(session, settings, oproep, "match_no_candidates", signups=signups)
     session.add(oproep)
     session.flush()
-    record_audit(
-        session,
-        actor_user_id=actor_id,
-        action=AuditAction.UPDATE,
-        record_type="oproep",
-        record_id=str(oproep.id),
-        detail=f"closed proposals={len(proposed)} confirmed_signups={signups}",
-    )
     return CloseResult(proposed=proposed, confirmed_signups=signups)
 
 
@@ -470,6 +467,7 @@ def close_due_oproepen(session: Session, settings: Settings, today: date) -> int
 
 def reopen_oproep(
     session: Session,
+    settings: Settings,
     oproep_id: uuid.UUID,
     deadline: date,
     actor_id: uuid.UUID,
@@ -485,22 +483,8 @@ def reopen_oproep(
         )
     if deadline <= today:
         raise MatchingError("Kies een nieuwe einddatum na vandaag.")
-    oproep.status = OproepStatus.OPEN
     oproep.deadline = deadline
-    oproep.closed_at = None
-    oproep.no_candidates_at = None
-    oproep.coordinator_reminded_at = None
-    session.add(oproep)
-    session.flush()
-    record_audit(
-        session,
-        actor_user_id=actor_id,
-        action=AuditAction.UPDATE,
-        record_type="oproep",
-        record_id=str(oproep.id),
-        detail="reopened",
-    )
-    return oproep
+    return move_oproep(session, settings, oproep, Move.REOPEN, actor_id=actor_id, detail="reopened")
 
 
 # --- the coordinator's decisions --------------------------------------------------------
@@ -602,7 +586,7 @@ def decide(
         session,
         actor_user_id=actor_id,
         action=AuditAction.UPDATE,
-        record_type="match",
+        record_type=RecordType.MATCH,
         record_id=str(match.id),
         detail=f"status={match.status.value}" + (" veto" if veto else ""),
     )
@@ -666,11 +650,8 @@ def complete_match(
     session: Session, settings: Settings, oproep: Oproep, actor_id: uuid.UUID | None
 ) -> None:
     """Matched: confirmed neighbours hear what happens next, the others get thanks and the
-    offer to be asked again, the organisations hear the oproep is filled."""
-    oproep.status = OproepStatus.MATCHED
-    oproep.matched_at = utcnow()
-    session.add(oproep)
-    session.flush()
+    offer to be asked again, the organisations hear the oproep is filled (distribution's
+    part of the move to *matched*)."""
     contact = oproep_contact(session, oproep)
     wijk_name = _wijk_name(session, oproep)
     matches = matches_of(session, oproep.id)
@@ -713,13 +694,12 @@ def complete_match(
             ),
             oproep_id=oproep.id,
         )
-    oproep_filled(session, settings, oproep)
-    record_audit(
+    move_oproep(
         session,
-        actor_user_id=actor_id,
-        action=AuditAction.UPDATE,
-        record_type="oproep",
-        record_id=str(oproep.id),
+        settings,
+        oproep,
+        Move.MATCH,
+        actor_id=actor_id,
         detail=f"matched confirmed={len(confirmed)}",
     )
 
@@ -804,7 +784,7 @@ def record_followup(
         session,
         actor_user_id=actor_id,
         action=AuditAction.UPDATE,
-        record_type="oproep",
+        record_type=RecordType.OPROEP,
         record_id=str(oproep.id),
         detail=f"followup={outcome.value}",
     )

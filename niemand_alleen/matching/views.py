@@ -15,13 +15,13 @@ from markupsafe import Markup
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.auth import current_staff, roles_required
-from niemand_alleen.auth.service import record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.db import request_session
 from niemand_alleen.distribution.service import wijk_names
 from niemand_alleen.geo.svgmap import MapCircle, MapMarker, map_area, wijk_map_svg
-from niemand_alleen.intake.service import OPROEP_STATUS_LABELS
+from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.matching.forms import CsrfForm, DecisionForm, FollowupForm, ReopenForm
 from niemand_alleen.matching.matcher import Ranked, Ranking, format_distance
 from niemand_alleen.matching.service import (
@@ -166,7 +166,7 @@ def _page(
                 session,
                 actor_user_id=actor,
                 action=AuditAction.VIEW,
-                record_type="volunteer",
+                record_type=RecordType.VOLUNTEER,
                 record_id=str(row.volunteer.id),
                 detail="matching page",
             )
@@ -301,7 +301,12 @@ def reopen(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     assert form.deadline.data is not None
     try:
         reopen_oproep(
-            request_session(), oproep_id, form.deadline.data, current_staff().user_id, local_today()
+            request_session(),
+            _settings(),
+            oproep_id,
+            form.deadline.data,
+            current_staff().user_id,
+            local_today(),
         )
     except MatchingError as refused:
         return _refused(oproep_id, refused)

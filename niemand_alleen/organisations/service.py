@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from niemand_alleen import validation
-from niemand_alleen.auth.service import record_audit
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.distribution import links
 from niemand_alleen.geo.areas import short_name
@@ -45,7 +45,6 @@ UNSUBSCRIBE_CONFIRM_KIND = "unsubscribe_confirm"
 NAME_MAX_LENGTH = 200
 NOTE_MAX_LENGTH = 1000
 MAX_EMAILS = 10
-RECORD_TYPE = "organisation"
 
 # One address per line, or separated by ; or , (as people paste them from a mail client).
 _EMAIL_SEPARATORS = re.compile(r"[;,\r\n\u2028\u2029\x0b\x0c\x85]+")
@@ -280,7 +279,7 @@ def _audit(
         session,
         actor_user_id=actor_user_id,
         action=action,
-        record_type=RECORD_TYPE,
+        record_type=RecordType.ORGANISATION,
         record_id=str(organisation.id),
         detail=detail,
     )

@@ -22,9 +22,9 @@ from markupsafe import Markup
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.auth import current_staff, public, roles_required
 from niemand_alleen.auth.forms import ConfirmForm
-from niemand_alleen.auth.service import record_audit
 from niemand_alleen.db import request_session
 from niemand_alleen.geo.svgmap import map_area, wijk_map_svg
 from niemand_alleen.models import AuditAction, Organisation, Role, Wijk, utcnow
@@ -199,7 +199,7 @@ def export_organisations() -> Response:
         db,
         actor_user_id=current_staff().user_id,
         action=AuditAction.EXPORT,
-        record_type="organisation",
+        record_type=RecordType.ORGANISATION,
         record_id=None,
     )
     stamp = utcnow().astimezone(LOCAL).strftime("%Y%m%d-%H%M")

@@ -22,7 +22,7 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import Session, SQLModel, col, select
 
 from niemand_alleen import validation
-from niemand_alleen.auth.service import record_audit
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.crypto import lookup_hash
 from niemand_alleen.models import (
     AuditAction,
@@ -197,7 +197,7 @@ def export_volunteer(
     audit_pairs = [("volunteer", str(i)) for i in ids] + [("match", str(m.id)) for m in matches]
     events = _audit_about(session, audit_pairs)
     for volunteer in volunteers:
-        _audit(session, actor_user_id, AuditAction.EXPORT, "volunteer", volunteer.id)
+        _audit(session, actor_user_id, AuditAction.EXPORT, RecordType.VOLUNTEER, volunteer.id)
     return {
         "format_version": FORMAT_VERSION,
         "kind": "volunteer",
@@ -272,7 +272,7 @@ def export_resident(
     mails = _mails_to(session, {resident.email or ""})
     audit_pairs = [("resident", str(resident.id))] + [("oproep", str(i)) for i in oproep_ids]
     events = _audit_about(session, audit_pairs)
-    _audit(session, actor_user_id, AuditAction.EXPORT, "resident", resident.id)
+    _audit(session, actor_user_id, AuditAction.EXPORT, RecordType.RESIDENT, resident.id)
     return {
         "format_version": FORMAT_VERSION,
         "kind": "resident",
@@ -363,7 +363,7 @@ def _audit(
     session: Session,
     actor_user_id: uuid.UUID | None,
     action: AuditAction,
-    record_type: str,
+    record_type: RecordType,
     record_id: uuid.UUID,
 ) -> None:
     record_audit(
@@ -400,7 +400,7 @@ def erase_volunteer(
         session.add(volunteer)
     session.flush()
     for volunteer_id in ids:
-        _audit(session, actor_user_id, AuditAction.DELETE, "volunteer", volunteer_id)
+        _audit(session, actor_user_id, AuditAction.DELETE, RecordType.VOLUNTEER, volunteer_id)
     return ErasureResult(
         kind=SubjectKind.VOLUNTEER,
         record_ids=[str(i) for i in ids],
@@ -459,7 +459,7 @@ def erase_resident(
     session.execute(delete(ResidentVeto).where(col(ResidentVeto.resident_id) == resident_id))
     session.delete(resident)
     session.flush()
-    _audit(session, actor_user_id, AuditAction.DELETE, "resident", resident_id)
+    _audit(session, actor_user_id, AuditAction.DELETE, RecordType.RESIDENT, resident_id)
     return ErasureResult(
         kind=SubjectKind.RESIDENT,
         record_ids=[str(resident_id)],

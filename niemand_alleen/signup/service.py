@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
-from niemand_alleen.auth.service import record_audit
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.crypto import EncryptedText, keyring, lookup_hash
 from niemand_alleen.mail.outbox import RenderedMail, outbox_values, render_mail
@@ -528,7 +528,7 @@ def confirm_volunteer(session: Session, volunteer: Volunteer, now: datetime) -> 
         session,
         actor_user_id=None,
         action=AuditAction.UPDATE,
-        record_type="volunteer",
+        record_type=RecordType.VOLUNTEER,
         record_id=str(volunteer.id),
         detail="e-mailadres bevestigd door de goede buur",
     )
@@ -570,7 +570,7 @@ def withdraw_volunteer(session: Session, volunteer: Volunteer, now: datetime) ->
         session,
         actor_user_id=None,
         action=AuditAction.DELETE,
-        record_type="volunteer",
+        record_type=RecordType.VOLUNTEER,
         record_id=str(volunteer.id),
         detail="aanmelding ingetrokken door de goede buur",
     )

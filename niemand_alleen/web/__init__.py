@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from niemand_alleen.auth import current_staff, public, roles_required
 from niemand_alleen.auth.forms import ConfirmForm
 from niemand_alleen.db import request_session
-from niemand_alleen.intake.service import OPROEP_STATUS_LABELS
+from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.models import Oproep, Role, User, Wijk
 
 bp = Blueprint("web", __name__)

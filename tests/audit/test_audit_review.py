@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from niemand_alleen.auth.service import record_audit
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.models import AuditAction, AuditEvent, Role
 
 
@@ -32,7 +32,7 @@ def test_beheerder_filters_by_action_and_staff_member(
 ) -> None:
     coordinator = make_user(Role.COORDINATOR, name="Cora Coördinator")
     seed(db_session, coordinator.id, 3, AuditAction.VIEW)
-    seed(db_session, coordinator.id, 2, AuditAction.UPDATE, record_type="oproep")
+    seed(db_session, coordinator.id, 2, AuditAction.UPDATE, record_type=RecordType.OPROEP)
     login_as(Role.BEHEERDER)
     page = client.get(f"/beheer/audit?action=view&actor={coordinator.id}").get_data(as_text=True)
     assert "3 gebeurtenissen" in page
@@ -49,7 +49,7 @@ def test_date_filter_in_local_days(
     yesterday = AuditEvent(
         actor_user_id=actor.id,
         action=AuditAction.VIEW,
-        record_type="resident",
+        record_type=RecordType.RESIDENT,
         record_id="oud",
         at=datetime.now(UTC) - timedelta(days=2),
     )

@@ -133,6 +133,7 @@ def test_closing_without_candidates_says_what_to_do_and_can_reopen(
     with app.app_context():
         reopen_oproep(
             db_session,
+            app.config["SETTINGS"],
             oproep.id,
             local_today().replace(year=local_today().year + 1),
             open_scenario.coordinator.id,

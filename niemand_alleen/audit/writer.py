@@ -1,0 +1,34 @@
+"""Writing an audit event: who did what to which record, never the data itself."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel import Session
+
+from niemand_alleen.audit.records import RecordType
+from niemand_alleen.models import AuditAction, AuditEvent
+
+
+def record_audit(
+    session: Session,
+    *,
+    actor_user_id: uuid.UUID | None,
+    action: AuditAction,
+    record_type: RecordType,
+    record_id: str | None,
+    outcome: str = "ok",
+    detail: str | None = None,
+) -> AuditEvent:
+    """Add the event to the caller's transaction (flushed, not committed)."""
+    event = AuditEvent(
+        actor_user_id=actor_user_id,
+        action=action,
+        record_type=RecordType(record_type),
+        record_id=record_id,
+        outcome=outcome,
+        detail=detail,
+    )
+    session.add(event)
+    session.flush()
+    return event
