@@ -102,7 +102,7 @@ def create_app(settings: Settings) -> Flask:
     organisation_views.init_app(app)
     distribution_views.init_app(app)
     app.register_blueprint(mail_views.bp)
-    app.register_blueprint(matching_views.bp)
+    matching_views.init_app(app)
     app.register_blueprint(evaluation_views.bp)
     signup_views.init_app(app)
     app.register_blueprint(privacy_views.bp)

@@ -24,10 +24,12 @@ from niemand_alleen.distribution import links
 from niemand_alleen.distribution.selection import Candidate, SearchArea, propose, search_area
 from niemand_alleen.geo.areas import short_name
 from niemand_alleen.lifecycle import Move, MoveRefused, move_oproep
+from niemand_alleen.mail.kinds import MailKind, register_mail_kind
 from niemand_alleen.mail.outbox import queue_mail, render_mail
 from niemand_alleen.models import (
     AuditAction,
     Dispatch,
+    DispatchStatus,
     MailStatus,
     Oproep,
     OproepStatus,
@@ -518,3 +520,74 @@ def signups_without_referral(session: Session, oproep_id: uuid.UUID) -> int:
         .select_from(Volunteer)
         .where(Volunteer.oproep_id == oproep_id, col(Volunteer.dispatch_id).is_(None))
     ).one()
+
+
+# --- what the sender asks of distribution's mails (``mail.kinds``) ---------------------
+
+
+def settle_dispatch(session: Session, dispatch_id: uuid.UUID | None) -> None:
+    """A dispatch is what its oproep mails (one per contact address) add up to: sent once
+    any arrived, queued while any may still go, failed when none can."""
+    if dispatch_id is None:
+        return
+    dispatch = session.get(Dispatch, dispatch_id)
+    if dispatch is None:
+        return
+    mails = session.exec(
+        select(OutboxMail).where(OutboxMail.dispatch_id == dispatch_id, OutboxMail.kind == "oproep")
+    ).all()
+    if not mails:
+        return
+    sent = [mail.sent_at for mail in mails if mail.status == MailStatus.SENT and mail.sent_at]
+    if sent:
+        dispatch.status, dispatch.sent_at = DispatchStatus.SENT, min(sent)
+    elif any(mail.status in (MailStatus.PENDING, MailStatus.SENDING) for mail in mails):
+        dispatch.status = DispatchStatus.QUEUED
+    else:
+        dispatch.status = DispatchStatus.FAILED
+    session.add(dispatch)
+    session.flush()
+
+
+def organisation_mail_headers(
+    session: Session, settings: Settings, mail: OutboxMail
+) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe for a mail to an organisation: its own token, never
+    in a body (forwarding drops headers)."""
+    dispatch = session.get(Dispatch, mail.dispatch_id) if mail.dispatch_id else None
+    if dispatch is None:
+        return {}
+    url = links.one_click_unsubscribe_url(
+        settings.public_base_url, settings.secret_key, dispatch.organisation_id
+    )
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def only_while_open(session: Session, mail: OutboxMail) -> str | None:
+    """An oproep or its reminder makes no sense once the oproep is stopped, filled or closed."""
+    oproep = session.get(Oproep, mail.oproep_id) if mail.oproep_id else None
+    if oproep is not None and oproep.status == OproepStatus.OPEN:
+        return None
+    return "Deze oproep loopt niet meer; de mail wordt niet opnieuw verstuurd."
+
+
+def register_mail_kinds() -> None:
+    for name, label, recipient in (
+        ("oproep", "Oproep aan organisatie", "organisatie"),
+        ("oproep_reminder", "Herinnering aan organisatie", "organisatie"),
+        ("oproep_cancelled", "Oproep ingetrokken (aan organisatie)", "organisatie"),
+        ("oproep_filled", "Oproep vervuld (aan organisatie)", "organisatie"),
+    ):
+        register_mail_kind(
+            MailKind(
+                name=name,
+                label=label,
+                recipient=recipient,
+                headers=organisation_mail_headers,
+                after_outcome=settle_dispatch if name == "oproep" else None,
+                retry_refusal=only_while_open if name in ("oproep", "oproep_reminder") else None,
+            )
+        )
+    register_mail_kind(
+        MailKind("coordinator_reminder", "Herinnering aan coördinator", "coördinator")
+    )

@@ -31,6 +31,7 @@ from niemand_alleen.distribution.service import (
     dispatch_overview,
     oproep_filled,
     proposal_for,
+    register_mail_kinds,
     remind_organisations,
     resident_location,
     send_oproep,
@@ -260,3 +261,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     # A matched oproep: the organisations that forwarded it hear that it is filled.
     on_entering(OproepStatus.MATCHED, "distribution.oproep_filled", oproep_filled)
+    register_mail_kinds()

@@ -6,20 +6,18 @@ sending (header injection).
 
 A mail can also be queued without its text, to be written by the sender just before it is
 sent (``compose_pending``): for the busiest public page (the sign-up), whose confirm mail
-would otherwise cost a fifth of the request. Its feature registers a composer for the
-kind; the row is sent only once it holds its text.
+would otherwise cost a fifth of the request. Its kind (``kinds.MailKind``) has a composer;
+the row is sent only once it holds its text.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlmodel import Session, select
 
-from niemand_alleen.config import Settings
 from niemand_alleen.models import OutboxMail
 from niemand_alleen.validation import InvalidInput, email_address, no_line_breaks
 
@@ -33,20 +31,6 @@ class RenderedMail:
     subject: str
     body_text: str
     body_html: str | None
-
-
-# Writes the text of a queued mail from what it is about; ``None`` when that is gone
-# (withdrawn, erased): the mail is then not sent.
-Composer = Callable[[Session, Settings, OutboxMail], "RenderedMail | None"]
-
-
-def register_composer(app: Flask, kind: str, composer: Composer) -> None:
-    app.extensions.setdefault("mail_composers", {})[kind] = composer
-
-
-def composers(app: Flask) -> dict[str, Composer]:
-    found: dict[str, Composer] = app.extensions.get("mail_composers", {})
-    return found
 
 
 def render_mail(name: str, **context: object) -> RenderedMail:

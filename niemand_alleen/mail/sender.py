@@ -31,16 +31,13 @@ from sqlmodel import Session, col, select
 
 from niemand_alleen.config import Settings
 from niemand_alleen.db import database
-from niemand_alleen.distribution.links import one_click_unsubscribe_url
+from niemand_alleen.mail.kinds import after_outcome, mail_kind
 from niemand_alleen.mail.outbox import (
-    Composer,
     UnsafeMailError,
-    composers,
     safe_recipient,
     safe_subject,
 )
-from niemand_alleen.mail.status import settle_dispatch
-from niemand_alleen.models import Dispatch, MailStatus, OutboxMail, utcnow
+from niemand_alleen.models import MailStatus, OutboxMail, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +57,8 @@ class SendReport:
     failed: int = 0
     uncertain: int = 0
     connections: int = 0
-    sent_dispatches: set[Any] = field(default_factory=set)  # settled once, after the batch
+    # (kind, dispatch id) of the mails sent: their features settle once, after the batch
+    sent_dispatches: set[tuple[str, Any]] = field(default_factory=set)
 
 
 # --- pure helpers ----------------------------------------------------------------------
@@ -187,7 +185,7 @@ class ClaimedMail:
     body_html: str | None
     attempts: int
     dispatch_id: Any
-    unsubscribe: str | None
+    headers: dict[str, str]  # from the kind (e.g. List-Unsubscribe for organisations)
 
 
 NON_ASCII_LOCAL_PART = (
@@ -202,10 +200,7 @@ def build_message(mail: ClaimedMail, settings: Settings) -> Message:
     if not recipient.rpartition("@")[0].isascii():
         # Flask-Mail and smtplib send no SMTPUTF8 (flask-mail #156): refuse it clearly.
         raise UnsafeMailError(NON_ASCII_LOCAL_PART)
-    headers = {"Content-Language": "nl"}
-    if mail.unsubscribe:
-        headers["List-Unsubscribe"] = f"<{mail.unsubscribe}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    headers = {"Content-Language": "nl", **mail.headers}
     message = Message(
         subject=safe_subject(mail.subject),
         recipients=[recipient],
@@ -224,10 +219,8 @@ def build_message(mail: ClaimedMail, settings: Settings) -> Message:
 # --- recording outcomes ------------------------------------------------------------------
 
 
-def _settle_dispatch(session: Session, row: OutboxMail) -> None:
-    if row.kind == "oproep":
-        session.flush()
-        settle_dispatch(session, row.dispatch_id)
+def _settle(session: Session, row: OutboxMail) -> None:
+    after_outcome(session, row.kind, row.dispatch_id)
 
 
 def _record(app: Flask, mail_id: int, *, settle: bool = True, **changes: Any) -> bool:
@@ -248,17 +241,16 @@ def _record(app: Flask, mail_id: int, *, settle: bool = True, **changes: Any) ->
             kind, dispatch_id = session.exec(
                 select(OutboxMail.kind, OutboxMail.dispatch_id).where(OutboxMail.id == mail_id)
             ).one()
-            if kind == "oproep":
-                settle_dispatch(session, dispatch_id)
+            after_outcome(session, kind, dispatch_id)
         return True
 
 
-def _settle_batch(app: Flask, dispatch_ids: set[Any]) -> None:
-    if not dispatch_ids:
+def _settle_batch(app: Flask, sent: set[tuple[str, Any]]) -> None:
+    if not sent:
         return
     with app.app_context(), database().session() as session:
-        for dispatch_id in dispatch_ids:
-            settle_dispatch(session, dispatch_id)
+        for kind, dispatch_id in sent:
+            after_outcome(session, kind, dispatch_id)
 
 
 def _retry_or_fail(
@@ -298,7 +290,7 @@ def mark_interrupted(app: Flask, settings: Settings, now: datetime) -> int:
                 None,
             )
             session.add(row)
-            _settle_dispatch(session, row)
+            _settle(session, row)
             log.warning("mail %d kind=%s interrupted while sending: uncertain", row.id, row.kind)
         return len(rows)
 
@@ -334,13 +326,12 @@ def compose_pending(app: Flask) -> int:
     """Write the text of pending mails queued without it (``outbox_values(mail=None)``), with
     their kind's composer, each in a short transaction of its own; returns how many."""
     settings: Settings = app.config["SETTINGS"]
-    found = composers(app)
     # Also a pending mail emptied by an erasure: it fails here instead of waiting forever.
     ids = _pending_ids(app, settings, col(OutboxMail.body_text).is_(None))
     composed = 0
     for mail_id in ids:
         try:
-            composed += _compose_one(app, settings, found, mail_id)
+            composed += _compose_one(app, settings, mail_id)
         except UnsafeMailError as unsafe:
             _record(app, mail_id, settle=False, status=MailStatus.FAILED, last_error=str(unsafe))
         except Exception as error:  # one broken mail must not hold up the others
@@ -350,12 +341,13 @@ def compose_pending(app: Flask) -> int:
     return composed
 
 
-def _compose_one(app: Flask, settings: Settings, found: dict[str, Composer], mail_id: int) -> int:
+def _compose_one(app: Flask, settings: Settings, mail_id: int) -> int:
     with app.app_context(), database().session() as session:
         row = session.get(OutboxMail, mail_id)
         if row is None or row.status != MailStatus.PENDING or row.body_text is not None:
             return 0  # withdrawn, erased or written meanwhile
-        composer = found.get(row.kind)
+        kind = mail_kind(row.kind)
+        composer = kind.compose if kind else None
         mail = composer(session, settings, row) if composer and row.recipient else None
         if mail is None:
             row.status = MailStatus.FAILED
@@ -382,14 +374,8 @@ def _claim(app: Flask, settings: Settings, mail_id: int, now: datetime) -> Claim
             return None
         row = session.get(OutboxMail, mail_id)
         assert row is not None
-        unsubscribe = None
-        if row.dispatch_id is not None:
-            dispatch = session.get(Dispatch, row.dispatch_id)
-            if dispatch is not None:
-                # Its own token, never in a body: forwarding drops this header.
-                unsubscribe = one_click_unsubscribe_url(
-                    settings.public_base_url, settings.secret_key, dispatch.organisation_id
-                )
+        kind = mail_kind(row.kind)
+        headers = kind.headers(session, settings, row) if kind and kind.headers else {}
         return ClaimedMail(
             id=mail_id,
             idempotency_key=row.idempotency_key,
@@ -400,7 +386,7 @@ def _claim(app: Flask, settings: Settings, mail_id: int, now: datetime) -> Claim
             body_html=row.body_html,
             attempts=row.attempts,
             dispatch_id=row.dispatch_id,
-            unsubscribe=unsubscribe,
+            headers=headers,
         )
 
 
@@ -481,7 +467,7 @@ def _send_one(
     else:
         _record(app, mail.id, settle=False, status=MailStatus.SENT, sent_at=now, last_error=None)
         if mail.kind == "oproep" and mail.dispatch_id is not None:
-            report.sent_dispatches.add(mail.dispatch_id)
+            report.sent_dispatches.add((mail.kind, mail.dispatch_id))
         report.sent += 1
 
 

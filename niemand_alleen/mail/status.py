@@ -10,32 +10,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from niemand_alleen.audit import RecordType, record_audit
+from niemand_alleen.mail.kinds import after_outcome, kind_label, mail_kind
 from niemand_alleen.models import (
     AuditAction,
-    Dispatch,
-    DispatchStatus,
     MailStatus,
-    Oproep,
-    OproepStatus,
     OutboxMail,
     utcnow,
 )
-
-KIND_LABELS = {
-    "oproep": "Oproep aan organisatie",
-    "oproep_reminder": "Herinnering aan organisatie",
-    "oproep_cancelled": "Oproep ingetrokken (aan organisatie)",
-    "oproep_filled": "Oproep vervuld (aan organisatie)",
-    "unsubscribe_confirm": "Afmelding bevestigen (aan organisatie)",
-    "coordinator_reminder": "Herinnering aan coördinator",
-    "signup_confirm": "Bevestiging aanmelding (aan goede buur)",
-    "signup_again": "Al aangemeld (aan goede buur)",
-    "match_proposals": "Voorstellen klaar (aan coördinator)",
-    "match_no_candidates": "Geen goede buren gevonden (aan coördinator)",
-    "match_confirmed": "Bevestigd als goede buur (aan goede buur)",
-    "match_thanks": "Bedankt voor de aanmelding (aan goede buur)",
-    "match_followup": "Nacontrole na zes weken (aan coördinator)",
-}
 
 STATUS_LABELS = {
     MailStatus.PENDING: "In de wachtrij",
@@ -44,10 +25,6 @@ STATUS_LABELS = {
     MailStatus.FAILED: "Mislukt",
     MailStatus.UNCERTAIN: "Onzeker",
 }
-
-
-def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
 @dataclass(frozen=True)
@@ -129,30 +106,6 @@ def mails_needing_attention(session: Session, limit: int = 200) -> list[MailLine
     return [_line(row) for row in rows]
 
 
-def settle_dispatch(session: Session, dispatch_id: uuid.UUID | None) -> None:
-    """A dispatch is what its oproep mails (one per contact address) add up to: sent once
-    any arrived, queued while any may still go, failed when none can."""
-    if dispatch_id is None:
-        return
-    dispatch = session.get(Dispatch, dispatch_id)
-    if dispatch is None:
-        return
-    mails = session.exec(
-        select(OutboxMail).where(OutboxMail.dispatch_id == dispatch_id, OutboxMail.kind == "oproep")
-    ).all()
-    if not mails:
-        return
-    sent = [mail.sent_at for mail in mails if mail.status == MailStatus.SENT and mail.sent_at]
-    if sent:
-        dispatch.status, dispatch.sent_at = DispatchStatus.SENT, min(sent)
-    elif any(mail.status in (MailStatus.PENDING, MailStatus.SENDING) for mail in mails):
-        dispatch.status = DispatchStatus.QUEUED
-    else:
-        dispatch.status = DispatchStatus.FAILED
-    session.add(dispatch)
-    session.flush()
-
-
 class RetryRefused(Exception):
     """The mail cannot be sent again (as it stands); ``message`` says why, in Dutch."""
 
@@ -166,10 +119,6 @@ _REFUSALS = {
     MailStatus.PENDING: "Deze mail staat al in de wachtrij; er is niets veranderd.",
     MailStatus.SENDING: "Deze mail wordt op dit moment verstuurd; er is niets veranderd.",
 }
-
-
-# An oproep or its reminder makes no sense once the oproep is stopped, filled or closed.
-_ONLY_WHILE_OPEN = {"oproep", "oproep_reminder"}
 
 
 def retry_mail(
@@ -186,10 +135,10 @@ def retry_mail(
     refusal = _REFUSALS.get(row.status)
     if refusal is not None:
         raise RetryRefused(refusal)
-    if row.kind in _ONLY_WHILE_OPEN and row.oproep_id is not None:
-        oproep = session.get(Oproep, row.oproep_id)
-        if oproep is None or oproep.status != OproepStatus.OPEN:
-            raise RetryRefused("Deze oproep loopt niet meer; de mail wordt niet opnieuw verstuurd.")
+    kind = mail_kind(row.kind)
+    kind_refusal = kind.retry_refusal(session, row) if kind and kind.retry_refusal else None
+    if kind_refusal is not None:
+        raise RetryRefused(kind_refusal)
     previous = row.status
     row.status = MailStatus.PENDING
     row.attempts = 0
@@ -198,8 +147,7 @@ def retry_mail(
     row.last_error = None
     session.add(row)
     session.flush()
-    if row.kind == "oproep":
-        settle_dispatch(session, row.dispatch_id)
+    after_outcome(session, row.kind, row.dispatch_id)
     record_audit(
         session,
         actor_user_id=actor_id,

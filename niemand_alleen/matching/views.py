@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, url_for
 from markupsafe import Markup
 from sqlmodel import Session
 from werkzeug.wrappers import Response
@@ -22,6 +22,7 @@ from niemand_alleen.db import request_session
 from niemand_alleen.distribution.service import wijk_names
 from niemand_alleen.geo.svgmap import MapCircle, MapMarker, map_area, wijk_map_svg
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
+from niemand_alleen.mail.kinds import MailKind, register_mail_kind
 from niemand_alleen.matching.forms import CsrfForm, DecisionForm, FollowupForm, ReopenForm
 from niemand_alleen.matching.matcher import Ranked, Ranking, format_distance
 from niemand_alleen.matching.service import (
@@ -334,3 +335,18 @@ def followup(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
         return _refused(oproep_id, refused)
     flash("De nacontrole is opgeslagen.", "info")
     return _back(oproep_id)
+
+
+MAIL_KINDS = (
+    MailKind("match_proposals", "Voorstellen klaar (aan coördinator)", "coördinator"),
+    MailKind("match_no_candidates", "Geen goede buren gevonden (aan coördinator)", "coördinator"),
+    MailKind("match_confirmed", "Bevestigd als goede buur (aan goede buur)", "goede buur"),
+    MailKind("match_thanks", "Bedankt voor de aanmelding (aan goede buur)", "goede buur"),
+    MailKind("match_followup", "Nacontrole na zes weken (aan coördinator)", "coördinator"),
+)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    for kind in MAIL_KINDS:
+        register_mail_kind(kind)

@@ -27,6 +27,7 @@ from niemand_alleen.auth import current_staff, public, roles_required
 from niemand_alleen.auth.forms import ConfirmForm
 from niemand_alleen.db import request_session
 from niemand_alleen.geo.svgmap import map_area, wijk_map_svg
+from niemand_alleen.mail.kinds import MailKind, register_mail_kind
 from niemand_alleen.models import AuditAction, Organisation, Role, Wijk, utcnow
 from niemand_alleen.organisations import csv_io
 from niemand_alleen.organisations.forms import ImportForm, OrganisationForm
@@ -354,3 +355,6 @@ def init_app(app: Flask) -> None:
 
     csrf.exempt(unsubscribe_one_click)
     app.register_blueprint(bp)
+    register_mail_kind(
+        MailKind("unsubscribe_confirm", "Afmelding bevestigen (aan organisatie)", "organisatie")
+    )

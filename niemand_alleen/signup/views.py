@@ -25,7 +25,7 @@ from niemand_alleen.db import (
     request_session,
     storing,
 )
-from niemand_alleen.mail.outbox import register_composer
+from niemand_alleen.mail.kinds import MailKind, register_mail_kind
 from niemand_alleen.models import VolunteerStatus, local_today, utcnow
 from niemand_alleen.signup import ratelimit
 from niemand_alleen.signup.answers import read_signup
@@ -261,5 +261,19 @@ def _expired_form(_error: CSRFError) -> tuple[str, int]:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    register_composer(app, "signup_confirm", compose_confirm_mail)
-    register_composer(app, "signup_again", compose_again_mail)
+    register_mail_kind(
+        MailKind(
+            "signup_confirm",
+            "Bevestiging aanmelding (aan goede buur)",
+            "goede buur",
+            compose=compose_confirm_mail,
+        )
+    )
+    register_mail_kind(
+        MailKind(
+            "signup_again",
+            "Al aangemeld (aan goede buur)",
+            "goede buur",
+            compose=compose_again_mail,
+        )
+    )

@@ -6,11 +6,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
+from niemand_alleen.mail.kinds import MailKind, register_mail_kind
 from niemand_alleen.mail.outbox import (
     RenderedMail,
     outbox_values,
     queue_mail,
-    register_composer,
     render_mail,
 )
 from niemand_alleen.mail.sender import NOT_COMPOSED, send_pending
@@ -69,7 +69,7 @@ def test_a_mail_that_cannot_be_written_fails_alone_and_the_others_are_sent(
     def broken(*_: object) -> None:
         raise RuntimeError("template missing")
 
-    register_composer(app, "test_broken", broken)
+    register_mail_kind(MailKind("test_broken", "Kapot", "goede buur", compose=broken))
     with app.app_context():
         db_session.add(
             OutboxMail.model_validate(
