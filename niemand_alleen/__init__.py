@@ -81,29 +81,27 @@ def create_app(settings: Settings) -> Flask:
     babel.init_app(app, locale_selector=_locale)
     mailer.init_app(app)
 
-    from niemand_alleen import auth, security, web
-    from niemand_alleen.audit import views as audit_views
-    from niemand_alleen.distribution import views as distribution_views
-    from niemand_alleen.intake import views as intake_views
-    from niemand_alleen.jobs import views as job_views
-    from niemand_alleen.mail import views as mail_views
-    from niemand_alleen.matching import evaluation_views
-    from niemand_alleen.matching import views as matching_views
-    from niemand_alleen.organisations import views as organisation_views
-    from niemand_alleen.privacy import views as privacy_views
-    from niemand_alleen.signup import views as signup_views
+    from niemand_alleen import (
+        audit,
+        auth,
+        distribution,
+        intake,
+        jobs,
+        mail,
+        matching,
+        organisations,
+        privacy,
+        security,
+        signup,
+        web,
+    )
 
     security.init_app(app)
-    auth.init_app(app)
-    web.init_app(app)
-    app.register_blueprint(intake_views.bp)
-    app.register_blueprint(audit_views.bp)
-    app.register_blueprint(job_views.bp)
-    organisation_views.init_app(app)
-    distribution_views.init_app(app)
-    app.register_blueprint(mail_views.bp)
-    matching_views.init_app(app)
-    app.register_blueprint(evaluation_views.bp)
-    signup_views.init_app(app)
-    app.register_blueprint(privacy_views.bp)
+    # The features, each registering its pages, mail kinds and lifecycle hooks.
+    features = (
+        auth, web, intake, audit, jobs, organisations, distribution, mail, matching, signup,
+        privacy,
+    )  # fmt: skip
+    for feature in features:
+        feature.init_app(app)
     return app

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 import flask_migrate
@@ -26,8 +25,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from niemand_alleen import create_app
 from niemand_alleen.anonymiser import Anonymiser
 from niemand_alleen.anonymiser import warmup as anonymiser_warmup
-from niemand_alleen.auth.passwords import PasswordPolicyError, generate_password
-from niemand_alleen.auth.service import AccountError, create_user
+from niemand_alleen.auth import AccountError, PasswordPolicyError, create_user, generate_password
 from niemand_alleen.config import PRESETS, ConfigError, Settings, load_settings
 from niemand_alleen.db import database
 from niemand_alleen.demo import seed_accounts, seed_organisations
@@ -41,15 +39,19 @@ from niemand_alleen.geo import (
     load_area_geojson,
     load_point_csv,
 )
-from niemand_alleen.intake.batch import anonymise_line
-from niemand_alleen.jobs import UnknownJobError, job_statuses, run_job
-from niemand_alleen.jobs.lease import worker_identity
-from niemand_alleen.jobs.scheduler import build_scheduler, stop_scheduler
+from niemand_alleen.intake import anonymise_line
+from niemand_alleen.jobs import (
+    UnknownJobError,
+    build_scheduler,
+    job_statuses,
+    run_job,
+    stop_scheduler,
+    worker_identity,
+)
 from niemand_alleen.maintenance import reencrypt_all
-from niemand_alleen.matching.report import ranking_report, ranking_text
-from niemand_alleen.matching.service import ranking_for
-from niemand_alleen.models import Oproep, Role
-from niemand_alleen.privacy.service import (
+from niemand_alleen.matching import ranking_for, ranking_report, ranking_text
+from niemand_alleen.models import LOCAL_TIMEZONE, Oproep, Role
+from niemand_alleen.privacy import (
     SubjectKind,
     SubjectRef,
     UnknownSubjectError,
@@ -421,7 +423,7 @@ def jobs_list_command() -> None:
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return "nog nooit"
-    return moment.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%d-%m-%Y %H:%M:%S")
+    return moment.astimezone(LOCAL_TIMEZONE).strftime("%d-%m-%Y %H:%M:%S")
 
 
 @jobs_group.command("run")

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from niemand_alleen.auth.passwords import generate_password
-from niemand_alleen.auth.service import create_user, find_user_by_email
+from niemand_alleen.auth import create_user, find_user_by_email, generate_password
 from niemand_alleen.models import Organisation, OrganisationWijk, Role, Wijk
 
 DEMO_ACCOUNTS = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
 from niemand_alleen import validation
@@ -18,3 +19,7 @@ def checked(call: Callable[[], T]) -> T:
         return call()
     except validation.FIELD_ERRORS as error:
         raise ValidationError(error.message) from None
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: only the CSRF token, for buttons that change something."""

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
 from niemand_alleen.crypto import EncryptedText
-from niemand_alleen.geo.location import LocationPrecision
+from niemand_alleen.geo import LocationPrecision
 
 # Named constraints keep Alembic's batch mode on SQLite reliable (R3.3.4).
 SQLModel.metadata.naming_convention = {
@@ -35,9 +35,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Dordrecht's clock: dates and times shown to people, deadlines, days of the week.
+LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
+
+
 def local_today() -> date:
     """Today in Dordrecht: deadlines are local dates ("tot en met")."""
-    return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    return datetime.now(LOCAL_TIMEZONE).date()
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):

@@ -17,6 +17,9 @@ from sqlmodel import Session, SQLModel, select
 from niemand_alleen import models
 from niemand_alleen.config import Settings
 from niemand_alleen.geo import (
+    BUURTEN_FILE,
+    PC4_FILE,
+    WIJKEN_FILE,
     Area,
     AreaDataError,
     AreaKind,
@@ -32,7 +35,6 @@ from niemand_alleen.geo import (
     normalise_postcode,
 )
 from niemand_alleen.geo import PostcodePoint as PointRecord
-from niemand_alleen.geo.gazetteer import BUURTEN_FILE, PC4_FILE, WIJKEN_FILE
 from niemand_alleen.resources import resource_dir
 
 SHIPPED_SOURCE = "CBS/PDOK Wijk- en buurtkaart 2024 (CC-BY 4.0); PC4: postcodetabel (MIT)"

@@ -13,7 +13,7 @@ from datetime import date
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from niemand_alleen.geo.postcode import HouseNumberError, PostcodeError
+from niemand_alleen.geo import HouseNumberError, PostcodeError
 
 
 class InvalidInput(ValueError):

@@ -200,7 +200,7 @@ class Anonymiser:
                 area_names,
                 build_annotators,
             )
-            from niemand_alleen.geo.gazetteer import BUURTEN_FILE, WIJKEN_FILE
+            from niemand_alleen.geo import BUURTEN_FILE, WIJKEN_FILE
             from niemand_alleen.resources import resource_dir
         self._person = Person
         postcodes = resource_dir("postcodes")

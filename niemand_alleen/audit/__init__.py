@@ -5,8 +5,24 @@ R1.11: logging alone is not enough; the log must be reviewed. The log holds who,
 which record and when, never the data itself, and exporting it is itself logged.
 """
 
+from flask import Flask
+
 from niemand_alleen.audit.records import ACTION_LABELS, RECORD_LABELS, RecordType
 from niemand_alleen.audit.writer import record_audit
 from niemand_alleen.models import AuditAction
 
-__all__ = ["ACTION_LABELS", "RECORD_LABELS", "AuditAction", "RecordType", "record_audit"]
+__all__ = [
+    "ACTION_LABELS",
+    "RECORD_LABELS",
+    "AuditAction",
+    "RecordType",
+    "init_app",
+    "record_audit",
+]
+
+
+def init_app(app: Flask) -> None:
+    """Register the beheerder's audit pages."""
+    from niemand_alleen.audit import views
+
+    app.register_blueprint(views.bp)

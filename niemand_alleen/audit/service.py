@@ -7,14 +7,13 @@ import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from niemand_alleen.models import AuditAction, AuditEvent, User
+from niemand_alleen.models import LOCAL_TIMEZONE, AuditAction, AuditEvent, User
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
+LOCAL = LOCAL_TIMEZONE
 PAGE_SIZE = 50
 
 

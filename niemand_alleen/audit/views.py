@@ -20,9 +20,8 @@ from niemand_alleen.audit.service import (
     find_events,
 )
 from niemand_alleen.auth import current_staff, roles_required
-from niemand_alleen.auth.forms import ConfirmForm
 from niemand_alleen.db import request_session
-from niemand_alleen.forms import checked
+from niemand_alleen.forms import ConfirmForm, checked
 from niemand_alleen.models import AuditAction, Role, utcnow
 
 bp = Blueprint("audit", __name__)

@@ -11,7 +11,17 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 
-from niemand_alleen.auth.service import SessionLimits, ThrottlePolicy, resume_session
+from niemand_alleen.auth.passwords import PasswordPolicyError, generate_password
+from niemand_alleen.auth.service import (
+    AccountError,
+    SessionLimits,
+    ThrottlePolicy,
+    create_user,
+    find_user_by_email,
+    purge_expired_sessions,
+    purge_old_login_attempts,
+    resume_session,
+)
 from niemand_alleen.config import Settings
 from niemand_alleen.db import request_session
 from niemand_alleen.models import Role
@@ -102,3 +112,24 @@ def init_app(app: Flask) -> None:
     from niemand_alleen.auth import views
 
     app.register_blueprint(views.bp)
+
+
+__all__ = [
+    "AccountError",
+    "PasswordPolicyError",
+    "SessionLimits",
+    "StaffUser",
+    "ThrottlePolicy",
+    "create_user",
+    "current_staff",
+    "find_user_by_email",
+    "generate_password",
+    "init_app",
+    "public",
+    "purge_expired_sessions",
+    "purge_old_login_attempts",
+    "roles_required",
+    "session_limits",
+    "settings",
+    "throttle_policy",
+]

@@ -57,10 +57,6 @@ class NewUserForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
-    """An empty form: only the CSRF token, for buttons that change something."""
-
-
 class CodeForm(FlaskForm):
     code = StringField(
         "Code",

@@ -25,7 +25,6 @@ from niemand_alleen.auth import (
 from niemand_alleen.auth.forms import (
     ROLE_LABELS,
     CodeForm,
-    ConfirmForm,
     EnrolForm,
     LoginForm,
     NewUserForm,
@@ -47,6 +46,7 @@ from niemand_alleen.auth.service import (
 )
 from niemand_alleen.auth.targets import local_path
 from niemand_alleen.db import request_session
+from niemand_alleen.forms import ConfirmForm
 from niemand_alleen.models import AuditAction, Role, User
 
 bp = Blueprint("auth", __name__)

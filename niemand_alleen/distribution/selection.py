@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from niemand_alleen.geo.areas import metres_per_degree
+from niemand_alleen.geo import metres_per_degree
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,9 @@ from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.distribution import links
 from niemand_alleen.distribution.selection import Candidate, SearchArea, propose, search_area
-from niemand_alleen.geo.areas import short_name
+from niemand_alleen.geo import short_name
 from niemand_alleen.lifecycle import Move, MoveRefused, move_oproep
-from niemand_alleen.mail.kinds import MailKind, register_mail_kind
-from niemand_alleen.mail.outbox import queue_mail, render_mail
+from niemand_alleen.mail import MailKind, queue_mail, register_mail_kind, render_mail
 from niemand_alleen.models import (
     AuditAction,
     Dispatch,

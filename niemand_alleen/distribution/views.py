@@ -38,10 +38,9 @@ from niemand_alleen.distribution.service import (
     signups_without_referral,
     wijk_names,
 )
-from niemand_alleen.geo.location import LocationPrecision
-from niemand_alleen.geo.svgmap import MapCircle, MapMarker, map_area, wijk_map_svg
+from niemand_alleen.geo import LocationPrecision, MapCircle, MapMarker, map_area, wijk_map_svg
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS, on_entering
-from niemand_alleen.mail.status import RetryRefused, retry_mail
+from niemand_alleen.mail import RetryRefused, retry_mail
 from niemand_alleen.models import (
     MailStatus,
     Oproep,

@@ -13,12 +13,13 @@ from niemand_alleen.geo.areas import (
     AreaMatch,
     area_from_record,
     load_area_geojson,
+    metres_per_degree,
     parse_area_geojson,
     short_name,
     wijkcode_of,
 )
 from niemand_alleen.geo.distance import NETHERLANDS, BoundingBox, bounding_box, distance_m
-from niemand_alleen.geo.gazetteer import Gazetteer
+from niemand_alleen.geo.gazetteer import BUURTEN_FILE, PC4_FILE, WIJKEN_FILE, Gazetteer
 from niemand_alleen.geo.geocoder import (
     DEFAULT_PDOK_URL,
     AddressGeocoder,
@@ -48,9 +49,18 @@ from niemand_alleen.geo.postcode import (
     normalise_postcode,
     pc4_of,
 )
+from niemand_alleen.geo.svgmap import MapCircle, MapMarker, map_area, wijk_map_svg
 
 __all__ = [
+    "BUURTEN_FILE",
     "DEFAULT_PDOK_URL",
+    "PC4_FILE",
+    "WIJKEN_FILE",
+    "MapCircle",
+    "MapMarker",
+    "map_area",
+    "metres_per_degree",
+    "wijk_map_svg",
     "DEFAULT_TOLERANCE_M",
     "NETHERLANDS",
     "UNKNOWN_LOCATION",

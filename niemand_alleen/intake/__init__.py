@@ -3,3 +3,17 @@
 The anonymiser (``niemand_alleen.anonymiser``) is pure: no Flask, no request, no
 database. Importing this package must stay cheap and must never import ``deduce``.
 """
+
+from flask import Flask
+
+from niemand_alleen.intake.batch import anonymise_line
+from niemand_alleen.intake.proposals import pending_oproepen, prepare
+
+__all__ = ["anonymise_line", "init_app", "pending_oproepen", "prepare"]
+
+
+def init_app(app: Flask) -> None:
+    """Register the buurtwerker's and coordinator's intake pages."""
+    from niemand_alleen.intake import views
+
+    app.register_blueprint(views.bp)

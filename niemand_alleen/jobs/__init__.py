@@ -17,14 +17,18 @@ from sqlmodel import Session, col, select
 
 from niemand_alleen import db
 from niemand_alleen.anonymiser import Anonymiser
-from niemand_alleen.auth import session_limits, throttle_policy
-from niemand_alleen.auth.service import purge_expired_sessions, purge_old_login_attempts
+from niemand_alleen.auth import (
+    purge_expired_sessions,
+    purge_old_login_attempts,
+    session_limits,
+    throttle_policy,
+)
 from niemand_alleen.config import Settings
-from niemand_alleen.distribution.service import remind_coordinators
-from niemand_alleen.intake.proposals import pending_oproepen, prepare
+from niemand_alleen.distribution import remind_coordinators
+from niemand_alleen.intake import pending_oproepen, prepare
 from niemand_alleen.jobs.lease import acquire_lease
-from niemand_alleen.mail.sender import send_outbox
-from niemand_alleen.matching.service import close_due_oproepen, remind_followups
+from niemand_alleen.mail import send_outbox
+from niemand_alleen.matching import close_due_oproepen, remind_followups
 from niemand_alleen.models import JobRun, JobRunStatus, Oproep, local_today, utcnow
 from niemand_alleen.retention import purge_expired
 
@@ -287,3 +291,28 @@ def job_statuses(session: Session) -> list[JobStatus]:
             )
         )
     return statuses
+
+
+def init_app(app: Flask) -> None:
+    """Register the beheerder's job overview."""
+    from niemand_alleen.jobs import views
+
+    app.register_blueprint(views.bp)
+
+
+# At the end: the scheduler reads this module's jobs.
+from niemand_alleen.jobs.lease import worker_identity  # noqa: E402
+from niemand_alleen.jobs.scheduler import build_scheduler, stop_scheduler  # noqa: E402
+
+__all__ = [
+    "JOBS",
+    "Job",
+    "JobStatus",
+    "UnknownJobError",
+    "build_scheduler",
+    "init_app",
+    "job_statuses",
+    "run_job",
+    "stop_scheduler",
+    "worker_identity",
+]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from niemand_alleen.audit.service import LOCAL
 from niemand_alleen.auth import roles_required
 from niemand_alleen.db import request_session
 from niemand_alleen.jobs import job_statuses
+from niemand_alleen.models import LOCAL_TIMEZONE as LOCAL
 from niemand_alleen.models import Role
 
 bp = Blueprint("jobs", __name__)

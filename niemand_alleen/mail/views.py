@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from niemand_alleen.audit.service import LOCAL
 from niemand_alleen.auth import current_staff, roles_required
 from niemand_alleen.db import request_session
 from niemand_alleen.mail.status import (
@@ -16,6 +15,7 @@ from niemand_alleen.mail.status import (
     retry_mail,
     status_counts,
 )
+from niemand_alleen.models import LOCAL_TIMEZONE as LOCAL
 from niemand_alleen.models import Role
 
 bp = Blueprint("mail_admin", __name__)

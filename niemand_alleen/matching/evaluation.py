@@ -23,12 +23,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from niemand_alleen.models import (
+    LOCAL_TIMEZONE,
     DeclineCode,
     Dispatch,
     DispatchStatus,
@@ -41,7 +41,7 @@ from niemand_alleen.models import (
     Volunteer,
 )
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
+LOCAL = LOCAL_TIMEZONE
 NO_ORGANISATION = "Zonder organisatie"
 
 # --- rows in -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from niemand_alleen import validation
 from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.auth import current_staff, roles_required
 from niemand_alleen.db import request_session
-from niemand_alleen.distribution.service import wijk_names
+from niemand_alleen.distribution import wijk_names
 from niemand_alleen.forms import checked
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.matching.charts import Bar, bar_chart_svg

@@ -32,7 +32,7 @@ import numpy as np
 from geographiclib.geodesic import Geodesic
 from geopy.distance import ELLIPSOIDS
 
-from niemand_alleen.geo.location import LocationPrecision
+from niemand_alleen.geo import LocationPrecision
 
 __all__ = [
     "Exclusion",

@@ -19,18 +19,17 @@ import sqlalchemy as sa
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from niemand_alleen import signup
 from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.config import Settings
-from niemand_alleen.distribution import links
-from niemand_alleen.distribution.service import (
+from niemand_alleen.distribution import (
+    general_signup_url,
     oproep_contact,
     resident_location,
 )
-from niemand_alleen.geo.areas import short_name
-from niemand_alleen.geo.distance import bounding_box
-from niemand_alleen.geo.location import LocationPrecision
+from niemand_alleen.geo import LocationPrecision, bounding_box, short_name
 from niemand_alleen.lifecycle import Move, move_oproep
-from niemand_alleen.mail.outbox import queue_mail, render_mail
+from niemand_alleen.mail import queue_mail, render_mail
 from niemand_alleen.matching.matcher import Neighbour, Origin, Ranking, Rules, Source, rank
 from niemand_alleen.models import (
     AuditAction,
@@ -47,7 +46,6 @@ from niemand_alleen.models import (
     Wijk,
     utcnow,
 )
-from niemand_alleen.signup import tokens
 
 ACTIVE_MATCH = (MatchStatus.PROPOSED, MatchStatus.APPROACHED, MatchStatus.CONFIRMED)
 DECLINE_REASON_MAX = 500
@@ -638,11 +636,11 @@ def finish_with_fewer(
 def _neighbour_context(settings: Settings, volunteer: Volunteer) -> dict[str, object]:
     return {
         "first_name": volunteer.first_name,
-        "withdraw_url": tokens.withdraw_url(
+        "withdraw_url": signup.withdraw_url(
             settings.public_base_url, settings.secret_key, volunteer.id
         ),
         "privacy_url": f"{settings.public_base_url}/privacy",
-        "general_signup_url": links.general_signup_url(settings.public_base_url),
+        "general_signup_url": general_signup_url(settings.public_base_url),
     }
 
 

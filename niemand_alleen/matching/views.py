@@ -19,10 +19,10 @@ from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.auth import current_staff, roles_required
 from niemand_alleen.config import Settings
 from niemand_alleen.db import request_session
-from niemand_alleen.distribution.service import wijk_names
-from niemand_alleen.geo.svgmap import MapCircle, MapMarker, map_area, wijk_map_svg
+from niemand_alleen.distribution import wijk_names
+from niemand_alleen.geo import MapCircle, MapMarker, map_area, wijk_map_svg
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
-from niemand_alleen.mail.kinds import MailKind, register_mail_kind
+from niemand_alleen.mail import MailKind, register_mail_kind
 from niemand_alleen.matching.forms import CsrfForm, DecisionForm, FollowupForm, ReopenForm
 from niemand_alleen.matching.matcher import Ranked, Ranking, format_distance
 from niemand_alleen.matching.service import (

@@ -15,12 +15,11 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from niemand_alleen.geo.areas import short_name
-from niemand_alleen.models import Organisation
+from niemand_alleen.geo import short_name
+from niemand_alleen.models import LOCAL_TIMEZONE, Organisation
 from niemand_alleen.organisations.service import (
     CleanOrganisation,
     KnownValues,
@@ -41,7 +40,7 @@ COLUMNS = ("naam", "e-mailadressen", "wijken", "notitie", "actief", "afgemeld_op
 REQUIRED_COLUMNS = ("naam", "e-mailadressen", "wijken")
 MAX_IMPORT_BYTES = 1024 * 1024
 MAX_IMPORT_ROWS = 2000
-LOCAL = ZoneInfo("Europe/Amsterdam")
+LOCAL = LOCAL_TIMEZONE
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _YES = {"ja", "j", "1", "waar", "true", "yes", "y", "actief"}
 _NO = {"nee", "n", "0", "onwaar", "false", "no", "niet actief", "inactief"}

@@ -18,12 +18,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from niemand_alleen import validation
+from niemand_alleen import distribution, validation
 from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.config import Settings
-from niemand_alleen.distribution import links
-from niemand_alleen.geo.areas import short_name
-from niemand_alleen.mail.outbox import queue_mail, render_mail
+from niemand_alleen.geo import short_name
+from niemand_alleen.mail import queue_mail, render_mail
 from niemand_alleen.models import (
     AuditAction,
     Organisation,
@@ -376,7 +375,7 @@ def resubscribe(
 
 def organisation_for_token(session: Session, secret_key: str, token: str) -> Organisation | None:
     """The organisation of a valid body-link token; None for bad, tampered or unknown."""
-    organisation_id = links.organisation_from_token(secret_key, token)
+    organisation_id = distribution.organisation_from_token(secret_key, token)
     if organisation_id is None:
         return None
     return session.get(Organisation, organisation_id)
@@ -386,7 +385,7 @@ def organisation_for_one_click_token(
     session: Session, secret_key: str, token: str
 ) -> Organisation | None:
     """The organisation of a valid ``List-Unsubscribe`` token; None for bad or unknown."""
-    organisation_id = links.organisation_from_one_click_token(secret_key, token)
+    organisation_id = distribution.organisation_from_one_click_token(secret_key, token)
     if organisation_id is None:
         return None
     return session.get(Organisation, organisation_id)
@@ -443,7 +442,7 @@ def request_unsubscribe(
     mail = render_mail(
         UNSUBSCRIBE_CONFIRM_KIND,
         organisation_name=organisation.name,
-        confirm_url=links.unsubscribe_confirm_url(
+        confirm_url=distribution.unsubscribe_confirm_url(
             settings.public_base_url, settings.secret_key, request.id
         ),
         confirm_days=UNSUBSCRIBE_CONFIRM_DAYS,
@@ -471,7 +470,7 @@ def unsubscribe_request_for_token(
 ) -> PendingUnsubscribe | None:
     """The unused, unexpired request of a confirmation link; None for any other link."""
     max_age = timedelta(days=UNSUBSCRIBE_CONFIRM_DAYS)
-    request_id = links.unsubscribe_request_from_token(secret_key, token, max_age)
+    request_id = distribution.unsubscribe_request_from_token(secret_key, token, max_age)
     request = session.get(UnsubscribeRequest, request_id) if request_id is not None else None
     # The stored time as well as the signed one: a link is never older than its request.
     if request is None or request.used_at is not None or request.requested_at < now - max_age:

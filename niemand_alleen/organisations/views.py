@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -24,11 +23,11 @@ from werkzeug.wrappers import Response
 
 from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.auth import current_staff, public, roles_required
-from niemand_alleen.auth.forms import ConfirmForm
 from niemand_alleen.db import request_session
-from niemand_alleen.geo.svgmap import map_area, wijk_map_svg
-from niemand_alleen.mail.kinds import MailKind, register_mail_kind
-from niemand_alleen.models import AuditAction, Organisation, Role, Wijk, utcnow
+from niemand_alleen.forms import ConfirmForm
+from niemand_alleen.geo import map_area, wijk_map_svg
+from niemand_alleen.mail import MailKind, register_mail_kind
+from niemand_alleen.models import LOCAL_TIMEZONE, AuditAction, Organisation, Role, Wijk, utcnow
 from niemand_alleen.organisations import csv_io
 from niemand_alleen.organisations.forms import ImportForm, OrganisationForm
 from niemand_alleen.organisations.service import (
@@ -54,7 +53,7 @@ from niemand_alleen.organisations.service import (
 
 bp = Blueprint("organisations", __name__)
 log = logging.getLogger(__name__)
-LOCAL = ZoneInfo("Europe/Amsterdam")
+LOCAL = LOCAL_TIMEZONE
 
 
 def _dutch_date(value: datetime | None) -> str:

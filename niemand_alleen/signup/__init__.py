@@ -1,1 +1,14 @@
 """Public sign-up of good neighbours: the form, double opt-in by mail, withdrawal."""
+
+from flask import Flask
+
+from niemand_alleen.signup.tokens import withdraw_url
+
+__all__ = ["init_app", "withdraw_url"]
+
+
+def init_app(app: Flask) -> None:
+    """Register the public sign-up pages and the sign-up mails."""
+    from niemand_alleen.signup import views
+
+    views.init_app(app)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from niemand_alleen import validation
-from niemand_alleen.geo.postcode import normalise_house_number, normalise_postcode
+from niemand_alleen.geo import normalise_house_number, normalise_postcode
 from niemand_alleen.signup.service import SignupInput
 
 AVAILABILITY_MAX_LENGTH = 300

@@ -29,7 +29,7 @@ from sqlmodel import Session, SQLModel, col, select
 from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.crypto import EncryptedText, keyring, lookup_hash
-from niemand_alleen.mail.outbox import RenderedMail, outbox_values, render_mail
+from niemand_alleen.mail import RenderedMail, outbox_values, render_mail
 from niemand_alleen.models import (
     AuditAction,
     Dispatch,

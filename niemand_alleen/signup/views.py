@@ -25,7 +25,7 @@ from niemand_alleen.db import (
     request_session,
     storing,
 )
-from niemand_alleen.mail.kinds import MailKind, register_mail_kind
+from niemand_alleen.mail import MailKind, register_mail_kind
 from niemand_alleen.models import VolunteerStatus, local_today, utcnow
 from niemand_alleen.signup import ratelimit
 from niemand_alleen.signup.answers import read_signup

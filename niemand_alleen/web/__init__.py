@@ -17,8 +17,8 @@ from sqlmodel import select
 from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import current_staff, public, roles_required
-from niemand_alleen.auth.forms import ConfirmForm
 from niemand_alleen.db import request_session
+from niemand_alleen.forms import ConfirmForm
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.models import Oproep, Role, User, Wijk
 
@@ -88,3 +88,6 @@ def init_app(app: Flask) -> None:
             "attribution": ATTRIBUTION,
             "service_settings": current_app.config["SETTINGS"],
         }
+
+
+__all__ = ["init_app"]
