@@ -14,6 +14,7 @@ import sys
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -26,7 +27,15 @@ from niemand_alleen import create_app
 from niemand_alleen.anonymiser import Anonymiser
 from niemand_alleen.anonymiser import warmup as anonymiser_warmup
 from niemand_alleen.auth import AccountError, PasswordPolicyError, create_user, generate_password
-from niemand_alleen.config import PRESETS, ConfigError, Settings, load_settings
+from niemand_alleen.config import (
+    PRESETS,
+    TABLE_START,
+    ConfigError,
+    Settings,
+    load_settings,
+    settings_table,
+    with_settings_table,
+)
 from niemand_alleen.db import database
 from niemand_alleen.demo import seed_accounts, seed_organisations
 from niemand_alleen.geo import (
@@ -162,6 +171,26 @@ def main() -> None:
 def _fail(message: str) -> None:
     click.echo(message, err=True)
     sys.exit(2)
+
+
+@main.command("settings-table")
+@click.option(
+    "--write",
+    "document",
+    type=click.Path(exists=True, dir_okay=False, writable=True),
+    help="Zet de tabel in dit document, tussen de markeringen (docs/configuration.md).",
+)
+def settings_table_command(document: str | None) -> None:
+    """Toon de tabel van alle instellingen (Markdown), of zet hem in een document."""
+    if document is None:
+        click.echo(settings_table(), nl=False)
+        return
+    path = Path(document)
+    try:
+        path.write_text(with_settings_table(path.read_text(encoding="utf-8")), encoding="utf-8")
+    except ValueError:
+        _fail(f"{document} heeft geen markeringen voor de tabel: {TABLE_START}")
+    click.echo(f"Tabel van de instellingen gezet in {document}.")
 
 
 @main.command("create-user")

@@ -12,7 +12,7 @@ import re
 import secrets
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -358,7 +358,7 @@ def load_settings(
     if geocoder not in {"offline", "pdok"}:
         raise ConfigError("GEOCODER", "moet offline of pdok zijn", "must be offline or pdok")
 
-    return Settings(
+    settings = Settings(
         preset=preset,
         secret_key=secret_key,
         encryption_keys=encryption_keys,
@@ -366,51 +366,507 @@ def load_settings(
         database_url=database_url,
         instance_path=instance,
         public_base_url=public_base_url.rstrip("/"),
-        mail_server=env.get("MAIL_SERVER", "127.0.0.1"),
-        mail_port=_int(env, "MAIL_PORT", 25, minimum=1),
         mail_use_tls=_bool(env, "MAIL_USE_TLS", preset == "production"),
-        mail_use_ssl=_bool(env, "MAIL_USE_SSL", False),
-        mail_username=env.get("MAIL_USERNAME") or None,
-        mail_password=env.get("MAIL_PASSWORD") or None,
-        mail_sender=env.get("MAIL_SENDER", Settings.mail_sender),
-        mail_timeout_seconds=_float(env, "MAIL_TIMEOUT_SECONDS", 10.0),
         # Production always sends over SMTP; demo writes files unless told otherwise.
         mail_write_eml_files=preset != "production"
         and _bool(env, "MAIL_WRITE_EML_FILES", preset == "demo"),
-        mail_max_attempts=_int(env, "MAIL_MAX_ATTEMPTS", 8, minimum=1),
-        mail_retry_seconds=_int(env, "MAIL_RETRY_SECONDS", 60, minimum=1),
-        mail_batch_size=_int(env, "MAIL_BATCH_SIZE", 200, minimum=1),
-        distribution_radius_m=_int(env, "DISTRIBUTION_RADIUS_M", 1000),
-        match_max_distance_m=_int(env, "MATCH_MAX_DISTANCE_M", 3000),
-        match_max_active_networks=_int(env, "MATCH_MAX_ACTIVE_NETWORKS", 2, minimum=1),
-        match_followup_days=_int(env, "MATCH_FOLLOWUP_DAYS", 42, minimum=1),
-        reminder_min_signups=_int(env, "REMINDER_MIN_SIGNUPS", 3, minimum=1),
-        reminder_days_before_deadline=_int(env, "REMINDER_DAYS_BEFORE_DEADLINE", 3, minimum=1),
         geocoder=geocoder,
-        pdok_base_url=env.get("PDOK_BASE_URL", Settings.pdok_base_url),
-        geocoder_timeout_seconds=_float(env, "GEOCODER_TIMEOUT_SECONDS", 3.0),
-        session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30, minimum=1),
-        session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 12, minimum=1),
-        login_free_failures=_int(env, "LOGIN_FREE_FAILURES", 10, minimum=1),
-        login_max_delay_seconds=_int(env, "LOGIN_MAX_DELAY_SECONDS", 900, minimum=1),
         second_factor_roles=second_factor_roles,
-        proxy_count=_int(env, "PROXY_COUNT", 0),
-        consent_text_version=env.get("CONSENT_TEXT_VERSION", Settings.consent_text_version),
-        oproep_places=_int(env, "OPROEP_PLACES", 3, minimum=1),
-        signup_cap_per_oproep=_int(env, "SIGNUP_CAP_PER_OPROEP", 50, minimum=1),
         signup_rate_per_address_per_hour=signup_limits.per_address,
         signup_rate_per_email_per_hour=signup_limits.per_email,
         signup_rate_per_oproep_per_hour=signup_limits.per_oproep,
         signup_rate_general_per_hour=signup_limits.general,
-        signup_confirm_days=_int(env, "SIGNUP_CONFIRM_DAYS", 7, minimum=1),
         contact_phone=_contact_phone(env, preset),
         contact_email=_contact_email(env),
-        database_lock_timeout_ms=_int(env, "DATABASE_LOCK_TIMEOUT_MS", 5000, minimum=100),
-        deduce_cache_dir=Path(env["DEDUCE_CACHE_DIR"]) if env.get("DEDUCE_CACHE_DIR") else None,
-        retention_resident_closed_days=_int(env, "RETENTION_RESIDENT_CLOSED_DAYS", 90, minimum=1),
-        retention_volunteer_days=_int(env, "RETENTION_VOLUNTEER_DAYS", 60, minimum=1),
-        retention_mail_days=_int(env, "RETENTION_MAIL_DAYS", 30, minimum=1),
-        retention_audit_days=_int(env, "RETENTION_AUDIT_DAYS", 730, minimum=30),
-        scheduler_lease_seconds=_int(env, "SCHEDULER_LEASE_SECONDS", 90, minimum=3),
         generated_keys_file=generated_keys_file,
     )
+    generic: dict[str, Any] = {
+        declared.attribute: _read_declared(declared, env)
+        for declared in DECLARED_SETTINGS
+        if declared.kind != "special" and declared.attribute is not None
+    }
+    return replace(settings, **generic)
+
+
+# --- every setting, declared once ------------------------------------------------------------
+#
+# The environment variable, the ``Settings`` attribute it fills, how it is read, and what it
+# means. ``load_settings`` reads the ``kind``-ed ones generically and the "special" ones with
+# their own checks; ``docs/configuration.md``'s table is generated from this list
+# (``niemand-alleen settings-table --write docs/configuration.md``) and a test keeps
+# them in step.
+
+KINDS = ("int", "float", "bool", "text", "optional_text", "path", "special")
+
+
+@dataclass(frozen=True)
+class Declared:
+    env: str
+    meaning: str
+    attribute: str | None = None  # None: read before the settings exist (the preset)
+    kind: str = "special"
+    minimum: int = 1  # for "int"
+    secret: bool = False
+    shown_default: str | None = None  # when the field's default alone would mislead
+
+
+DECLARED_SETTINGS: tuple[Declared, ...] = (
+    Declared(
+        env="NIEMAND_ALLEEN_PRESET",
+        shown_default="`demo` for `niemand-alleen`; `production` for `niemand_alleen.wsgi`",
+        meaning="`demo`, `test` or `production`",
+    ),
+    Declared(
+        env="SECRET_KEY",
+        attribute="secret_key",
+        shown_default="demo: generated in `instance/demo-keys.json`; production: required",
+        secret=True,
+        meaning=(
+            "signs session cookies, CSRF tokens and the links in mails (confirm and withdraw links"
+            " of good neighbours, unsubscribe links of organisations); at least 32 characters in "
+            "production. Changing it ends every staff session and makes the links in mails already"
+            " sent invalid"
+        ),
+    ),
+    Declared(
+        env="ENCRYPTION_KEYS",
+        attribute="encryption_keys",
+        shown_default="demo: generated; production: required",
+        secret=True,
+        meaning=(
+            "comma-separated Fernet keys; the first encrypts, all decrypt. Rotation: "
+            "[operations.md](operations.md#keys)"
+        ),
+    ),
+    Declared(
+        env="HASH_KEY",
+        attribute="hash_key",
+        shown_default="demo: generated; production: required",
+        secret=True,
+        meaning=(
+            "key of the keyed hashes (HMAC-SHA256) used for look-ups: staff and good neighbours' "
+            "e-mail addresses, recovery codes, sign-up rate limits; at least 32 characters in "
+            "production. Never change it on a running installation: there is no command to "
+            "re-hash, and staff could no longer log in"
+        ),
+    ),
+    Declared(
+        env="DATABASE_URL",
+        attribute="database_url",
+        shown_default=(
+            "demo: `sqlite:///` + `<instance>/niemand-alleen.sqlite3`; production: required"
+        ),
+        secret=True,
+        meaning=(
+            "production: `postgresql+psycopg://user:password@host/db` (add `?sslmode=verify-full` "
+            "for a database on another host); SQLite is refused in production"
+        ),
+    ),
+    Declared(
+        env="PUBLIC_BASE_URL",
+        attribute="public_base_url",
+        shown_default=(
+            "`http://127.0.0.1:5000`; the demo command: the address it serves on; production: "
+            "required"
+        ),
+        meaning="the address people use; links in mails start with it",
+    ),
+    Declared(
+        env="CONTACT_PHONE",
+        attribute="contact_phone",
+        shown_default="none; production: required",
+        meaning=(
+            "the service's phone number (for example `078 123 45 67`); shown when a sign-up cannot"
+            " be taken and on error pages, as a `tel:` link"
+        ),
+    ),
+    Declared(
+        env="CONTACT_EMAIL",
+        attribute="contact_email",
+        shown_default="none",
+        meaning="the service's e-mail address, shown beside the phone number as a `mailto:` link",
+    ),
+    Declared(
+        env="INSTANCE_PATH",
+        attribute="instance_path",
+        shown_default="`instance/` in the current folder",
+        meaning=(
+            "folder for the demo database, demo keys, demo mail files and (by default) the "
+            "anonymiser's cache; owner-only (0700)"
+        ),
+    ),
+    Declared(
+        env="MAIL_SERVER",
+        attribute="mail_server",
+        kind="text",
+        meaning="address of the SMTP relay",
+    ),
+    Declared(
+        env="MAIL_PORT",
+        attribute="mail_port",
+        kind="int",
+        meaning="port of the SMTP relay",
+    ),
+    Declared(
+        env="MAIL_USE_TLS",
+        attribute="mail_use_tls",
+        shown_default="on in production, off otherwise",
+        meaning="STARTTLS to the relay",
+    ),
+    Declared(
+        env="MAIL_USE_SSL",
+        attribute="mail_use_ssl",
+        kind="bool",
+        shown_default="off",
+        meaning="TLS from the first byte (SMTPS)",
+    ),
+    Declared(
+        env="MAIL_USERNAME",
+        attribute="mail_username",
+        kind="optional_text",
+        shown_default="none",
+        meaning="relay user name",
+    ),
+    Declared(
+        env="MAIL_PASSWORD",
+        attribute="mail_password",
+        kind="optional_text",
+        shown_default="none",
+        secret=True,
+        meaning="relay password",
+    ),
+    Declared(
+        env="MAIL_SENDER",
+        attribute="mail_sender",
+        kind="text",
+        meaning="From address",
+    ),
+    Declared(
+        env="MAIL_TIMEOUT_SECONDS",
+        attribute="mail_timeout_seconds",
+        kind="float",
+        meaning="timeout of every SMTP socket operation (Flask-Mail has none of its own)",
+    ),
+    Declared(
+        env="MAIL_WRITE_EML_FILES",
+        attribute="mail_write_eml_files",
+        shown_default="on in the demo, off in test",
+        meaning=(
+            "demo and test only: write each mail as an `.eml` file in `<instance>/mail/` instead "
+            "of sending it; production always sends"
+        ),
+    ),
+    Declared(
+        env="MAIL_MAX_ATTEMPTS",
+        attribute="mail_max_attempts",
+        kind="int",
+        meaning="a mail fails for good after this many failed attempts",
+    ),
+    Declared(
+        env="MAIL_RETRY_SECONDS",
+        attribute="mail_retry_seconds",
+        kind="int",
+        meaning="wait after the first failed attempt, doubling each time",
+    ),
+    Declared(
+        env="MAIL_BATCH_SIZE",
+        attribute="mail_batch_size",
+        kind="int",
+        meaning="mails sent per run of `send-outbox`, over one SMTP connection",
+    ),
+    Declared(
+        env="DISTRIBUTION_RADIUS_M",
+        attribute="distribution_radius_m",
+        kind="int",
+        minimum=0,
+        meaning=(
+            "wijken within this many metres of the resident's location (to the wijk boundary) join"
+            " the search area; `0`: only the resident's wijk"
+        ),
+    ),
+    Declared(
+        env="MATCH_MAX_DISTANCE_M",
+        attribute="match_max_distance_m",
+        kind="int",
+        minimum=0,
+        meaning=(
+            "good neighbours further from the resident are not proposed; `0`: no limit (neighbours"
+            " who asked to be asked again are then sought within 3 km)"
+        ),
+    ),
+    Declared(
+        env="MATCH_MAX_ACTIVE_NETWORKS",
+        attribute="match_max_active_networks",
+        kind="int",
+        meaning="a good neighbour already confirmed in this many active networks is not proposed",
+    ),
+    Declared(
+        env="MATCH_FOLLOWUP_DAYS",
+        attribute="match_followup_days",
+        kind="int",
+        meaning=(
+            "days after a match when the coordinator is asked whether the network is still active"
+        ),
+    ),
+    Declared(
+        env="REMINDER_MIN_SIGNUPS",
+        attribute="reminder_min_signups",
+        kind="int",
+        meaning=(
+            "remind the coordinator when an open oproep has fewer confirmed sign-ups than this …"
+        ),
+    ),
+    Declared(
+        env="REMINDER_DAYS_BEFORE_DEADLINE",
+        attribute="reminder_days_before_deadline",
+        kind="int",
+        meaning="… this many days before its deadline",
+    ),
+    Declared(
+        env="GEOCODER",
+        attribute="geocoder",
+        shown_default="`offline`",
+        meaning=(
+            "`offline` (the PC4/PC6 table) or `pdok` (PDOK Locatieserver first, the table as "
+            "fallback)"
+        ),
+    ),
+    Declared(
+        env="PDOK_BASE_URL",
+        attribute="pdok_base_url",
+        kind="text",
+        meaning="address of the PDOK Locatieserver",
+    ),
+    Declared(
+        env="GEOCODER_TIMEOUT_SECONDS",
+        attribute="geocoder_timeout_seconds",
+        kind="float",
+        meaning="timeout of one PDOK request",
+    ),
+    Declared(
+        env="SESSION_IDLE_MINUTES",
+        attribute="session_idle_minutes",
+        kind="int",
+        meaning="a staff session ends after this long without activity",
+    ),
+    Declared(
+        env="SESSION_ABSOLUTE_HOURS",
+        attribute="session_absolute_hours",
+        kind="int",
+        meaning="a staff session ends after this long in any case",
+    ),
+    Declared(
+        env="LOGIN_FREE_FAILURES",
+        attribute="login_free_failures",
+        kind="int",
+        meaning=(
+            "wrong passwords (or codes) per account before it must wait; the wait starts at 30 s "
+            "and doubles per further failure …"
+        ),
+    ),
+    Declared(
+        env="LOGIN_MAX_DELAY_SECONDS",
+        attribute="login_max_delay_seconds",
+        kind="int",
+        meaning="… up to this maximum",
+    ),
+    Declared(
+        env="SECOND_FACTOR_ROLES",
+        attribute="second_factor_roles",
+        shown_default="production: `beheerder,coordinator,buurtwerker`; demo and test: none",
+        meaning=(
+            "staff roles that must log in with a second factor (TOTP); choose from `beheerder`, "
+            "`coordinator`, `buurtwerker`. Production refuses a list without `beheerder` and "
+            "`coordinator`. Anyone may enrol under *Mijn account*"
+        ),
+    ),
+    Declared(
+        env="PROXY_COUNT",
+        attribute="proxy_count",
+        kind="int",
+        minimum=0,
+        meaning=(
+            "number of trusted reverse proxies in front; their `X-Forwarded-For` and "
+            "`X-Forwarded-Proto` are believed (client address for the rate limits, https)"
+        ),
+    ),
+    Declared(
+        env="SCHEDULER_LEASE_SECONDS",
+        attribute="scheduler_lease_seconds",
+        kind="int",
+        minimum=3,
+        meaning=(
+            "length of the worker's lease; it is renewed every third of this, and another worker "
+            "takes over only after it ran out"
+        ),
+    ),
+    Declared(
+        env="DATABASE_LOCK_TIMEOUT_MS",
+        attribute="database_lock_timeout_ms",
+        kind="int",
+        minimum=100,
+        meaning=(
+            "how long a statement waits for a lock (SQLite busy timeout, PostgreSQL "
+            "`lock_timeout`) before the request gives up with a clear message"
+        ),
+    ),
+    Declared(
+        env="SIGNUP_RATE_PER_ADDRESS_PER_HOUR",
+        attribute="signup_rate_per_address_per_hour",
+        shown_default="`10`",
+        meaning="sign-up attempts per client address per hour; must stay below both shared limits",
+    ),
+    Declared(
+        env="SIGNUP_RATE_PER_EMAIL_PER_HOUR",
+        attribute="signup_rate_per_email_per_hour",
+        shown_default="`3`",
+        meaning="sign-up attempts per e-mail address per hour",
+    ),
+    Declared(
+        env="SIGNUP_RATE_PER_OPROEP_PER_HOUR",
+        attribute="signup_rate_per_oproep_per_hour",
+        shown_default="`30`",
+        meaning="sign-ups per oproep per hour, shared by everybody",
+    ),
+    Declared(
+        env="SIGNUP_RATE_GENERAL_PER_HOUR",
+        attribute="signup_rate_general_per_hour",
+        shown_default="`60`",
+        meaning="sign-ups through the general form per hour, shared by everybody",
+    ),
+    Declared(
+        env="SIGNUP_CAP_PER_OPROEP",
+        attribute="signup_cap_per_oproep",
+        kind="int",
+        meaning="confirmed sign-ups after which an oproep is full",
+    ),
+    Declared(
+        env="SIGNUP_CONFIRM_DAYS",
+        attribute="signup_confirm_days",
+        kind="int",
+        meaning="days a good neighbour's confirm link works",
+    ),
+    Declared(
+        env="CONSENT_TEXT_VERSION",
+        attribute="consent_text_version",
+        kind="text",
+        meaning="version of the consent text, recorded with a resident's explicit consent",
+    ),
+    Declared(
+        env="OPROEP_PLACES",
+        attribute="oproep_places",
+        kind="int",
+        meaning="how many good neighbours an oproep looks for",
+    ),
+    Declared(
+        env="RETENTION_RESIDENT_CLOSED_DAYS",
+        attribute="retention_resident_closed_days",
+        kind="int",
+        meaning=(
+            "days after a resident's case closed before their data is deleted (the oproep keeps "
+            "only PC4, wijk and dates)"
+        ),
+    ),
+    Declared(
+        env="RETENTION_VOLUNTEER_DAYS",
+        attribute="retention_volunteer_days",
+        kind="int",
+        meaning=(
+            "days after an oproep ended before its unmatched sign-ups are blanked (unless they "
+            "asked to be asked again); a sign-up never confirmed is blanked a day after its "
+            "confirm link expired"
+        ),
+    ),
+    Declared(
+        env="RETENTION_MAIL_DAYS",
+        attribute="retention_mail_days",
+        kind="int",
+        meaning=(
+            "days after sending before a mail's address and contents are deleted (its metadata "
+            "stays)"
+        ),
+    ),
+    Declared(
+        env="RETENTION_AUDIT_DAYS",
+        attribute="retention_audit_days",
+        kind="int",
+        minimum=30,
+        meaning="days the audit log is kept",
+    ),
+    Declared(
+        env="DEDUCE_CACHE_DIR",
+        attribute="deduce_cache_dir",
+        kind="path",
+        shown_default="`<instance>/deduce-cache`",
+        meaning="where the anonymiser's lookup cache is built and read (owner-only)",
+    ),
+)
+
+
+def _read_declared(declared: Declared, environ: Mapping[str, str]) -> object:
+    """The value of a generically read setting, or its ``Settings`` default when not set."""
+    assert declared.attribute is not None
+    default = _field_default(declared.attribute)
+    if declared.kind == "int":
+        return _int(environ, declared.env, int(default), minimum=declared.minimum)
+    if declared.kind == "float":
+        return _float(environ, declared.env, float(default))
+    if declared.kind == "bool":
+        return _bool(environ, declared.env, bool(default))
+    raw = environ.get(declared.env, "").strip()
+    if declared.kind == "text":
+        return raw or default
+    if declared.kind == "optional_text":
+        return raw or None
+    if declared.kind == "path":
+        return Path(raw) if raw else None
+    raise AssertionError(declared.kind)
+
+
+def _field_default(attribute: str) -> Any:
+    found = next(f for f in fields(Settings) if f.name == attribute)
+    return found.default
+
+
+def _shown_default(declared: Declared) -> str:
+    if declared.shown_default is not None:
+        shown = declared.shown_default
+    elif declared.attribute is None:
+        shown = ""
+    else:
+        value = _field_default(declared.attribute)
+        if value is None:
+            shown = "none"
+        elif isinstance(value, bool):
+            shown = "on" if value else "off"
+        elif isinstance(value, float) and value.is_integer():
+            shown = f"`{int(value)}`"
+        else:
+            shown = f"`{value}`"
+    if declared.kind == "int" and declared.minimum > 1:
+        shown += f" (at least {declared.minimum})"
+    return shown
+
+
+def settings_table() -> str:
+    """The settings as the Markdown table of ``docs/configuration.md``."""
+    lines = ["| setting | default | secret | meaning |", "|---|---|---|---|"]
+    for declared in DECLARED_SETTINGS:
+        secret = "yes" if declared.secret else ""
+        row = f"| `{declared.env}` | {_shown_default(declared)} | {secret} | {declared.meaning} |"
+        lines.append(row.replace("|  |", "| |"))
+    return "\n".join(lines) + "\n"
+
+
+TABLE_START = "<!-- settings table: generated from niemand_alleen/config.py -->"
+TABLE_END = "<!-- end of the settings table -->"
+
+
+def with_settings_table(document: str) -> str:
+    """``document`` with the part between the table markers replaced by ``settings_table``."""
+    before, start, rest = document.partition(TABLE_START)
+    _, end, after = rest.partition(TABLE_END)
+    if not start or not end:
+        raise ValueError("the document has no settings table markers")
+    return f"{before}{TABLE_START}\n{settings_table()}{TABLE_END}{after}"
+
