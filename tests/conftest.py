@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import factories
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -22,12 +22,11 @@ from flask_migrate import upgrade
 from smtp import TestSmtpServer
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
-from support import STAFF_PASSWORD, csrf_token, login
+from support import csrf_token, login
 
 from niemand_alleen import create_app
 from niemand_alleen.anonymiser import Anonymiser
 from niemand_alleen.auth import passwords
-from niemand_alleen.auth.service import create_user
 from niemand_alleen.config import Settings, load_settings
 from niemand_alleen.db import make_engine
 from niemand_alleen.models import Role, User
@@ -217,15 +216,7 @@ def make_user(db_session: Session):  # type: ignore[no-untyped-def]
     def _make(
         role: Role = Role.COORDINATOR, email: str | None = None, name: str = "Test Medewerker"
     ) -> User:
-        user = create_user(
-            db_session,
-            email=email or f"{role.value}-{uuid.uuid4().hex[:8]}@example.org",
-            name=name,
-            role=role,
-            password=STAFF_PASSWORD,
-        )
-        db_session.commit()
-        return user
+        return factories.user(db_session, role, email=email, name=name)
 
     return _make
 

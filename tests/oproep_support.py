@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import factories
 from flask import Flask
 from sqlmodel import Session, col, select
 
@@ -15,7 +16,6 @@ from niemand_alleen.models import (
     LawfulBasisArt9,
     Oproep,
     Organisation,
-    OrganisationWijk,
     OutboxMail,
     Resident,
     User,
@@ -92,19 +92,9 @@ def add_organisation(
     active: bool = True,
     unsubscribed: bool = False,
 ) -> Organisation:
-    slug = name.lower().replace(" ", "-")
-    organisation = Organisation(
-        name=name,
-        contact_emails="\n".join(emails or (f"info@{slug}.example.org",)),
-        active=active,
-        unsubscribed_at=utcnow() if unsubscribed else None,
+    return factories.organisation(
+        session, name, *wijken, emails=emails, active=active, unsubscribed=unsubscribed
     )
-    session.add(organisation)
-    session.flush()
-    for code in wijken:
-        session.add(OrganisationWijk(organisation_id=organisation.id, wijk_code=code))
-    session.commit()
-    return organisation
 
 
 def fresh(session: Session, row: object) -> object:
@@ -140,39 +130,9 @@ def add_volunteer(
     status: VolunteerStatus = VolunteerStatus.CONFIRMED,
     dispatch_id: uuid.UUID | None = None,
 ) -> Volunteer:
-    volunteer = Volunteer(
-        oproep_id=oproep.id,
-        dispatch_id=dispatch_id,
-        first_name="Sam",
-        last_name="de Buur",
-        email="sam@example.org",
-        email_hash=uuid.uuid4().hex,
-        phone="+31612345679",
-        postcode="3328AC",
-        house_number="3",
-        status=status,
-    )
-    session.add(volunteer)
-    session.commit()
-    return volunteer
+    return factories.signup(session, oproep, status=status, dispatch_id=dispatch_id)
 
 
 def checked_proposal(session: Session, text: str, oproep_id: uuid.UUID | None = None) -> Oproep:
     """A draft oproep whose proposed ``text`` the worker has checked, ready for review."""
-    resident = Resident(
-        first_name="Wilhelmina", last_name="Jansen", street="Groenedijk", house_number="12a",
-        postcode="3311AB", phone="+31612345678", email=None, birth_date="1941-03-12",
-        situation="Mevrouw Jansen is weduwe.", help_wished="bezoekje",
-        lawful_basis_art6=LawfulBasisArt6.PUBLIC_TASK,
-        lawful_basis_art9=LawfulBasisArt9.SOCIAL_CARE, pc4="3311",
-    )  # fmt: skip
-    session.add(resident)
-    session.flush()
-    oproep = Oproep(
-        id=oproep_id or uuid.uuid4(), resident_id=resident.id, pc4="3311",
-        deadline=local_today() + timedelta(days=14), proposed_text=text,
-        proposal_checked_at=utcnow(), proposal_warnings="[]",
-    )  # fmt: skip
-    session.add(oproep)
-    session.commit()
-    return oproep
+    return factories.oproep(session, text=text, id=oproep_id or uuid.uuid4())

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import factories
 import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from niemand_alleen.geo import AreaKind, load_area_geojson
 from niemand_alleen.geo.gazetteer import WIJKEN_FILE
-from niemand_alleen.models import Organisation, OrganisationWijk, Role, User
+from niemand_alleen.models import Organisation, Role, User
 from niemand_alleen.reference import import_reference
 from niemand_alleen.resources import resource_dir
 
@@ -42,12 +43,6 @@ def make_organisation(db_session: Session) -> Callable[..., Organisation]:
         wijken: tuple[str, ...] = (STERRENBURG,),
         **fields: Any,
     ) -> Organisation:
-        organisation = Organisation(name=name, contact_emails="\n".join(emails), **fields)
-        db_session.add(organisation)
-        db_session.flush()
-        for code in wijken:
-            db_session.add(OrganisationWijk(organisation_id=organisation.id, wijk_code=code))
-        db_session.commit()
-        return organisation
+        return factories.organisation(db_session, name, *wijken, emails=emails, **fields)
 
     return _make
