@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Set up and run the project with nothing but Python 3.11.
+"""Set up and run the project with nothing but Python (3.11 or newer).
 
-    python3 dev.py demo   # the service on its embedded defaults at http://127.0.0.1:5000
-    python3 dev.py test   # lint, type check and the whole test suite
+    python3 dev.py demo          # the service on its embedded defaults at http://127.0.0.1:5000
+    python3 dev.py test          # lint, type check and the whole test suite (as CI runs it)
+    python3 dev.py test --fast   # the same without the browser, PostgreSQL and slow tests
 
 Both create .venv and install the pinned, hash-checked dependencies of requirements/dev.lock
 (again only when the lock file or pyproject.toml changed).
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shlex
 import subprocess
 import sys
 import venv
@@ -22,17 +25,20 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 LOCK = ROOT / "requirements" / "dev.lock"
 STAMP = VENV / ".niemand-alleen-installed"
+# The markers are registered in pyproject.toml ([tool.pytest.ini_options]).
+FAST_SELECTION = "not browser and not postgres and not slow"
 
 
 def run(*args: str | Path) -> None:
-    print("+", " ".join(str(arg) for arg in args), flush=True)
+    print("+", shlex.join(str(arg) for arg in args), flush=True)
     # Fixed programs from our own virtualenv; arguments come from the developer's command line.
     subprocess.run([str(arg) for arg in args], check=True, cwd=ROOT)  # noqa: S603
 
 
 def ensure_environment() -> None:
-    if sys.version_info[:2] != (3, 11):
-        sys.exit(f"Python 3.11 is nodig; dit is {sys.version.split()[0]}.")
+    # Whatever python3 the developer has runs this file, so the check is not outdated.
+    if sys.version_info < (3, 11):  # noqa: UP036
+        sys.exit(f"Python 3.11 of nieuwer is nodig; dit is {sys.version.split()[0]}.")
     if not (BIN / "python").exists():
         venv.create(VENV, with_pip=True)
     wanted = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
@@ -51,10 +57,43 @@ def demo(args: list[str]) -> None:
     run(BIN / "niemand-alleen", "demo", *args)
 
 
+def deselected_count(pytest_args: list[str]) -> str:
+    """How many tests the selection leaves out, from a quiet collection (a few seconds)."""
+    collected = subprocess.run(  # noqa: S603  (our own virtualenv's pytest, as in run())
+        [str(BIN / "pytest"), *pytest_args, "--collect-only", "--verbosity=-1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    summary = re.search(
+        r"^(?:\d+/)?(?:\d+|no) tests? collected(?: \((\d+) deselected\))?", collected.stdout, re.M
+    )
+    if not summary:
+        return "?"
+    return summary.group(1) or "0"
+
+
 def test(args: list[str]) -> None:
+    fast = "--fast" in args
+    pytest_args = ["-p", "no:cacheprovider", *(arg for arg in args if arg != "--fast")]
     run(BIN / "ruff", "check", ".")
     run(BIN / "mypy")
-    run(BIN / "pytest", "-p", "no:cacheprovider", *args)
+    if not fast:
+        run(BIN / "pytest", *pytest_args)
+        return
+    # What --fast leaves out it cannot require, even where NA_REQUIRE_ALL_PARTS=1 is set.
+    os.environ.pop("NA_REQUIRE_ALL_PARTS", None)
+    pytest_args = [*pytest_args, "-m", FAST_SELECTION]
+    notice = (
+        "Snelle run: browser-, PostgreSQL- en trage tests overgeslagen "
+        f"({deselected_count(pytest_args)} tests); de volledige run is `python3 dev.py test`."
+    )
+    print(notice, flush=True)
+    try:
+        run(BIN / "pytest", *pytest_args)
+    finally:
+        print(notice, flush=True)
 
 
 COMMANDS = {"demo": demo, "test": test}

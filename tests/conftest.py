@@ -31,7 +31,8 @@ from niemand_alleen.config import Settings, load_settings
 from niemand_alleen.db import make_engine
 from niemand_alleen.models import Role, User
 
-BACKENDS = ["sqlite", "postgresql"]
+# The PostgreSQL half carries the ``postgres`` marker: ``dev.py test --fast`` leaves it out.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 # Real argon2 costs ~0.3 s per login; tests use cheap parameters (still argon2id, still a
 # dummy hash for unknown accounts). tests/auth/test_user_admin.py checks the real ones.
@@ -160,6 +161,14 @@ def deduce_cache_dir() -> Path:
 def anonymiser(deduce_cache_dir: Path) -> Anonymiser:
     """The real de-identification library, loaded once per test session (~10 s, ~1 GB)."""
     return Anonymiser(deduce_cache_dir)
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs the loaded ``anonymiser`` is ``slow``: the first pays 10-20 s to load."""
+    for item in items:
+        if "anonymiser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

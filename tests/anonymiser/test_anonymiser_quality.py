@@ -83,6 +83,7 @@ def test_the_generator_draws_valid_numbers_and_differs_per_split(quality_bench: 
 BOUNDS = {"tuning": (0.01, 0.90, 0), "test": (0.016, 0.85, 0)}
 
 
+@pytest.mark.slow  # scores a whole evaluation split
 @pytest.mark.parametrize("split", ["tuning", "test"])
 def test_quality_targets(anonymiser: Anonymiser, quality_bench: ModuleType, split: str) -> None:
     result = quality_bench.score_split(anonymiser, split, GENERATED_PER_CATEGORY)

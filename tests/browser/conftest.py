@@ -53,6 +53,15 @@ def _require_chromium() -> None:
     pytest.skip(f"Chromium not available: {reason}")
 
 
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this directory is a ``browser`` test (``dev.py test --fast`` skips them)."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+
+
 @dataclass
 class LiveServer:
     url: str

@@ -91,6 +91,7 @@ def test_warmup_prepares_the_configured_cache(app: Flask, deduce_cache_dir, anon
     assert str(deduce_cache_dir) in result.output
 
 
+@pytest.mark.slow  # a fresh process loads the de-identification library
 def test_jsonl_works_in_an_empty_folder_without_a_database(tmp_path, deduce_cache_dir) -> None:
     """A fresh install run from an empty folder: no migrated database, the shipped geography."""
     command = Path(sys.executable).parent / "niemand-alleen"

@@ -121,6 +121,7 @@ def test_jobs_list_and_a_failed_run_by_hand(app: Flask, monkeypatch: pytest.Monk
     assert "nog nooit" in listing
 
 
+@pytest.mark.slow  # two worker processes
 @pytest.mark.skipif(sys.platform != "linux", reason="signals and processes as on the servers")
 def test_two_real_worker_processes(settings, tmp_path: Path) -> None:
     """Start `niemand-alleen worker` twice on one database: one does the work."""

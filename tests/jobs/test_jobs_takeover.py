@@ -176,6 +176,7 @@ def _start_worker(env: dict[str, str]) -> subprocess.Popen[str]:
     return worker
 
 
+@pytest.mark.slow  # worker processes, one of them killed and taken over
 @linux_only
 def test_a_killed_worker_is_taken_over_and_its_run_interrupted(
     settings: Settings, observer: sa.Engine, db_session: Session, tmp_path: Path

@@ -24,7 +24,7 @@ BEFORE = ScriptDirectory(str(resource_dir("migrations"))).get_revision(ADDED).do
 assert isinstance(BEFORE, str)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def fresh_app(request: pytest.FixtureRequest, test_databases, tmp_path: Path) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
     url = test_databases.new_url(request.param)
     settings = load_settings("test", environ={}, instance_path=tmp_path).with_overrides(

@@ -22,7 +22,7 @@ from niemand_alleen.resources import resource_dir
 MIGRATIONS = resource_dir("migrations")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def fresh_app(request: pytest.FixtureRequest, test_databases, tmp_path: Path) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
     """An app on a brand-new, empty database of each kind."""
     url = test_databases.new_url(request.param)

@@ -240,6 +240,7 @@ def dataset(app: Flask, db_session: Session) -> Dataset:
     return build_dataset(app, db_session)
 
 
+@pytest.mark.slow  # about a minute per backend
 def test_no_input_gives_a_server_error(app: Flask, dataset: Dataset) -> None:
     rng = random.Random(20261204)  # fixed: a failure can be replayed
     failures: list[str] = []

@@ -165,6 +165,7 @@ def session_cookie_header(response) -> str:  # type: ignore[no-untyped-def]
     return headers[0]
 
 
+@pytest.mark.postgres  # production refuses SQLite
 def test_production_cookie_and_transport_security(production_app: Flask) -> None:
     """R2.2: ``__Host-session`` with Secure, HttpOnly, SameSite=Lax, Path=/ and no Domain.
 
@@ -192,6 +193,7 @@ def test_production_cookie_and_transport_security(production_app: Flask) -> None
     assert "domain" not in attributes
 
 
+@pytest.mark.postgres  # production refuses SQLite
 def test_production_login_over_https_with_same_origin_referrer(production_app: Flask) -> None:
     """R3.5.3: with Referrer-Policy same-origin the strict HTTPS CSRF check lets our own form in,
     and a POST without Referer (or from another site) is refused."""

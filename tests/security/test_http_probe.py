@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROBE = Path(__file__).resolve().parents[2] / "bench" / "security_probe.py"
 
 
+@pytest.mark.slow  # serves the demo with gunicorn and probes it
 def test_the_outside_probe_finds_nothing() -> None:
     done = subprocess.run(
         [sys.executable, str(PROBE)], capture_output=True, text=True, timeout=900, check=False
