@@ -164,13 +164,6 @@ def anonymiser(deduce_cache_dir: Path) -> Anonymiser:
 
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that needs the loaded ``anonymiser`` is ``slow``: the first pays 10-20 s to load."""
-    for item in items:
-        if "anonymiser" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.slow)
-
-
 @pytest.fixture(scope="session")
 def _smtp_server() -> Iterator[TestSmtpServer]:
     server = TestSmtpServer()
