@@ -542,32 +542,7 @@ def decide(
     completes the match (mails to everyone involved and to the organisations).
     """
     oproep = lock_oproep(session, oproep_id)
-    if oproep.status != OproepStatus.CLOSED:
-        raise MatchingError(
-            "Deze oproep is al afgerond of gestopt; de voorstellen kunnen niet meer veranderen."
-        )
-    match = next((m for m in matches_of(session, oproep.id) if m.id == match_id), None)
-    if match is None:
-        raise MatchingError("Dit voorstel hoort niet bij deze oproep.")
-    if match.status not in ALLOWED_FROM[action]:
-        raise MatchingError(
-            f"Dit voorstel staat al op ‘{STATUS_LABELS[match.status].lower()}’ "
-            "(misschien door een collega). Bekijk de pagina opnieuw."
-        )
-    if action is Action.CONFIRMED:
-        confirmed = sum(
-            1 for m in matches_of(session, oproep.id) if m.status == MatchStatus.CONFIRMED
-        )
-        if confirmed >= oproep.places:
-            raise MatchingError("Alle plaatsen zijn al bevestigd.")
-    volunteer = session.get(Volunteer, match.volunteer_id) if match.volunteer_id else None
-    if action is Action.CONFIRMED and (
-        volunteer is None or volunteer.status != VolunteerStatus.CONFIRMED
-    ):
-        raise MatchingError(
-            "Deze buur heeft de aanmelding ingetrokken. Kies ‘afgewezen’ voor een volgende."
-        )
-
+    match, volunteer = _decidable_match(session, oproep, match_id, action)
     match.status = MatchStatus(action.value)
     match.decided_by_id = actor_id
     match.updated_at = utcnow()
@@ -591,14 +566,43 @@ def decide(
     decision = Decision(match=match)
     if action in (Action.DECLINED, Action.UNREACHABLE):
         decision.new_proposals = fill_proposals(session, settings, oproep)
-    elif action is Action.CONFIRMED:
-        confirmed = sum(
-            1 for m in matches_of(session, oproep.id) if m.status == MatchStatus.CONFIRMED
-        )
-        if confirmed >= oproep.places:
-            complete_match(session, settings, oproep, actor_id)
-            decision.matched = True
+    elif action is Action.CONFIRMED and _confirmed_count(session, oproep) >= oproep.places:
+        complete_match(session, settings, oproep, actor_id)
+        decision.matched = True
     return decision
+
+
+def _confirmed_count(session: Session, oproep: Oproep) -> int:
+    return sum(1 for m in matches_of(session, oproep.id) if m.status == MatchStatus.CONFIRMED)
+
+
+def _decidable_match(
+    session: Session, oproep: Oproep, match_id: uuid.UUID, action: Action
+) -> tuple[Match, Volunteer | None]:
+    """The proposal the coordinator decides on, and its neighbour; raises
+    :class:`MatchingError` when this decision is not possible (any more)."""
+    if oproep.status != OproepStatus.CLOSED:
+        raise MatchingError(
+            "Deze oproep is al afgerond of gestopt; de voorstellen kunnen niet meer veranderen."
+        )
+    match = next((m for m in matches_of(session, oproep.id) if m.id == match_id), None)
+    if match is None:
+        raise MatchingError("Dit voorstel hoort niet bij deze oproep.")
+    if match.status not in ALLOWED_FROM[action]:
+        raise MatchingError(
+            f"Dit voorstel staat al op ‘{STATUS_LABELS[match.status].lower()}’ "
+            "(misschien door een collega). Bekijk de pagina opnieuw."
+        )
+    if action is Action.CONFIRMED and _confirmed_count(session, oproep) >= oproep.places:
+        raise MatchingError("Alle plaatsen zijn al bevestigd.")
+    volunteer = session.get(Volunteer, match.volunteer_id) if match.volunteer_id else None
+    if action is Action.CONFIRMED and (
+        volunteer is None or volunteer.status != VolunteerStatus.CONFIRMED
+    ):
+        raise MatchingError(
+            "Deze buur heeft de aanmelding ingetrokken. Kies ‘afgewezen’ voor een volgende."
+        )
+    return match, volunteer
 
 
 def _record_veto(
