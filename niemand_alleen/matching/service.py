@@ -20,7 +20,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from niemand_alleen import signup
-from niemand_alleen.audit import RecordType, record_audit
+from niemand_alleen.audit import RecordType, record_saved
 from niemand_alleen.config import Settings
 from niemand_alleen.distribution import (
     general_signup_url,
@@ -32,7 +32,6 @@ from niemand_alleen.lifecycle import Move, move_oproep
 from niemand_alleen.mail import queue_mail, render_mail
 from niemand_alleen.matching.matcher import Neighbour, Origin, Ranking, Rules, Source, rank
 from niemand_alleen.models import (
-    AuditAction,
     DeclineCode,
     FollowupOutcome,
     Match,
@@ -553,14 +552,11 @@ def decide(
         match.decline_reason = (reason or "").strip()[:DECLINE_REASON_MAX] or None
         if veto and oproep.resident_id and volunteer is not None and volunteer.email_hash:
             _record_veto(session, oproep.resident_id, volunteer.email_hash, actor_id)
-    session.add(match)
-    session.flush()
-    record_audit(
+    record_saved(
         session,
+        match,
         actor_user_id=actor_id,
-        action=AuditAction.UPDATE,
         record_type=RecordType.MATCH,
-        record_id=str(match.id),
         detail=f"status={match.status.value}" + (" veto" if veto else ""),
     )
     decision = Decision(match=match)
@@ -780,14 +776,11 @@ def record_followup(
     oproep.followup_outcome = outcome
     oproep.followup_recorded_at = utcnow()
     oproep.followup_recorded_by_id = actor_id
-    session.add(oproep)
-    session.flush()
-    record_audit(
+    record_saved(
         session,
+        oproep,
         actor_user_id=actor_id,
-        action=AuditAction.UPDATE,
         record_type=RecordType.OPROEP,
-        record_id=str(oproep.id),
         detail=f"followup={outcome.value}",
     )
     return oproep
