@@ -490,25 +490,42 @@ def _institution_context_spans(text: str) -> Iterator[tuple[int, int]]:
             if span:
                 yield span
         if word in _HEADS or word in _CARE_WORDS:
-            following = words[index + 1] if index + 1 < len(words) else None
-            if following and following[2] in _ORG_PREPS and not text[end : following[0]].strip():
-                span = _org_after(text, following[1])
-                if span:
-                    yield span
+            span = _org_after_preposition(text, words, index)
+            if span:
+                yield span
         if word in PROFESSIONAL_ROLES:
-            cursor = end
-            for _ in range(2):
-                gap = _GAP_RE.match(text, cursor)
-                name = _NAMEWORD_RE.match(text, gap.end()) if gap else None
-                if not name:
-                    break
-                cursor = name.end()
-                prep = re.compile(r"[ \t]+(?:van|bij)(?=[ \t])").match(text, cursor)
-                if prep:
-                    span = _org_after(text, prep.end())
-                    if span:
-                        yield span
-                    break
+            span = _org_after_professional(text, end)
+            if span:
+                yield span
+
+
+def _org_after_preposition(
+    text: str, words: list[tuple[int, int, str]], index: int
+) -> tuple[int, int] | None:
+    """The name after "<word> van|bij|via|door" when word ``index`` is followed by one."""
+    end = words[index][1]
+    following = words[index + 1] if index + 1 < len(words) else None
+    if following and following[2] in _ORG_PREPS and not text[end : following[0]].strip():
+        return _org_after(text, following[1])
+    return None
+
+
+_VAN_BIJ_RE = re.compile(r"[ \t]+(?:van|bij)(?=[ \t])")
+
+
+def _org_after_professional(text: str, end: int) -> tuple[int, int] | None:
+    """The name after "<professional> <Name> [<Name>] van|bij" (professional ends at end)."""
+    cursor = end
+    for _ in range(2):
+        gap = _GAP_RE.match(text, cursor)
+        name = _NAMEWORD_RE.match(text, gap.end()) if gap else None
+        if not name:
+            return None
+        cursor = name.end()
+        prep = _VAN_BIJ_RE.match(text, cursor)
+        if prep:
+            return _org_after(text, prep.end())
+    return None
 
 
 _COMPOUND_RE = re.compile(

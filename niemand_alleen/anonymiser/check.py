@@ -8,6 +8,8 @@ Findings carry the category and the position, never the value.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from niemand_alleen.anonymiser.grouping import clusters
 from niemand_alleen.anonymiser.lexicon import fold, normalise_input
 from niemand_alleen.anonymiser.model import (
@@ -67,6 +69,20 @@ def check_text(
     if anonymiser is None:
         return findings
 
+    findings.extend(_warnings(fields, text, anonymiser, own, number, wijk))
+    return sorted(findings, key=lambda finding: (finding.start, finding.end))
+
+
+def _warnings(
+    fields: ResidentFields,
+    text: str,
+    anonymiser: Detector,
+    own: list[Span],
+    number: Callable[[int], int],
+    wijk: str | None,
+) -> Iterator[Finding]:
+    """What deduce and our annotators still find outside the resident's own fields: a
+    warning, or blocking for deduce's fuzzy match of the resident's name."""
     taken = [(span.start, span.end) for span in own]
     nicknames = [
         span
@@ -84,9 +100,6 @@ def check_text(
             continue
         # deduce's fuzzy match of the resident's name ("Jansn") blocks like an exact one
         severity: Severity = "blocking" if group.own and group.category == "naam" else "warning"
-        findings.append(
-            Finding(
-                severity, group.category, group.start, group.end, number(group.start), group.own
-            )
+        yield Finding(
+            severity, group.category, group.start, group.end, number(group.start), group.own
         )
-    return sorted(findings, key=lambda finding: (finding.start, finding.end))

@@ -75,8 +75,19 @@ def _alternation(variants: Iterable[str]) -> str:
 
 
 def _name_patterns(fields: ResidentFields, nicknames: bool) -> Iterator[_Pattern]:
-    first_words = [word for word in _words(fields.first_name) if len(word) >= 2]
     possessive = r"(?:'s|'|s)?"
+    for (category, capital_sensitive), variants in _name_variants(fields, nicknames).items():
+        yield _Pattern(
+            re.compile(_B + _alternation(variants) + possessive + _E),
+            Kind.NAME,
+            category,
+            capital_sensitive=capital_sensitive,
+        )
+
+
+def _name_variants(fields: ResidentFields, nicknames: bool) -> dict[tuple[str, bool], set[str]]:
+    """The resident's names as written variants, grouped by (category, capital-sensitive)."""
+    first_words = [word for word in _words(fields.first_name) if len(word) >= 2]
     groups: dict[tuple[str, bool], set[str]] = {}
 
     def add(category: str, capital_sensitive: bool, words: list[str]) -> None:
@@ -98,13 +109,7 @@ def _name_patterns(fields: ResidentFields, nicknames: bool) -> Iterator[_Pattern
             add("achternaam", False, prefix + core)
         if len("".join(core)) >= 2:
             add("achternaam", True, core)
-    for (category, capital_sensitive), variants in groups.items():
-        yield _Pattern(
-            re.compile(_B + _alternation(variants) + possessive + _E),
-            Kind.NAME,
-            category,
-            capital_sensitive=capital_sensitive,
-        )
+    return groups
 
 
 _STREET_ABBREVIATIONS = (
@@ -268,6 +273,12 @@ def _year_matches(value: str | None, year: int) -> bool:
 
 
 def _date_spans(birth: dt.date, folded: str) -> Iterator[tuple[int, int]]:
+    yield from _full_date_spans(birth, folded)
+    yield from _partial_date_spans(birth, folded)
+
+
+def _full_date_spans(birth: dt.date, folded: str) -> Iterator[tuple[int, int]]:
+    """The birth date written with day and month: numeric, ISO or with the month's name."""
     for match in _NUMERIC_DATE_RE.finditer(folded):
         day, _, month, year = match.groups()
         if (int(day), int(month)) == (birth.day, birth.month) and _year_matches(year, birth.year):
@@ -281,6 +292,10 @@ def _date_spans(birth: dt.date, folded: str) -> Iterator[tuple[int, int]]:
         same_day = (int(day), _MONTH_NUMBER[month]) == (birth.day, birth.month)
         if same_day and _year_matches(year, birth.year):
             yield match.span()
+
+
+def _partial_date_spans(birth: dt.date, folded: str) -> Iterator[tuple[int, int]]:
+    """The birth day and month without a year ("05-03"), and the birth year after "geboren"."""
     for match in _PADDED_DAY_MONTH_RE.finditer(folded):
         if (int(match.group(1)), int(match.group(2))) == (birth.day, birth.month):
             yield match.span()

@@ -303,27 +303,7 @@ class _Rewriter:
         left = _left(text, start)
         role = _ROLE_LEFT_RE.search(left)
         if role:
-            tail = role.group("tail")
-            punct = role.group("punct")
-            remove_from = start
-            if punct == ":":
-                remove_from = start - len(tail) + tail.index(":")
-            elif punct == ",":
-                comma = re.match(r"\s*,", text[end:])
-                if comma:
-                    remove_from = start - len(tail) + tail.index(",")
-                    end += comma.end()
-            elif punct == "(":
-                close = re.match(r"\s*\)", text[end:])
-                if close:
-                    remove_from = start - len(tail) + tail.index("(")
-                    end += close.end()
-            phrase = (role.group("det") or "de").lower() + " " + role.group("role").lower()
-            if phrase.startswith("een "):
-                phrase = "die " + phrase[4:]
-            for token in tokens:
-                self.roles.setdefault(token, phrase)
-            self.edits.append(Edit(remove_from, end, "", role_removal=True))
+            self._drop_with_role(role, tokens, start, end)
             return
         apposition = _ROLE_RIGHT_RE.match(text[end:])
         if apposition:  # "Anja, haar dochter, belt" → "Haar dochter belt"
@@ -341,6 +321,16 @@ class _Rewriter:
             return
         word = "de dokter" if title_word(title) == "de dokter" else "iemand"
         self.edits.append(Edit(start, end, _cap(word, text, start)))
+
+    def _drop_with_role(self, role: re.Match[str], tokens: list[str], start: int, end: int) -> None:
+        """A name after its role ("de buurvrouw Anja") goes; the role stands for it later."""
+        remove_from, end = _role_name_span(self.text, role, start, end)
+        phrase = (role.group("det") or "de").lower() + " " + role.group("role").lower()
+        if phrase.startswith("een "):
+            phrase = "die " + phrase[4:]
+        for token in tokens:
+            self.roles.setdefault(token, phrase)
+        self.edits.append(Edit(remove_from, end, "", role_removal=True))
 
     # places
 
@@ -638,3 +628,24 @@ def rewrite(text: str, spans: Iterable[Span], context: RewriteContext) -> Rewrit
     return RewriteResult(
         result, [(group.start, group.end, group.category, group.own) for group in groups]
     )
+
+
+def _role_name_span(text: str, role: re.Match[str], start: int, end: int) -> tuple[int, int]:
+    """What goes with a name at ``start:end`` after its role: from the ":" after the role,
+    or with the commas or brackets around the name, else just the name."""
+    tail = role.group("tail")
+    punct = role.group("punct")
+    remove_from = start
+    if punct == ":":
+        remove_from = start - len(tail) + tail.index(":")
+    elif punct == ",":
+        comma = re.match(r"\s*,", text[end:])
+        if comma:
+            remove_from = start - len(tail) + tail.index(",")
+            end += comma.end()
+    elif punct == "(":
+        close = re.match(r"\s*\)", text[end:])
+        if close:
+            remove_from = start - len(tail) + tail.index("(")
+            end += close.end()
+    return remove_from, end

@@ -233,6 +233,35 @@ def casing(text: str) -> str:
     return "normal"
 
 
+def _initial_letter(text: str, token: Token) -> bool:
+    """A single capital with a full stop, not a list's "A."."""
+    return (
+        len(token.text) == 1
+        and token.text.isupper()
+        and text[token.end : token.end + 1] == "."
+        and not re.search(r"(?:^|\n)[ \t]*$", text[: token.start])
+    )
+
+
+def _cue_before(text: str, tokens: list[Token], index: int) -> tuple[int, str, bool] | None:
+    """The cue for a person, a pet or a place right before token ``index`` (name particles
+    in between are skipped): its token's index, the folded cue and whether a ":" follows
+    it ("kat: Poekie"); None when there is none."""
+    if index == 0:
+        return None
+    back = index - 1
+    while back > 0 and fold(tokens[back].text) in _NAME_PARTICLES:
+        back -= 1  # "mw. de wit", "buurman van dam", "buurthuis de wissel"
+    previous = tokens[back]
+    between = text[previous.end : tokens[back + 1].start]
+    if previous.number or not re.fullmatch(r"\.?[ \t]*[,;:(\"'“‘]?[ \t]*", between):
+        return None
+    cue = fold(previous.text)
+    if cue not in PERSON_CUES and cue not in PET_CUES and not is_head(cue):
+        return None
+    return back, cue, ":" in between
+
+
 def _sentence_initial(text: str, position: int) -> bool:
     before = text[:position].rstrip(" \t\"'“‘(-*•")
     return not before or before[-1] in ".!?:\n" or bool(re.search(r"\n\s*(?:\d+[.)])?$", before))
@@ -280,31 +309,17 @@ class Screen:
     def _word_suspect(self, text: str, token: Token, mode: str) -> str | None:
         folded = fold(token.text).strip("'’")
         parts = [part for part in folded.split("-") if part]
-        if not parts:
-            return None
-        if folded in self.keep or folded in self.words.allowed:
-            return None
-        if all(part in self.words.allowed or part in self.keep for part in parts):
+        if not parts or self._allowed(folded, parts):
             return None
         capital = token.text[:1].isupper()
         initial = _sentence_initial(text, token.start)
         if self._abbreviated(text, token):
             return None  # "overl.", "alleenst.", "Kaapverd."
-        if (
-            len(token.text) == 1
-            and token.text.isupper()
-            and text[token.end : token.end + 1] == "."
-            and mode != "upper"
-            and not re.search(r"(?:^|\n)[ \t]*$", text[: token.start])  # not a list's "A."
-        ):
+        if mode != "upper" and _initial_letter(text, token):
             return "initialen"  # "dhr. v.d. B.", "mw. J. Jansen", "B.B."
         shouted = len(token.text) >= 2 and token.text.isupper()
         if shouted and mode != "upper":
-            if len(re.sub(r"\d", "", folded)) <= 2 and folded not in self.words.terms:
-                return "initialen"  # "PK", "TW"
-            if folded in self.words.terms or self.words.frequency(folded) >= 2.5:
-                return None  # "COPD", "UWV": known; marked for the coordinator
-            return "afkorting"  # "SDD", "BDN": a local organisation as often as a term
+            return self._shouted_suspect(folded)
         if mode != "upper" and capital and not initial:
             if folded in _FUNCTION_WORDS or self._well_known(text, token, parts):
                 return None
@@ -312,15 +327,41 @@ class Screen:
         if _street_like(folded) and self.words.frequency(folded) < STREET_WORD_ZIPF:
             return "straatnaam"  # "gaffelstraat", "Vriendschapslaan": a street is a place
         if not all(self.words.is_known(part) for part in parts):
-            if any(self.words.is_name(part) for part in parts):
-                return "naam"
-            if mode == "normal" and not capital and len(folded) > 3:
-                return None  # a rare word in lower case; marked for the coordinator
-            return "onbekend woord"
-        # Written in lower case in a text with capitals, a known word is the word, not the
-        # name ("timmerman", "pols"). Without capitals to go by, a first name that is no
-        # ordinary word stays a name ("ronny"); a surname that is also a word ("stok",
-        # "domino") is left to the cues around it ("meneer stok").
+            return self._unknown_suspect(folded, parts, mode, capital)
+        return self._known_word_suspect(parts, mode, capital)
+
+    def _allowed(self, folded: str, parts: list[str]) -> bool:
+        """A word to keep (asked for, or allowed as a whole or in every part)."""
+        if folded in self.keep or folded in self.words.allowed:
+            return True
+        return all(part in self.words.allowed or part in self.keep for part in parts)
+
+    def _shouted_suspect(self, folded: str) -> str | None:
+        """A word in capitals in a text that is not all capitals."""
+        if len(re.sub(r"\d", "", folded)) <= 2 and folded not in self.words.terms:
+            return "initialen"  # "PK", "TW"
+        if folded in self.words.terms or self.words.frequency(folded) >= 2.5:
+            return None  # "COPD", "UWV": known; marked for the coordinator
+        return "afkorting"  # "SDD", "BDN": a local organisation as often as a term
+
+    def _unknown_suspect(
+        self, folded: str, parts: list[str], mode: str, capital: bool
+    ) -> str | None:
+        """A word with a part that is no known word."""
+        if any(self.words.is_name(part) for part in parts):
+            return "naam"
+        if mode == "normal" and not capital and len(folded) > 3:
+            return None  # a rare word in lower case; marked for the coordinator
+        return "onbekend woord"
+
+    def _known_word_suspect(self, parts: list[str], mode: str, capital: bool) -> str | None:
+        """A known word that may still be a name.
+
+        Written in lower case in a text with capitals, a known word is the word, not the
+        name ("timmerman", "pols"). Without capitals to go by, a first name that is no
+        ordinary word stays a name ("ronny"); a surname that is also a word ("stok",
+        "domino") is left to the cues around it ("meneer stok").
+        """
         if (mode != "normal" or capital) and any(
             part in self.words.first_names and not self.words.is_ordinary(part) for part in parts
         ):
@@ -542,39 +583,42 @@ class Screen:
         """The word right after a cue for a person, a pet or a place ("dochter Roos",
         "hond bobby", "buurthuis de wissel") is its name unless it reads as the sentence
         going on ("dochter woont", "de kerk gaat")."""
-        if index == 0:
+        found = _cue_before(text, tokens, index)
+        if found is None:
             return False
-        back = index - 1
-        while back > 0 and fold(tokens[back].text) in _NAME_PARTICLES:
-            back -= 1  # "mw. de wit", "buurman van dam", "buurthuis de wissel"
-        previous, token = tokens[back], tokens[index]
-        between = text[previous.end : tokens[back + 1].start]
-        if previous.number or not re.fullmatch(r"\.?[ \t]*[,;:(\"'“‘]?[ \t]*", between):
+        back, cue, labelled = found
+        token = tokens[index]
+        folded = fold(token.text)
+        if self._never_cued_name(folded):
             return False
-        cue, folded = fold(previous.text), fold(token.text)
-        if cue not in PERSON_CUES and cue not in PET_CUES and not is_head(cue):
-            return False
-        if folded in _FUNCTION_WORDS or folded in self.keep:
-            return False
-        if folded in self.words.allowed and not self.words.is_name(folded):
-            return False  # "zijn broer Frans", "vriendin holland" are names; "spreekt Frans" not
-        if folded in PERSON_CUES or folded in PET_CUES or folded in HEADS:
-            return False
-        labelled = ":" in between  # "kat: Poekie", "Contactpersoon: Naima"
         if (_sentence_initial(text, token.start) and not labelled) or self._abbreviated(
             text, token
         ):
             return False  # "Familie: ...\nHobby's": the next line is not a name
-        parts = [part for part in folded.split("-") if part]
         if cue in _NAMING_CUES:
             return True  # "kat heet Snuf"
+        return self._name_after_cue(cue, token, mode, after_particle=back < index - 1)
+
+    def _never_cued_name(self, folded: str) -> bool:
+        """A word that is not a name even right after a cue."""
+        if folded in _FUNCTION_WORDS or folded in self.keep:
+            return True
+        if folded in self.words.allowed and not self.words.is_name(folded):
+            return True  # "zijn broer Frans", "vriendin holland" are names; "spreekt Frans" not
+        return folded in PERSON_CUES or folded in PET_CUES or folded in HEADS
+
+    def _name_after_cue(self, cue: str, token: Token, mode: str, *, after_particle: bool) -> bool:
+        """Whether the word after a (non-naming) cue reads as a name rather than the
+        sentence going on."""
+        folded = fold(token.text)
         if folded.endswith(_ADJECTIVE_ENDINGS) and self.words.frequency(folded) >= ADJECTIVE_ZIPF:
             return False  # "gemeente Molukse", "kerk Bosnische": an origin, not a name
         if mode != "upper" and token.text[:1].isupper():
             return True  # a capital after the cue: a name
-        after_particle = self.words.is_name(folded) or folded in self.words.particle_names
-        if back < index - 1 and (is_head(cue) or after_particle):
+        name_word = self.words.is_name(folded) or folded in self.words.particle_names
+        if after_particle and (is_head(cue) or name_word):
             return True  # "buurthuis de wissel", "buurvrouw van leeuwen"; not "van de overkant"
+        parts = [part for part in folded.split("-") if part]
         named = any(self.words.is_name(part) for part in parts)
         if cue in PERSON_CUES and named and not folded.endswith("t"):
             return True  # "de familie visser", "kleindochter maria-louise"; not "belt"

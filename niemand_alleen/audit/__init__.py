@@ -8,7 +8,7 @@ which record and when, never the data itself, and exporting it is itself logged.
 from flask import Flask
 
 from niemand_alleen.audit.records import ACTION_LABELS, RECORD_LABELS, RecordType
-from niemand_alleen.audit.writer import record_audit
+from niemand_alleen.audit.writer import record_audit, record_saved
 from niemand_alleen.models import AuditAction
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "RecordType",
     "init_app",
     "record_audit",
+    "record_saved",
 ]
 
 

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, SelectChoice, SelectField, StringField
 
 from niemand_alleen import validation
-from niemand_alleen.audit import ACTION_LABELS, RECORD_LABELS, RecordType, record_audit
+from niemand_alleen.audit import ACTION_LABELS, RECORD_LABELS, RecordType
 from niemand_alleen.audit.service import (
     LOCAL,
     PAGE_SIZE,
@@ -19,10 +19,11 @@ from niemand_alleen.audit.service import (
     export_csv,
     find_events,
 )
-from niemand_alleen.auth import current_staff, roles_required
+from niemand_alleen.auth import roles_required
 from niemand_alleen.db import request_session
 from niemand_alleen.forms import ConfirmForm, checked
-from niemand_alleen.models import AuditAction, Role, utcnow
+from niemand_alleen.models import AuditAction, Role
+from niemand_alleen.web_helpers import csv_download
 
 bp = Blueprint("audit", __name__)
 
@@ -118,16 +119,4 @@ def export() -> Response:
         abort(400)
     audit_filter = form.to_filter()
     body = export_csv(db, audit_filter)
-    record_audit(
-        db,
-        actor_user_id=current_staff().user_id,
-        action=AuditAction.EXPORT,
-        record_type=RecordType.AUDIT_LOG,
-        record_id=None,
-    )
-    stamp = utcnow().astimezone(LOCAL).strftime("%Y%m%d-%H%M")
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="auditlog-{stamp}.csv"'},
-    )
+    return csv_download(db, body, name="auditlog", record_type=RecordType.AUDIT_LOG)

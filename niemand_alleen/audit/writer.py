@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from sqlmodel import Session
 
@@ -32,3 +33,30 @@ def record_audit(
     session.add(event)
     session.flush()
     return event
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> object: ...
+
+
+def record_saved(
+    session: Session,
+    row: _Row,
+    *,
+    actor_user_id: uuid.UUID | None,
+    record_type: RecordType,
+    detail: str | None = None,
+    action: AuditAction = AuditAction.UPDATE,
+) -> AuditEvent:
+    """Add the changed row to the session, flush it and record the event about it."""
+    session.add(row)
+    session.flush()
+    return record_audit(
+        session,
+        actor_user_id=actor_user_id,
+        action=action,
+        record_type=record_type,
+        record_id=str(row.id),
+        detail=detail,
+    )

@@ -187,19 +187,8 @@ def _mail_context(
     }
 
 
-def send_oproep(
-    session: Session,
-    settings: Settings,
-    oproep: Oproep,
-    organisation_ids: Sequence[uuid.UUID],
-    actor_id: uuid.UUID,
-    today: date,
-) -> list[Dispatch]:
-    """Mail the oproep to the chosen organisations (each at most once).
-
-    The first send opens the oproep; later sends (while it is open) reach organisations that
-    were not mailed yet.
-    """
+def _check_sendable(oproep: Oproep, organisation_ids: Sequence[uuid.UUID], today: date) -> None:
+    """Raise :class:`DistributionError` when this oproep cannot be sent now."""
     if oproep.status not in (OproepStatus.APPROVED, OproepStatus.OPEN):
         raise DistributionError("Alleen een goedgekeurde of lopende oproep kan verzonden worden.")
     if not oproep.text:
@@ -214,6 +203,13 @@ def send_oproep(
             "Kies minstens één organisatie. Is er geen organisatie actief in het zoekgebied? "
             "Vraag de beheerder een organisatie aan deze wijk toe te voegen."
         )
+
+
+def _organisations_not_yet_mailed(
+    session: Session, oproep: Oproep, organisation_ids: Sequence[uuid.UUID]
+) -> list[Organisation]:
+    """The chosen organisations that have not received this oproep; raises when one of
+    them takes no oproepen or when all of them had it already."""
     organisations = []
     for organisation_id in dict.fromkeys(organisation_ids):
         organisation = session.get(Organisation, organisation_id)
@@ -229,6 +225,24 @@ def send_oproep(
     new = [org for org in organisations if org.id not in already_sent]
     if not new:
         raise DistributionError("De gekozen organisaties hebben deze oproep al ontvangen.")
+    return new
+
+
+def send_oproep(
+    session: Session,
+    settings: Settings,
+    oproep: Oproep,
+    organisation_ids: Sequence[uuid.UUID],
+    actor_id: uuid.UUID,
+    today: date,
+) -> list[Dispatch]:
+    """Mail the oproep to the chosen organisations (each at most once).
+
+    The first send opens the oproep; later sends (while it is open) reach organisations that
+    were not mailed yet.
+    """
+    _check_sendable(oproep, organisation_ids, today)
+    new = _organisations_not_yet_mailed(session, oproep, organisation_ids)
 
     dispatches = []
     for organisation in new:

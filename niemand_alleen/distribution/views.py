@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,7 +19,6 @@ from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import current_staff, roles_required
-from niemand_alleen.config import Settings
 from niemand_alleen.db import request_session
 from niemand_alleen.distribution.forms import CancelForm, RemindForm, SendForm
 from niemand_alleen.distribution.service import (
@@ -38,7 +36,7 @@ from niemand_alleen.distribution.service import (
     signups_without_referral,
     wijk_names,
 )
-from niemand_alleen.geo import LocationPrecision, MapCircle, MapMarker, map_area, wijk_map_svg
+from niemand_alleen.geo import LocationPrecision, MapCircle, MapMarker
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS, on_entering
 from niemand_alleen.mail import RetryRefused, retry_mail
 from niemand_alleen.models import (
@@ -50,7 +48,7 @@ from niemand_alleen.models import (
     Role,
     local_today,
 )
-from niemand_alleen.reference import cached_gazetteer
+from niemand_alleen.web_helpers import current_settings, wijk_map
 
 bp = Blueprint("distribution", __name__)
 
@@ -70,11 +68,6 @@ MAIL_KIND_LABELS = {
 }
 
 
-def _settings() -> Settings:
-    value: Settings = current_app.config["SETTINGS"]
-    return value
-
-
 def _oproep(oproep_id: uuid.UUID) -> Oproep:
     oproep = request_session().get(Oproep, oproep_id)
     if oproep is None:
@@ -92,10 +85,6 @@ def _parse_ids(values: list[str]) -> list[uuid.UUID] | None:
 def _search_area_map(session: Session, oproep: Oproep, proposal: Proposal) -> Markup:
     """The wijken of Dordrecht with the search area filled and the resident's approximate spot
     (coordinators only: it never leaves the service)."""
-    wijken = [
-        map_area(area.statcode, area.statnaam, area.geometry)
-        for area in cached_gazetteer(session).areas.wijken
-    ]
     resident = session.get(Resident, oproep.resident_id) if oproep.resident_id else None
     location = resident_location(resident)
     markers, circle = [], None
@@ -110,14 +99,13 @@ def _search_area_map(session: Session, oproep: Oproep, proposal: Proposal) -> Ma
                 radius_m=proposal.area.radius_m,
                 label=f"{proposal.area.radius_m} meter",
             )
-    svg = wijk_map_svg(
-        wijken,
+    return wijk_map(
+        session,
         highlighted=proposal.area.wijk_codes,
         markers=markers,
         circle=circle,
         title="Zoekgebied van de oproep",
     )
-    return Markup(svg)  # noqa: S704  (svgmap escapes every text it draws)
 
 
 def _page(
@@ -129,7 +117,7 @@ def _page(
     status: int = 200,
 ) -> tuple[str, int]:
     db = request_session()
-    settings = _settings()
+    settings = current_settings()
     sendable = oproep.status in (OproepStatus.APPROVED, OproepStatus.OPEN)
     proposal = proposal_for(db, settings, oproep) if sendable else None
     if checked is None and proposal is not None:
@@ -174,7 +162,7 @@ def oproep_distribution(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     try:
         dispatches = send_oproep(
             request_session(),
-            _settings(),
+            current_settings(),
             oproep,
             chosen,
             current_staff().user_id,
@@ -200,7 +188,7 @@ def remind(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
         abort(400)
     try:
         mails = remind_organisations(
-            request_session(), _settings(), oproep, current_staff().user_id, local_today()
+            request_session(), current_settings(), oproep, current_staff().user_id, local_today()
         )
     except DistributionError as refused:
         request_session().rollback()
@@ -219,7 +207,9 @@ def cancel(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
             abort(400)
         return _page(oproep, cancel_form=form, status=422)
     try:
-        followups = cancel_oproep(request_session(), _settings(), oproep, current_staff().user_id)
+        followups = cancel_oproep(
+            request_session(), current_settings(), oproep, current_staff().user_id
+        )
     except DistributionError as refused:
         request_session().rollback()
         return _page(oproep, error=refused.message, status=422)

@@ -200,6 +200,21 @@ def parse_area_geojson(
     Every feature is validated; the first problem raises :class:`AreaDataError`
     naming ``source`` and the 1-based feature number (and statcode when known).
     """
+    areas: list[Area] = []
+    seen: dict[str, int] = {}
+    for number, feature in enumerate(_features(data, source), start=1):
+        area, where = _feature_area(feature, f"{source}, feature {number}", kind, bounds)
+        if area.statcode in seen:
+            raise AreaDataError(
+                f"{where}: duplicate statcode (first in feature {seen[area.statcode]})"
+            )
+        seen[area.statcode] = number
+        areas.append(area)
+    return areas
+
+
+def _features(data: Mapping[str, Any] | str | bytes, source: str) -> list[Any]:
+    """The features of a FeatureCollection (parsed first when given as JSON text)."""
     if isinstance(data, str | bytes):
         try:
             data = json.loads(data)
@@ -210,29 +225,26 @@ def parse_area_geojson(
     features = data.get("features")
     if not isinstance(features, list):
         raise AreaDataError(f"{source}: 'features' is not a list")
-    areas: list[Area] = []
-    seen: dict[str, int] = {}
-    for number, feature in enumerate(features, start=1):
-        where = f"{source}, feature {number}"
-        if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
-            raise AreaDataError(f"{where}: not a GeoJSON Feature")
-        properties = feature.get("properties")
-        if not isinstance(properties, Mapping):
-            raise AreaDataError(f"{where}: 'properties' is missing")
-        statcode = properties.get("statcode")
-        if isinstance(statcode, str):
-            where += f" ({statcode})"
-        try:
-            area = _build_area(properties, feature.get("geometry"), kind, bounds)
-        except ValueError as exc:
-            raise AreaDataError(f"{where}: {exc}") from exc
-        if area.statcode in seen:
-            raise AreaDataError(
-                f"{where}: duplicate statcode (first in feature {seen[area.statcode]})"
-            )
-        seen[area.statcode] = number
-        areas.append(area)
-    return areas
+    return features
+
+
+def _feature_area(
+    feature: Any, where: str, kind: AreaKind, bounds: BoundingBox | None
+) -> tuple[Area, str]:
+    """One feature as an Area, and ``where`` with its statcode for later messages;
+    problems raise :class:`AreaDataError` saying where."""
+    if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
+        raise AreaDataError(f"{where}: not a GeoJSON Feature")
+    properties = feature.get("properties")
+    if not isinstance(properties, Mapping):
+        raise AreaDataError(f"{where}: 'properties' is missing")
+    statcode = properties.get("statcode")
+    if isinstance(statcode, str):
+        where += f" ({statcode})"
+    try:
+        return _build_area(properties, feature.get("geometry"), kind, bounds), where
+    except ValueError as exc:
+        raise AreaDataError(f"{where}: {exc}") from exc
 
 
 def load_area_geojson(

@@ -92,29 +92,8 @@ def parse_pdok_response(
     number is accepted (it is the same building for locating purposes).
     Raises GeocoderParseError for a response that is not in PDOK's format.
     """
-    response = payload.get("response") if isinstance(payload, Mapping) else None
-    docs = response.get("docs") if isinstance(response, Mapping) else None
-    if not isinstance(docs, list):
-        raise GeocoderParseError("unexpected Locatieserver response structure")
-    if not docs:
-        return None
-    doc = docs[0]
-    if not isinstance(doc, Mapping):
-        raise GeocoderParseError("unexpected Locatieserver document")
-    if doc.get("type", "adres") != "adres":
-        return None
-    doc_postcode = doc.get("postcode")
-    try:
-        if not isinstance(doc_postcode, str) or normalise_postcode(doc_postcode) != postcode:
-            return None
-    except PostcodeError:
-        return None
-    doc_number = doc.get("huisnummer")
-    if isinstance(doc_number, str) and doc_number.isdigit():
-        doc_number = int(doc_number)
-    if isinstance(doc_number, bool) or doc_number != house_number.number:
-        return None
-    if house_number.suffix and _suffix_of(doc) != house_number.suffix:
+    doc = _first_document(payload)
+    if doc is None or not _is_requested_address(doc, postcode, house_number):
         return None
     centroid = doc.get("centroide_ll")
     match = _POINT_RE.fullmatch(centroid) if isinstance(centroid, str) else None
@@ -127,6 +106,39 @@ def parse_pdok_response(
         raise GeocoderParseError("Locatieserver centroide_ll is out of range") from exc
     address = doc.get("weergavenaam")
     return GeopyLocation(address if isinstance(address, str) else "", (lat, lon), dict(doc))
+
+
+def _first_document(payload: object) -> Mapping[str, Any] | None:
+    """The first document of a Locatieserver response, None when it found nothing."""
+    response = payload.get("response") if isinstance(payload, Mapping) else None
+    docs = response.get("docs") if isinstance(response, Mapping) else None
+    if not isinstance(docs, list):
+        raise GeocoderParseError("unexpected Locatieserver response structure")
+    if not docs:
+        return None
+    doc = docs[0]
+    if not isinstance(doc, Mapping):
+        raise GeocoderParseError("unexpected Locatieserver document")
+    return doc
+
+
+def _is_requested_address(doc: Mapping[str, Any], postcode: str, house_number: HouseNumber) -> bool:
+    """Whether the document is an address with exactly the requested postcode and number
+    (and suffix, when one was asked for)."""
+    if doc.get("type", "adres") != "adres":
+        return False
+    doc_postcode = doc.get("postcode")
+    try:
+        if not isinstance(doc_postcode, str) or normalise_postcode(doc_postcode) != postcode:
+            return False
+    except PostcodeError:
+        return False
+    doc_number = doc.get("huisnummer")
+    if isinstance(doc_number, str) and doc_number.isdigit():
+        doc_number = int(doc_number)
+    if isinstance(doc_number, bool) or doc_number != house_number.number:
+        return False
+    return not (house_number.suffix and _suffix_of(doc) != house_number.suffix)
 
 
 class PdokLocatieserver:

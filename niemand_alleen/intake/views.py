@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import current_staff, roles_required
-from niemand_alleen.config import Settings
 from niemand_alleen.db import request_session
 from niemand_alleen.intake import review
 from niemand_alleen.intake.forms import (
@@ -34,13 +33,9 @@ from niemand_alleen.intake.service import (
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.models import Oproep, OproepStatus, Resident, Role
 from niemand_alleen.validation import format_phone
+from niemand_alleen.web_helpers import current_settings
 
 bp = Blueprint("intake", __name__)
-
-
-def _settings() -> Settings:
-    value: Settings = current_app.config["SETTINGS"]
-    return value
 
 
 def _dutch_date(value: date) -> str:
@@ -87,7 +82,7 @@ def new_resident() -> str | Response:
         form.consent_date.data = _dutch_date(date.today())
     if form.validate_on_submit():
         result = register_resident(
-            request_session(), _settings(), form.to_input(), current_staff().user_id
+            request_session(), current_settings(), form.to_input(), current_staff().user_id
         )
         for warning in result.warnings:
             flash(warning, "warning")
@@ -122,7 +117,7 @@ def edit_resident(resident_id: uuid.UUID) -> str | Response:
         record_view(db, current_staff().user_id, resident)
     if form.validate_on_submit():
         result = update_resident(
-            db, _settings(), resident, form.to_input(), current_staff().user_id
+            db, current_settings(), resident, form.to_input(), current_staff().user_id
         )
         for warning in result.warnings:
             flash(warning, "warning")
@@ -207,7 +202,7 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
             ]
         else:
             try:
-                approve_oproep(db, _settings(), oproep, text, staff.user_id)
+                approve_oproep(db, current_settings(), oproep, text, staff.user_id)
             except ApprovalError as refused:
                 error = refused.message
             else:

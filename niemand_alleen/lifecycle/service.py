@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from niemand_alleen.audit import AuditAction, RecordType, record_audit
+from niemand_alleen.audit import RecordType, record_saved
 from niemand_alleen.config import Settings
 from niemand_alleen.lifecycle.states import Move, target_of
 from niemand_alleen.models import Oproep, OproepStatus, utcnow
@@ -63,14 +63,11 @@ def move_oproep(
     the move's name."""
     oproep.status = target_of(move, oproep.status)
     _stamp(oproep, move, now or utcnow(), actor_id)
-    session.add(oproep)
-    session.flush()
-    record_audit(
+    record_saved(
         session,
+        oproep,
         actor_user_id=actor_id,
-        action=AuditAction.UPDATE,
         record_type=RecordType.OPROEP,
-        record_id=str(oproep.id),
         detail=detail or move.value,
     )
     for hook in _ENTERING[oproep.status].values():

@@ -249,73 +249,122 @@ def _status_count(matches: Iterable[MatchRow], status: MatchStatus) -> int:
 def evaluate(rows: Rows) -> Evaluation:
     """Every count of the evaluation from the rows (already limited to a period, if any)."""
     dispatches = {d.id: d for d in rows.dispatches}
+    general = [s for s in rows.signups if s.oproep_id is None]
+    per_oproep = _per_oproep(rows, dispatches)
+    matched = [o for o in rows.oproepen if o.matched_at is not None]
+    outcomes = Counter(o.followup_outcome for o in matched)
+    return Evaluation(
+        totals=_totals(rows, per_oproep, general, matched),
+        per_oproep=tuple(per_oproep),
+        per_wijk=_per_wijk(rows, per_oproep, general),
+        per_organisation=_per_organisation(rows, dispatches),
+        to_approval=durations(s.days_to_approval for s in per_oproep),
+        to_first_signup=durations(s.days_to_first_signup for s in per_oproep),
+        to_match=durations(s.days_to_match for s in per_oproep),
+        declines=_decline_counts(rows.matches),
+        followup=FollowupCounts(
+            active=outcomes[FollowupOutcome.ACTIVE],
+            ended=outcomes[FollowupOutcome.ENDED],
+            unknown=outcomes[FollowupOutcome.UNKNOWN],
+            not_recorded=outcomes[None],
+        ),
+    )
+
+
+def _organisation_of(
+    dispatches: Mapping[uuid.UUID, DispatchRow], signup: SignupRow
+) -> tuple[uuid.UUID | None, str]:
+    """The organisation whose mail a sign-up came through (or none)."""
+    dispatch = dispatches.get(signup.dispatch_id) if signup.dispatch_id else None
+    if dispatch is None:
+        return None, NO_ORGANISATION
+    return dispatch.organisation_id, dispatch.organisation_name
+
+
+def _per_oproep(rows: Rows, dispatches: Mapping[uuid.UUID, DispatchRow]) -> list[OproepStats]:
+    """The counts of each oproep, oldest first."""
     dispatches_of: dict[uuid.UUID, list[DispatchRow]] = defaultdict(list)
     for dispatch in rows.dispatches:
         dispatches_of[dispatch.oproep_id].append(dispatch)
     signups_of: dict[uuid.UUID, list[SignupRow]] = defaultdict(list)
-    general = [s for s in rows.signups if s.oproep_id is None]
     for signup in rows.signups:
         if signup.oproep_id is not None:
             signups_of[signup.oproep_id].append(signup)
     matches_of: dict[uuid.UUID, list[MatchRow]] = defaultdict(list)
     for match in rows.matches:
         matches_of[match.oproep_id].append(match)
-    confirmed_volunteers = {
-        m.volunteer_id for m in rows.matches if m.status == MatchStatus.CONFIRMED
-    }
-
-    def organisation_of(signup: SignupRow) -> tuple[uuid.UUID | None, str]:
-        dispatch = dispatches.get(signup.dispatch_id) if signup.dispatch_id else None
-        if dispatch is None:
-            return None, NO_ORGANISATION
-        return dispatch.organisation_id, dispatch.organisation_name
-
-    per_oproep = []
-    for oproep in sorted(rows.oproepen, key=lambda o: (o.created_at, o.id)):
-        signups = signups_of.get(oproep.id, [])
-        matches = matches_of.get(oproep.id, [])
-        sent = dispatches_of.get(oproep.id, [])
-        by_org: dict[tuple[uuid.UUID | None, str], list[int]] = {}
-        for dispatch in sent:
-            by_org.setdefault((dispatch.organisation_id, dispatch.organisation_name), [0, 0])
-        for signup in signups:
-            counts = by_org.setdefault(organisation_of(signup), [0, 0])
-            counts[0] += 1
-            counts[1] += signup.confirmed_at is not None
-        first = min((s.created_at for s in signups), default=None)
-        per_oproep.append(
-            OproepStats(
-                oproep_id=oproep.id,
-                wijk_code=oproep.wijk_code,
-                status=oproep.status,
-                places=oproep.places,
-                created_at=oproep.created_at,
-                approved_at=oproep.approved_at,
-                sent_at=oproep.sent_at,
-                closed_at=oproep.closed_at,
-                matched_at=oproep.matched_at,
-                organisations_chosen=len(sent),
-                organisations_mailed=sum(1 for d in sent if d.status == DispatchStatus.SENT),
-                signups=len(signups),
-                confirmed_signups=sum(1 for s in signups if s.confirmed_at is not None),
-                by_organisation=tuple(
-                    OrganisationCount(organisation_id=key[0], name=key[1], signups=n, confirmed=c)
-                    for key, (n, c) in sorted(
-                        by_org.items(), key=lambda item: (item[0][0] is None, item[0][1].casefold())
-                    )
-                ),
-                proposals=len(matches),
-                matches_confirmed=_status_count(matches, MatchStatus.CONFIRMED),
-                matches_declined=_status_count(matches, MatchStatus.DECLINED),
-                matches_unreachable=_status_count(matches, MatchStatus.UNREACHABLE),
-                declines=_decline_counts(matches),
-                days_to_approval=days_between(oproep.created_at, oproep.approved_at),
-                days_to_first_signup=days_between(oproep.created_at, first),
-                days_to_match=days_between(oproep.created_at, oproep.matched_at),
-                followup_outcome=oproep.followup_outcome,
-            )
+    return [
+        _oproep_stats(
+            oproep,
+            signups_of.get(oproep.id, []),
+            matches_of.get(oproep.id, []),
+            dispatches_of.get(oproep.id, []),
+            dispatches,
         )
+        for oproep in sorted(rows.oproepen, key=lambda o: (o.created_at, o.id))
+    ]
 
+
+def _signups_by_organisation(
+    sent: list[DispatchRow],
+    signups: list[SignupRow],
+    dispatches: Mapping[uuid.UUID, DispatchRow],
+) -> tuple[OrganisationCount, ...]:
+    """Sign-ups and confirmed ones per organisation an oproep went to (or came through)."""
+    by_org: dict[tuple[uuid.UUID | None, str], list[int]] = {}
+    for dispatch in sent:
+        by_org.setdefault((dispatch.organisation_id, dispatch.organisation_name), [0, 0])
+    for signup in signups:
+        counts = by_org.setdefault(_organisation_of(dispatches, signup), [0, 0])
+        counts[0] += 1
+        counts[1] += signup.confirmed_at is not None
+    return tuple(
+        OrganisationCount(organisation_id=key[0], name=key[1], signups=n, confirmed=c)
+        for key, (n, c) in sorted(
+            by_org.items(), key=lambda item: (item[0][0] is None, item[0][1].casefold())
+        )
+    )
+
+
+def _oproep_stats(
+    oproep: OproepRow,
+    signups: list[SignupRow],
+    matches: list[MatchRow],
+    sent: list[DispatchRow],
+    dispatches: Mapping[uuid.UUID, DispatchRow],
+) -> OproepStats:
+    first = min((s.created_at for s in signups), default=None)
+    return OproepStats(
+        oproep_id=oproep.id,
+        wijk_code=oproep.wijk_code,
+        status=oproep.status,
+        places=oproep.places,
+        created_at=oproep.created_at,
+        approved_at=oproep.approved_at,
+        sent_at=oproep.sent_at,
+        closed_at=oproep.closed_at,
+        matched_at=oproep.matched_at,
+        organisations_chosen=len(sent),
+        organisations_mailed=sum(1 for d in sent if d.status == DispatchStatus.SENT),
+        signups=len(signups),
+        confirmed_signups=sum(1 for s in signups if s.confirmed_at is not None),
+        by_organisation=_signups_by_organisation(sent, signups, dispatches),
+        proposals=len(matches),
+        matches_confirmed=_status_count(matches, MatchStatus.CONFIRMED),
+        matches_declined=_status_count(matches, MatchStatus.DECLINED),
+        matches_unreachable=_status_count(matches, MatchStatus.UNREACHABLE),
+        declines=_decline_counts(matches),
+        days_to_approval=days_between(oproep.created_at, oproep.approved_at),
+        days_to_first_signup=days_between(oproep.created_at, first),
+        days_to_match=days_between(oproep.created_at, oproep.matched_at),
+        followup_outcome=oproep.followup_outcome,
+    )
+
+
+def _per_wijk(
+    rows: Rows, per_oproep: list[OproepStats], general: list[SignupRow]
+) -> tuple[WijkStats, ...]:
+    """The counts per wijk (of the oproep or of a general sign-up); no wijk last."""
     wijk_codes = {o.wijk_code for o in rows.oproepen} | {s.wijk_code for s in general}
     per_wijk = []
     for code in sorted(wijk_codes, key=lambda c: (c is None, c or "")):
@@ -339,7 +388,16 @@ def evaluate(rows: Rows) -> Evaluation:
                 matches_confirmed=sum(s.matches_confirmed for s in stats),
             )
         )
+    return tuple(per_wijk)
 
+
+def _per_organisation(
+    rows: Rows, dispatches: Mapping[uuid.UUID, DispatchRow]
+) -> tuple[OrganisationStats, ...]:
+    """What each organisation's mails brought: oproepen, sign-ups, confirmed matches."""
+    confirmed_volunteers = {
+        m.volunteer_id for m in rows.matches if m.status == MatchStatus.CONFIRMED
+    }
     org_names: dict[uuid.UUID | None, str] = {}
     org_oproepen: Counter[uuid.UUID | None] = Counter()
     org_signups: Counter[uuid.UUID | None] = Counter()
@@ -351,12 +409,12 @@ def evaluate(rows: Rows) -> Evaluation:
     for signup in rows.signups:
         if signup.oproep_id is None:
             continue  # a general sign-up came through no organisation's oproep
-        org_id, name = organisation_of(signup)
+        org_id, name = _organisation_of(dispatches, signup)
         org_names.setdefault(org_id, name)
         org_signups[org_id] += 1
         org_confirmed[org_id] += signup.confirmed_at is not None
         org_matches[org_id] += signup.id in confirmed_volunteers
-    per_organisation = tuple(
+    return tuple(
         OrganisationStats(
             organisation_id=org_id,
             name=name,
@@ -370,9 +428,11 @@ def evaluate(rows: Rows) -> Evaluation:
         )
     )
 
-    matched = [o for o in rows.oproepen if o.matched_at is not None]
-    outcomes = Counter(o.followup_outcome for o in matched)
-    totals = Totals(
+
+def _totals(
+    rows: Rows, per_oproep: list[OproepStats], general: list[SignupRow], matched: list[OproepRow]
+) -> Totals:
+    return Totals(
         oproepen=len(rows.oproepen),
         matched_oproepen=len(matched),
         organisations_mailed=len(
@@ -386,22 +446,6 @@ def evaluate(rows: Rows) -> Evaluation:
         matches_confirmed=_status_count(rows.matches, MatchStatus.CONFIRMED),
         matches_declined=_status_count(rows.matches, MatchStatus.DECLINED),
         matches_unreachable=_status_count(rows.matches, MatchStatus.UNREACHABLE),
-    )
-    return Evaluation(
-        totals=totals,
-        per_oproep=tuple(per_oproep),
-        per_wijk=tuple(per_wijk),
-        per_organisation=per_organisation,
-        to_approval=durations(s.days_to_approval for s in per_oproep),
-        to_first_signup=durations(s.days_to_first_signup for s in per_oproep),
-        to_match=durations(s.days_to_match for s in per_oproep),
-        declines=_decline_counts(rows.matches),
-        followup=FollowupCounts(
-            active=outcomes[FollowupOutcome.ACTIVE],
-            ended=outcomes[FollowupOutcome.ENDED],
-            unknown=outcomes[FollowupOutcome.UNKNOWN],
-            not_recorded=outcomes[None],
-        ),
     )
 
 

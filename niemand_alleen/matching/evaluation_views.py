@@ -15,8 +15,8 @@ from markupsafe import Markup
 from wtforms import Field, StringField
 
 from niemand_alleen import validation
-from niemand_alleen.audit import RecordType, record_audit
-from niemand_alleen.auth import current_staff, roles_required
+from niemand_alleen.audit import RecordType
+from niemand_alleen.auth import roles_required
 from niemand_alleen.db import request_session
 from niemand_alleen.distribution import wijk_names
 from niemand_alleen.forms import checked
@@ -36,7 +36,8 @@ from niemand_alleen.matching.evaluation import (
     number_nl,
 )
 from niemand_alleen.matching.service import DECLINE_LABELS
-from niemand_alleen.models import AuditAction, Role, utcnow
+from niemand_alleen.models import Role
+from niemand_alleen.web_helpers import csv_download
 
 bp = Blueprint("evaluation", __name__)
 
@@ -168,20 +169,6 @@ def evaluation_export() -> Response:
         if period.start or period.end
         else None
     )
-    record_audit(
-        db,
-        actor_user_id=current_staff().user_id,
-        action=AuditAction.EXPORT,
-        record_type=RecordType.EVALUATION,
-        record_id=None,
-        detail=detail,
-    )
-    stamp = utcnow().astimezone(LOCAL).strftime("%Y%m%d-%H%M")
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="evaluatie-{stamp}.csv"',
-        },
+    return csv_download(
+        db, body, name="evaluatie", record_type=RecordType.EVALUATION, detail=detail
     )

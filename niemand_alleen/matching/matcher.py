@@ -311,6 +311,35 @@ def rank(origin: Origin | None, neighbours: Iterable[Neighbour], rules: Rules) -
     """Rank the neighbours for one oproep; see the module docstring."""
     if rules.places < 1:
         raise ValueError("places must be at least 1")
+    eligible, excluded = _split_by_status(neighbours, rules)
+    located = _locatable(origin, eligible, excluded)
+    if origin is None or not located:
+        return Ranking(origin=origin, rules=rules, excluded=_ordered(excluded))
+
+    lats = np.fromiter((n.lat for n in located), dtype=float, count=len(located))
+    lons = np.fromiter((n.lon for n in located), dtype=float, count=len(located))
+    angles = _central_angles(origin, lats, lons)
+    within, exact = _within_distance(origin, located, angles, rules, excluded)
+    candidates = np.flatnonzero(within)
+    wanted = len(candidates)
+    if rules.reserve_size is not None:
+        wanted = min(wanted, rules.places + rules.reserve_size)
+    shortlist = _shortlist(angles, candidates, wanted)
+    ranked = _positions(origin, _closest(origin, located, shortlist, exact, wanted), rules)
+    return Ranking(
+        origin=origin,
+        rules=rules,
+        proposed=ranked[: rules.places],
+        reserve=ranked[rules.places :],
+        excluded=_ordered(excluded),
+        further=len(candidates) - wanted,
+    )
+
+
+def _split_by_status(
+    neighbours: Iterable[Neighbour], rules: Rules
+) -> tuple[list[Neighbour], list[Excluded]]:
+    """The neighbours whose status allows them, and the refusals of the others."""
     excluded: list[Excluded] = []
     eligible: list[Neighbour] = []
     for neighbour in neighbours:
@@ -319,8 +348,12 @@ def rank(origin: Origin | None, neighbours: Iterable[Neighbour], rules: Rules) -
             eligible.append(neighbour)
         else:
             excluded.append(refusal)
+    return eligible, excluded
 
-    # One person, one candidacy (signed up twice, or also on the "ask me again" list).
+
+def _counted_sign_ups(origin: Origin | None, eligible: list[Neighbour]) -> set[int]:
+    """One person, one candidacy (signed up twice, or also on the "ask me again" list):
+    the ``id()`` of each person's sign-up that counts."""
     by_person: dict[str, list[Neighbour]] = {}
     for neighbour in eligible:
         if neighbour.person:
@@ -331,69 +364,87 @@ def rank(origin: Origin | None, neighbours: Iterable[Neighbour], rules: Rules) -
         if len(rows) > 1
     }
     winners |= {id(rows[0]) for rows in by_person.values() if len(rows) == 1}
+    return winners
+
+
+def _locatable(
+    origin: Origin | None, eligible: list[Neighbour], excluded: list[Excluded]
+) -> list[Neighbour]:
+    """The eligible neighbours a distance can be measured to; adds the others to
+    ``excluded`` (a person's other sign-up, no origin, no location)."""
+    winners = _counted_sign_ups(origin, eligible)
     located: list[Neighbour] = []
     for neighbour in eligible:
         if neighbour.person and id(neighbour) not in winners:
-            excluded.append(
-                Excluded(neighbour, Exclusion.DUPLICATE, EXCLUSION_LABELS[Exclusion.DUPLICATE])
-            )
+            reason = Exclusion.DUPLICATE
         elif origin is None:
-            excluded.append(
-                Excluded(neighbour, Exclusion.NO_ORIGIN, EXCLUSION_LABELS[Exclusion.NO_ORIGIN])
-            )
+            reason = Exclusion.NO_ORIGIN
         elif not neighbour.has_location:
-            excluded.append(
-                Excluded(neighbour, Exclusion.NO_LOCATION, EXCLUSION_LABELS[Exclusion.NO_LOCATION])
-            )
+            reason = Exclusion.NO_LOCATION
         else:
             located.append(neighbour)
+            continue
+        excluded.append(Excluded(neighbour, reason, EXCLUSION_LABELS[reason]))
+    return located
 
-    if origin is None or not located:
-        return Ranking(origin=origin, rules=rules, excluded=_ordered(excluded))
 
-    lats = np.fromiter((n.lat for n in located), dtype=float, count=len(located))
-    lons = np.fromiter((n.lon for n in located), dtype=float, count=len(located))
-    angles = _central_angles(origin, lats, lons)
+def _within_distance(
+    origin: Origin,
+    located: list[Neighbour],
+    angles: np.ndarray,
+    rules: Rules,
+    excluded: list[Excluded],
+) -> tuple[np.ndarray, dict[int, float]]:
+    """Which located neighbours are within the maximum distance, and the exact distances
+    computed on the way; adds the ones too far to ``excluded``.
 
-    # Maximum distance: surely too far beyond R_MIN·θ > limit; exact check near the limit.
+    Surely too far beyond R_MIN·θ > limit; an exact check only near the limit.
+    """
     within = np.ones(len(located), dtype=bool)
     exact: dict[int, float] = {}
-    if rules.max_distance_m is not None:
-        limit = rules.max_distance_m
-        lower = angles * R_MIN_M * (1 - _FLOAT_SLACK)
-        upper = angles * R_MAX_M * (1 + _FLOAT_SLACK)
-        surely_far = lower > limit
-        unsure = np.flatnonzero(~surely_far & (upper > limit))
-        for index in unsure.tolist():
-            exact[index] = geodesic_m(origin, located[index])
-            if exact[index] > limit:
-                surely_far[index] = True
-        within = ~surely_far
-        for index in np.flatnonzero(surely_far).tolist():
-            estimate = exact.get(index, float(angles[index]) * _R_MEAN_M)
-            excluded.append(
-                Excluded(
-                    located[index],
-                    Exclusion.TOO_FAR,
-                    EXCLUSION_LABELS[Exclusion.TOO_FAR].format(
-                        limit=format_distance(limit), distance=format_distance(estimate)
-                    ),
-                    distance_m=estimate,
-                )
+    if rules.max_distance_m is None:
+        return within, exact
+    limit = rules.max_distance_m
+    lower = angles * R_MIN_M * (1 - _FLOAT_SLACK)
+    upper = angles * R_MAX_M * (1 + _FLOAT_SLACK)
+    surely_far = lower > limit
+    unsure = np.flatnonzero(~surely_far & (upper > limit))
+    for index in unsure.tolist():
+        exact[index] = geodesic_m(origin, located[index])
+        if exact[index] > limit:
+            surely_far[index] = True
+    for index in np.flatnonzero(surely_far).tolist():
+        estimate = exact.get(index, float(angles[index]) * _R_MEAN_M)
+        excluded.append(
+            Excluded(
+                located[index],
+                Exclusion.TOO_FAR,
+                EXCLUSION_LABELS[Exclusion.TOO_FAR].format(
+                    limit=format_distance(limit), distance=format_distance(estimate)
+                ),
+                distance_m=estimate,
             )
+        )
+    return ~surely_far, exact
 
-    candidates = np.flatnonzero(within)
-    wanted = len(candidates)
-    if rules.reserve_size is not None:
-        wanted = min(wanted, rules.places + rules.reserve_size)
-    further = 0
-    if wanted < len(candidates):
-        order = candidates[np.argsort(angles[candidates], kind="stable")]
-        bound = _shortlist_bound(float(angles[order[wanted - 1]])) if wanted else -1.0
-        shortlist = candidates[angles[candidates] <= bound]
-        further = len(candidates) - wanted
-    else:
-        shortlist = candidates
+
+def _shortlist(angles: np.ndarray, candidates: np.ndarray, wanted: int) -> np.ndarray:
+    """The candidates that may be among the ``wanted`` closest (see _shortlist_bound)."""
+    if wanted >= len(candidates):
+        return candidates
+    order = candidates[np.argsort(angles[candidates], kind="stable")]
+    bound = _shortlist_bound(float(angles[order[wanted - 1]])) if wanted else -1.0
+    return candidates[angles[candidates] <= bound]
+
+
+def _closest(
+    origin: Origin,
+    located: list[Neighbour],
+    shortlist: np.ndarray,
+    exact: dict[int, float],
+    wanted: int,
+) -> list[tuple[float, Neighbour]]:
+    """The ``wanted`` closest of the shortlist in ranking order, with exact distances."""
     scored = []
     for index in shortlist.tolist():
         distance = exact.get(index)
@@ -401,11 +452,16 @@ def rank(origin: Origin | None, neighbours: Iterable[Neighbour], rules: Rules) -
             distance = geodesic_m(origin, located[index])
         scored.append((sort_key(distance, located[index]), distance, located[index]))
     scored.sort(key=lambda item: item[0])
-    scored = scored[:wanted]
+    return [(distance, neighbour) for _key, distance, neighbour in scored[:wanted]]
 
+
+def _positions(
+    origin: Origin, closest: list[tuple[float, Neighbour]], rules: Rules
+) -> list[Ranked]:
+    """Number the closest neighbours; the first ``rules.places`` are proposed."""
     ranked: list[Ranked] = []
     previous: float | None = None
-    for position, (_key, distance, neighbour) in enumerate(scored, start=1):
+    for position, (distance, neighbour) in enumerate(closest, start=1):
         ranked.append(
             Ranked(
                 neighbour=neighbour,
@@ -417,14 +473,7 @@ def rank(origin: Origin | None, neighbours: Iterable[Neighbour], rules: Rules) -
             )
         )
         previous = distance
-    return Ranking(
-        origin=origin,
-        rules=rules,
-        proposed=ranked[: rules.places],
-        reserve=ranked[rules.places :],
-        excluded=_ordered(excluded),
-        further=further,
-    )
+    return ranked
 
 
 _REASON_ORDER = {reason: index for index, reason in enumerate(Exclusion)}

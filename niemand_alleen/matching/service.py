@@ -20,7 +20,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from niemand_alleen import signup
-from niemand_alleen.audit import RecordType, record_audit
+from niemand_alleen.audit import RecordType, record_saved
 from niemand_alleen.config import Settings
 from niemand_alleen.distribution import (
     general_signup_url,
@@ -32,7 +32,6 @@ from niemand_alleen.lifecycle import Move, move_oproep
 from niemand_alleen.mail import queue_mail, render_mail
 from niemand_alleen.matching.matcher import Neighbour, Origin, Ranking, Rules, Source, rank
 from niemand_alleen.models import (
-    AuditAction,
     DeclineCode,
     FollowupOutcome,
     Match,
@@ -542,6 +541,42 @@ def decide(
     completes the match (mails to everyone involved and to the organisations).
     """
     oproep = lock_oproep(session, oproep_id)
+    match, volunteer = _decidable_match(session, oproep, match_id, action)
+    match.status = MatchStatus(action.value)
+    match.decided_by_id = actor_id
+    match.updated_at = utcnow()
+    if action is Action.DECLINED:
+        match.decline_code = (
+            DeclineCode.RESIDENT_DECLINED if veto else (decline_code or DeclineCode.OTHER)
+        )
+        match.decline_reason = (reason or "").strip()[:DECLINE_REASON_MAX] or None
+        if veto and oproep.resident_id and volunteer is not None and volunteer.email_hash:
+            _record_veto(session, oproep.resident_id, volunteer.email_hash, actor_id)
+    record_saved(
+        session,
+        match,
+        actor_user_id=actor_id,
+        record_type=RecordType.MATCH,
+        detail=f"status={match.status.value}" + (" veto" if veto else ""),
+    )
+    decision = Decision(match=match)
+    if action in (Action.DECLINED, Action.UNREACHABLE):
+        decision.new_proposals = fill_proposals(session, settings, oproep)
+    elif action is Action.CONFIRMED and _confirmed_count(session, oproep) >= oproep.places:
+        complete_match(session, settings, oproep, actor_id)
+        decision.matched = True
+    return decision
+
+
+def _confirmed_count(session: Session, oproep: Oproep) -> int:
+    return sum(1 for m in matches_of(session, oproep.id) if m.status == MatchStatus.CONFIRMED)
+
+
+def _decidable_match(
+    session: Session, oproep: Oproep, match_id: uuid.UUID, action: Action
+) -> tuple[Match, Volunteer | None]:
+    """The proposal the coordinator decides on, and its neighbour; raises
+    :class:`MatchingError` when this decision is not possible (any more)."""
     if oproep.status != OproepStatus.CLOSED:
         raise MatchingError(
             "Deze oproep is al afgerond of gestopt; de voorstellen kunnen niet meer veranderen."
@@ -554,12 +589,8 @@ def decide(
             f"Dit voorstel staat al op ‘{STATUS_LABELS[match.status].lower()}’ "
             "(misschien door een collega). Bekijk de pagina opnieuw."
         )
-    if action is Action.CONFIRMED:
-        confirmed = sum(
-            1 for m in matches_of(session, oproep.id) if m.status == MatchStatus.CONFIRMED
-        )
-        if confirmed >= oproep.places:
-            raise MatchingError("Alle plaatsen zijn al bevestigd.")
+    if action is Action.CONFIRMED and _confirmed_count(session, oproep) >= oproep.places:
+        raise MatchingError("Alle plaatsen zijn al bevestigd.")
     volunteer = session.get(Volunteer, match.volunteer_id) if match.volunteer_id else None
     if action is Action.CONFIRMED and (
         volunteer is None or volunteer.status != VolunteerStatus.CONFIRMED
@@ -567,38 +598,7 @@ def decide(
         raise MatchingError(
             "Deze buur heeft de aanmelding ingetrokken. Kies ‘afgewezen’ voor een volgende."
         )
-
-    match.status = MatchStatus(action.value)
-    match.decided_by_id = actor_id
-    match.updated_at = utcnow()
-    if action is Action.DECLINED:
-        match.decline_code = (
-            DeclineCode.RESIDENT_DECLINED if veto else (decline_code or DeclineCode.OTHER)
-        )
-        match.decline_reason = (reason or "").strip()[:DECLINE_REASON_MAX] or None
-        if veto and oproep.resident_id and volunteer is not None and volunteer.email_hash:
-            _record_veto(session, oproep.resident_id, volunteer.email_hash, actor_id)
-    session.add(match)
-    session.flush()
-    record_audit(
-        session,
-        actor_user_id=actor_id,
-        action=AuditAction.UPDATE,
-        record_type=RecordType.MATCH,
-        record_id=str(match.id),
-        detail=f"status={match.status.value}" + (" veto" if veto else ""),
-    )
-    decision = Decision(match=match)
-    if action in (Action.DECLINED, Action.UNREACHABLE):
-        decision.new_proposals = fill_proposals(session, settings, oproep)
-    elif action is Action.CONFIRMED:
-        confirmed = sum(
-            1 for m in matches_of(session, oproep.id) if m.status == MatchStatus.CONFIRMED
-        )
-        if confirmed >= oproep.places:
-            complete_match(session, settings, oproep, actor_id)
-            decision.matched = True
-    return decision
+    return match, volunteer
 
 
 def _record_veto(
@@ -776,14 +776,11 @@ def record_followup(
     oproep.followup_outcome = outcome
     oproep.followup_recorded_at = utcnow()
     oproep.followup_recorded_by_id = actor_id
-    session.add(oproep)
-    session.flush()
-    record_audit(
+    record_saved(
         session,
+        oproep,
         actor_user_id=actor_id,
-        action=AuditAction.UPDATE,
         record_type=RecordType.OPROEP,
-        record_id=str(oproep.id),
         detail=f"followup={outcome.value}",
     )
     return oproep

@@ -10,17 +10,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
 from markupsafe import Markup
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.auth import current_staff, roles_required
-from niemand_alleen.config import Settings
 from niemand_alleen.db import request_session
 from niemand_alleen.distribution import wijk_names
-from niemand_alleen.geo import MapCircle, MapMarker, map_area, wijk_map_svg
+from niemand_alleen.geo import MapCircle, MapMarker
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.mail import MailKind, register_mail_kind
 from niemand_alleen.matching.forms import CsrfForm, DecisionForm, FollowupForm, ReopenForm
@@ -53,15 +52,10 @@ from niemand_alleen.models import (
     Volunteer,
     local_today,
 )
-from niemand_alleen.reference import cached_gazetteer
+from niemand_alleen.web_helpers import current_settings, wijk_map
 
 bp = Blueprint("matching", __name__)
 PAGE_RESERVE = 20
-
-
-def _settings() -> Settings:
-    value: Settings = current_app.config["SETTINGS"]
-    return value
 
 
 def _oproep(oproep_id: uuid.UUID) -> Oproep:
@@ -108,10 +102,6 @@ def _rows(session: Session, oproep: Oproep, ranking: Ranking) -> list[ProposalRo
 
 def _map(session: Session, ranking: Ranking, rows: list[ProposalRow], oproep: Oproep) -> Markup:
     """Wijken, the resident's approximate spot and the candidates by rank number (no names)."""
-    wijken = [
-        map_area(area.statcode, area.statnaam, area.geometry)
-        for area in cached_gazetteer(session).areas.wijken
-    ]
     markers = []
     circle = None
     origin = ranking.origin
@@ -139,14 +129,13 @@ def _map(session: Session, ranking: Ranking, rows: list[ProposalRow], oproep: Op
             continue
         kind = "proposal" if entry.neighbour.id in active else "candidate"
         markers.append(MapMarker(lat=lat, lon=lon, label=str(entry.position), kind=kind))
-    svg = wijk_map_svg(
-        wijken,
+    return wijk_map(
+        session,
         highlighted={oproep.wijk_code} if oproep.wijk_code else set(),
         markers=markers,
         circle=circle,
         title="Bewoner en kandidaten, genummerd naar afstand",
     )
-    return Markup(svg)  # noqa: S704  (svgmap escapes every text it draws)
 
 
 def _page(
@@ -157,7 +146,7 @@ def _page(
     reopen_form: ReopenForm | None = None,
 ) -> tuple[str, int]:
     session = request_session()
-    settings = _settings()
+    settings = current_settings()
     ranking = ranking_for(session, settings, oproep, reserve_size=PAGE_RESERVE)
     rows = _rows(session, oproep, ranking)
     actor = current_staff().user_id
@@ -220,7 +209,9 @@ def close(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     if not CsrfForm().validate_on_submit():
         abort(400)
     try:
-        result = close_oproep(request_session(), _settings(), oproep_id, current_staff().user_id)
+        result = close_oproep(
+            request_session(), current_settings(), oproep_id, current_staff().user_id
+        )
     except MatchingError as refused:
         return _refused(oproep_id, refused)
     if result.no_candidates:
@@ -250,7 +241,7 @@ def decide_view(oproep_id: uuid.UUID, match_id: uuid.UUID) -> tuple[str, int] | 
     try:
         decision = decide(
             request_session(),
-            _settings(),
+            current_settings(),
             oproep_id,
             match_id,
             action,
@@ -283,7 +274,7 @@ def finish(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     if not CsrfForm().validate_on_submit():
         abort(400)
     try:
-        finish_with_fewer(request_session(), _settings(), oproep_id, current_staff().user_id)
+        finish_with_fewer(request_session(), current_settings(), oproep_id, current_staff().user_id)
     except MatchingError as refused:
         return _refused(oproep_id, refused)
     flash("De oproep is afgerond met de bevestigde goede buren.", "info")
@@ -303,7 +294,7 @@ def reopen(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     try:
         reopen_oproep(
             request_session(),
-            _settings(),
+            current_settings(),
             oproep_id,
             form.deadline.data,
             current_staff().user_id,

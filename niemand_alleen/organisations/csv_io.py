@@ -15,6 +15,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -35,6 +36,9 @@ from niemand_alleen.organisations.service import (
     update_organisation,
     validate_organisation,
 )
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
 
 COLUMNS = ("naam", "e-mailadressen", "wijken", "notitie", "actief", "afgemeld_op")
 REQUIRED_COLUMNS = ("naam", "e-mailadressen", "wijken")
@@ -189,6 +193,29 @@ def plan_import(
     """
     text = decode_upload(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    columns = _read_header(reader)
+    index = {name: columns.index(name) for name in COLUMNS if name in columns}
+    errors: list[RowError] = []
+    records = _read_records(reader, errors)
+    lookup = _wijk_lookup(wijken)
+    known = known_values(session)
+    rows: list[ImportRow] = []
+    names_seen: dict[str, int] = {}
+    for start, cells in records:
+        row, error = _check_row(
+            session, start, cells, len(columns), index, lookup, known, names_seen
+        )
+        if error is not None:
+            errors.append(error)
+        elif row is not None:
+            rows.append(row)
+    if not rows and not errors:
+        raise ImportFileError("Het bestand bevat geen organisaties, alleen de kolomnamen.")
+    return rows, errors
+
+
+def _read_header(reader: CsvReader) -> list[str]:
+    """The column names of the first line (folded); it must name every required column."""
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
@@ -203,10 +230,13 @@ def plan_import(
             + ", ".join(missing)
             + "."
         )
-    index = {name: columns.index(name) for name in COLUMNS if name in columns}
-    # Read every record first: a file with too many rows is refused before any checking.
+    return columns
+
+
+def _read_records(reader: CsvReader, errors: list[RowError]) -> list[tuple[int, list[str]]]:
+    """Every non-empty record with its first line number, read before any checking so that
+    a file with too many rows is refused at once; an unreadable line ends the reading."""
     records: list[tuple[int, list[str]]] = []
-    errors: list[RowError] = []
     line = reader.line_num
     while True:
         start = line + 1
@@ -225,21 +255,13 @@ def plan_import(
                 f"Het bestand heeft meer dan {MAX_IMPORT_ROWS} organisaties. Splits het bestand"
                 " in delen en importeer die een voor een."
             )
-    lookup = _wijk_lookup(wijken)
-    known = known_values(session)
-    rows: list[ImportRow] = []
-    names_seen: dict[str, int] = {}
-    for start, cells in records:
-        row, error = _check_row(
-            session, start, cells, len(columns), index, lookup, known, names_seen
-        )
-        if error is not None:
-            errors.append(error)
-        elif row is not None:
-            rows.append(row)
-    if not rows and not errors:
-        raise ImportFileError("Het bestand bevat geen organisaties, alleen de kolomnamen.")
-    return rows, errors
+    return records
+
+
+_TOO_MANY_COLUMNS = (
+    "Deze regel heeft meer kolommen dan de kopregel. Staat er een ; of , in een"
+    " naam of notitie zonder aanhalingstekens eromheen?"
+)
 
 
 def _check_row(
@@ -261,21 +283,8 @@ def _check_row(
     reasons: list[str] = []
     name = cell("naam")
     if any(extra.strip() for extra in cells[width:]):
-        reasons.append(
-            "Deze regel heeft meer kolommen dan de kopregel. Staat er een ; of , in een"
-            " naam of notitie zonder aanhalingstekens eromheen?"
-        )
-    codes: list[str] = []
-    unknown: list[str] = []
-    for part in cell("wijken").replace(";", ",").split(","):
-        key = " ".join(part.split()).casefold()
-        if not key:
-            continue
-        code = lookup.get(key)
-        if code is None:
-            unknown.append(part.strip()[:60])
-        else:
-            codes.append(code)
+        reasons.append(_TOO_MANY_COLUMNS)
+    codes, unknown = _wijk_codes(cell("wijken"), lookup)
     try:
         active = _parse_active(cell("actief"))
     except ValueError:
@@ -296,22 +305,51 @@ def _check_row(
             known=known,
         )
     except OrganisationInvalid as invalid:
-        for field_name, messages in invalid.errors.items():
-            if field_name == "wijken" and unknown:
-                continue  # reported below, with the names as written
-            label = _FIELD_LABELS.get(field_name, field_name)
-            reasons.extend(f"{label}: {message}" for message in messages)
+        reasons.extend(_invalid_reasons(invalid, wijken_reported=bool(unknown)))
     if unknown:
         reasons.append("wijken: deze wijk kennen we niet: " + ", ".join(unknown) + ".")
     if clean is not None:
-        key = name_key(clean.name)
-        if key in names_seen:
-            reasons.append(f"naam: deze organisatie staat ook al op regel {names_seen[key]}.")
-        else:
-            names_seen[key] = line
+        reasons.extend(_repeated_name(clean.name, line, names_seen))
     if reasons or clean is None:
         return None, RowError(line, name[:200], tuple(reasons))
     return ImportRow(line, clean, active, existing_id), None
+
+
+def _wijk_codes(raw: str, lookup: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """The wijk codes of a cell (codes or names, split by , or ;), and the unknown names."""
+    codes: list[str] = []
+    unknown: list[str] = []
+    for part in raw.replace(";", ",").split(","):
+        key = " ".join(part.split()).casefold()
+        if not key:
+            continue
+        code = lookup.get(key)
+        if code is None:
+            unknown.append(part.strip()[:60])
+        else:
+            codes.append(code)
+    return codes, unknown
+
+
+def _invalid_reasons(invalid: OrganisationInvalid, *, wijken_reported: bool) -> list[str]:
+    """The validation's messages with the column's label (unknown wijken are reported
+    separately, with the names as written)."""
+    reasons: list[str] = []
+    for field_name, messages in invalid.errors.items():
+        if field_name == "wijken" and wijken_reported:
+            continue
+        label = _FIELD_LABELS.get(field_name, field_name)
+        reasons.extend(f"{label}: {message}" for message in messages)
+    return reasons
+
+
+def _repeated_name(name: str, line: int, names_seen: dict[str, int]) -> list[str]:
+    """A reason when an earlier line has the same organisation; else remembers this line."""
+    key = name_key(name)
+    if key in names_seen:
+        return [f"naam: deze organisatie staat ook al op regel {names_seen[key]}."]
+    names_seen[key] = line
+    return []
 
 
 def apply_import(

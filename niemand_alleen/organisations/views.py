@@ -21,13 +21,13 @@ from markupsafe import Markup
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
-from niemand_alleen.audit import RecordType, record_audit
+from niemand_alleen.audit import RecordType
 from niemand_alleen.auth import current_staff, public, roles_required
 from niemand_alleen.db import request_session
 from niemand_alleen.forms import ConfirmForm
 from niemand_alleen.geo import map_area, wijk_map_svg
 from niemand_alleen.mail import MailKind, register_mail_kind
-from niemand_alleen.models import LOCAL_TIMEZONE, AuditAction, Organisation, Role, Wijk, utcnow
+from niemand_alleen.models import LOCAL_TIMEZONE, Organisation, Role, Wijk, utcnow
 from niemand_alleen.organisations import csv_io
 from niemand_alleen.organisations.forms import ImportForm, OrganisationForm
 from niemand_alleen.organisations.service import (
@@ -50,6 +50,7 @@ from niemand_alleen.organisations.service import (
     wijk_codes_of,
     wijk_names,
 )
+from niemand_alleen.web_helpers import csv_download, current_settings
 
 bp = Blueprint("organisations", __name__)
 log = logging.getLogger(__name__)
@@ -195,22 +196,7 @@ def change_organisation(organisation_id: uuid.UUID, change: str) -> Response:
 def export_organisations() -> Response:
     db = request_session()
     body = csv_io.export_csv(db)
-    record_audit(
-        db,
-        actor_user_id=current_staff().user_id,
-        action=AuditAction.EXPORT,
-        record_type=RecordType.ORGANISATION,
-        record_id=None,
-    )
-    stamp = utcnow().astimezone(LOCAL).strftime("%Y%m%d-%H%M")
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="organisaties-{stamp}.csv"',
-        },
-    )
+    return csv_download(db, body, name="organisaties", record_type=RecordType.ORGANISATION)
 
 
 @bp.route("/beheer/organisaties/importeren", methods=["GET", "POST"])
@@ -287,7 +273,7 @@ def unsubscribe_link(token: str) -> str | tuple[str, int]:
         return _invalid_link("afmelden")
     form = ConfirmForm()
     if form.validate_on_submit():
-        request_unsubscribe(db, current_app.config["SETTINGS"], organisation, now=utcnow())
+        request_unsubscribe(db, current_settings(), organisation, now=utcnow())
         return render_template("organisations/unsubscribe_requested.html")
     return render_template("organisations/unsubscribe.html", form=form)
 

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
-from niemand_alleen.audit import RecordType, record_audit
+from niemand_alleen.audit import RecordType, record_audit, record_saved
 from niemand_alleen.config import Settings
 from niemand_alleen.crypto import EncryptedText, keyring, lookup_hash
 from niemand_alleen.mail import RenderedMail, outbox_values, render_mail
@@ -522,14 +522,11 @@ def confirm_volunteer(session: Session, volunteer: Volunteer, now: datetime) -> 
         return
     volunteer.status = VolunteerStatus.CONFIRMED
     volunteer.confirmed_at = now
-    session.add(volunteer)
-    session.flush()
-    record_audit(
+    record_saved(
         session,
+        volunteer,
         actor_user_id=None,
-        action=AuditAction.UPDATE,
         record_type=RecordType.VOLUNTEER,
-        record_id=str(volunteer.id),
         detail="e-mailadres bevestigd door de goede buur",
     )
     log.info("sign-up confirmed volunteer=%s", volunteer.id)

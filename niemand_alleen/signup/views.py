@@ -12,12 +12,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import public
-from niemand_alleen.config import Settings
 from niemand_alleen.db import (
     StorageUnavailable,
     commit_request_now,
@@ -47,16 +46,12 @@ from niemand_alleen.signup.service import (
     wijk_name,
     withdraw_volunteer,
 )
+from niemand_alleen.web_helpers import current_settings
 
 bp = Blueprint("signup", __name__)
 log = logging.getLogger(__name__)
 
 Page = str | Response | tuple[str, int]
-
-
-def _settings() -> Settings:
-    value: Settings = current_app.config["SETTINGS"]
-    return value
 
 
 def _form_page(
@@ -101,14 +96,14 @@ def _client_bucket() -> str:
 
 def _over_limit(attempts: int) -> bool:
     """Already as many attempts this hour as the client may make (a look before any work)."""
-    return attempts >= _settings().signup_rate_per_address_per_hour
+    return attempts >= current_settings().signup_rate_per_address_per_hour
 
 
 def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Page:
     """``flooding``: whether the client is already over its limit, if the caller looked."""
     if request.method != "POST":
         return _form_page(SignupForm(), link)
-    settings = _settings()
+    settings = current_settings()
     db = request_session()
     now = utcnow()
     # All reading and computing comes before the first write: on SQLite a writing
@@ -146,7 +141,7 @@ def _refuse_answers(
     link: OproepLink | None, errors: dict[str, str], client: str, *, bot: bool, now: datetime
 ) -> Page:
     """A form with errors (or a bot's): the attempt counts for the client's limit only."""
-    settings = _settings()
+    settings = current_settings()
     try:
         with storing():
             allowed = ratelimit.take(
@@ -194,7 +189,7 @@ def for_oproep(referral_code: str) -> Page:
             link = oproep_for_referral(lookup, referral_code)
         closed = link is not None and (
             not is_open(link.oproep, local_today())
-            or (request.method != "POST" and is_full(lookup, _settings(), link.oproep.id))
+            or (request.method != "POST" and is_full(lookup, current_settings(), link.oproep.id))
         )
     if link is None:
         return _invalid_link("oproep")
@@ -207,7 +202,7 @@ def for_oproep(referral_code: str) -> Page:
 @bp.route("/aanmelden/verstuurd")
 @public
 def sent() -> str:
-    return render_template("signup/sent.html", confirm_days=_settings().signup_confirm_days)
+    return render_template("signup/sent.html", confirm_days=current_settings().signup_confirm_days)
 
 
 @bp.route("/aanmelden/bevestigen/<token>", methods=["GET", "POST"])
@@ -215,7 +210,7 @@ def sent() -> str:
 def confirm(token: str) -> Page:
     """GET shows a button and changes nothing (mail scanners follow links); POST confirms."""
     db = request_session()
-    volunteer = volunteer_for_confirm_link(db, _settings(), token)
+    volunteer = volunteer_for_confirm_link(db, current_settings(), token)
     if volunteer is None:
         return _invalid_link("confirm")
     form = LinkForm()
@@ -234,7 +229,7 @@ def confirm(token: str) -> Page:
 def withdraw(token: str) -> Page:
     """GET shows a button; POST deletes the personal data of the sign-up."""
     db = request_session()
-    volunteer = volunteer_for_withdraw_link(db, _settings(), token)
+    volunteer = volunteer_for_withdraw_link(db, current_settings(), token)
     if volunteer is None:
         return _invalid_link("withdraw")
     form = LinkForm()

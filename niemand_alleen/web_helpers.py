@@ -1,0 +1,69 @@
+"""Small pieces the feature views share: the settings of the running app, the wijken map
+and an audited CSV download. Views only; services never import this module."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from flask import Response, current_app
+from markupsafe import Markup
+from sqlmodel import Session
+
+from niemand_alleen.audit import AuditAction, RecordType, record_audit
+from niemand_alleen.auth import current_staff
+from niemand_alleen.config import Settings
+from niemand_alleen.geo import MapCircle, MapMarker, map_area, wijk_map_svg
+from niemand_alleen.models import LOCAL_TIMEZONE, utcnow
+from niemand_alleen.reference import cached_gazetteer
+
+
+def current_settings() -> Settings:
+    """The settings the app was created with."""
+    value: Settings = current_app.config["SETTINGS"]
+    return value
+
+
+def wijk_map(
+    session: Session,
+    *,
+    highlighted: Collection[str],
+    markers: list[MapMarker],
+    circle: MapCircle | None,
+    title: str,
+) -> Markup:
+    """The wijken of the stored geography as an SVG map (for coordinators only)."""
+    wijken = [
+        map_area(area.statcode, area.statnaam, area.geometry)
+        for area in cached_gazetteer(session).areas.wijken
+    ]
+    svg = wijk_map_svg(wijken, highlighted=highlighted, markers=markers, circle=circle, title=title)
+    return Markup(svg)  # noqa: S704  (svgmap escapes every text it draws)
+
+
+def csv_download(
+    session: Session,
+    body: str,
+    *,
+    name: str,
+    record_type: RecordType,
+    detail: str | None = None,
+) -> Response:
+    """Log the export in the audit log, then answer with the CSV as the download
+    ``<name>-<local date and time>.csv``."""
+    record_audit(
+        session,
+        actor_user_id=current_staff().user_id,
+        action=AuditAction.EXPORT,
+        record_type=record_type,
+        record_id=None,
+        detail=detail,
+    )
+    stamp = utcnow().astimezone(LOCAL_TIMEZONE).strftime("%Y%m%d-%H%M")
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"',
+        },
+    )
