@@ -869,4 +869,3 @@ def with_settings_table(document: str) -> str:
     if not start or not end:
         raise ValueError("the document has no settings table markers")
     return f"{before}{TABLE_START}\n{settings_table()}{TABLE_END}{after}"
-

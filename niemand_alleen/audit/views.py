@@ -25,7 +25,7 @@ from niemand_alleen.forms import ConfirmForm, checked
 from niemand_alleen.models import AuditAction, Role
 from niemand_alleen.web_helpers import csv_download
 
-bp = Blueprint("audit", __name__)
+bp = Blueprint("audit", __name__, url_prefix="/beheer/audit")
 
 
 class AuditFilterForm(FlaskForm):
@@ -75,24 +75,24 @@ def _filter_form(names: dict[uuid.UUID, str]) -> AuditFilterForm:
     return form
 
 
-@bp.route("/beheer/audit")
+@bp.route("")
 @roles_required(Role.BEHEERDER)
 def audit_log() -> str | tuple[str, int]:
-    db = request_session()
-    names = actor_names(db)
+    session = request_session()
+    names = actor_names(session)
     form = _filter_form(names)
     page = request.args.get("pagina", default=1, type=int)
     if page is None or page < 1:
         abort(404)
     valid = not request.args or form.validate()
     audit_filter = form.to_filter() if request.args and valid else AuditFilter()
-    total = count_events(db, audit_filter) if valid else 0
+    total = count_events(session, audit_filter) if valid else 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page, pages)
     page_html = render_template(
         "audit/log.html",
         form=form,
-        events=find_events(db, audit_filter, page=page) if valid else [],
+        events=find_events(session, audit_filter, page=page) if valid else [],
         total=total,
         page=page,
         pages=pages,
@@ -108,15 +108,15 @@ def audit_log() -> str | tuple[str, int]:
     return page_html if valid else (page_html, 400)
 
 
-@bp.route("/beheer/audit/export", methods=["POST"])
+@bp.route("/export", methods=["POST"])
 @roles_required(Role.BEHEERDER)
 def export() -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    db = request_session()
-    form = _filter_form(actor_names(db))
+    session = request_session()
+    form = _filter_form(actor_names(session))
     if not form.validate():
         abort(400)
     audit_filter = form.to_filter()
-    body = export_csv(db, audit_filter)
-    return csv_download(db, body, name="auditlog", record_type=RecordType.AUDIT_LOG)
+    body = export_csv(session, audit_filter)
+    return csv_download(session, body, name="auditlog", record_type=RecordType.AUDIT_LOG)

@@ -69,9 +69,9 @@ def login() -> str | Response | tuple[str, int]:
     form = LoginForm()
     error: str | None = None
     if form.validate_on_submit():
-        db = request_session()
+        db_session = request_session()
         try:
-            user = authenticate(db, form.email.data, form.password.data, throttle_policy())
+            user = authenticate(db_session, form.email.data, form.password.data, throttle_policy())
         except LoginThrottledError as throttled:
             minutes = max(1, round(throttled.wait_seconds / 60))
             error = (
@@ -87,7 +87,7 @@ def login() -> str | Response | tuple[str, int]:
                 log.info("password ok, second factor next user=%s", user.id)
                 step = "auth.second_factor" if user.totp_enrolled_at else "auth.enrol"
                 return redirect(url_for(step))
-            _finish_login(db, user)
+            _finish_login(db_session, user)
             return redirect(target)
         log.info("login failed")
         error = LOGIN_FAILED
@@ -95,14 +95,14 @@ def login() -> str | Response | tuple[str, int]:
     return render_template("auth/login.html", form=form, error=error)
 
 
-def _finish_login(db: Session, user: User) -> None:
-    token = start_session(db, user)
+def _finish_login(db_session: Session, user: User) -> None:
+    token = start_session(db_session, user)
     session.clear()  # a fresh cookie on every login (session fixation)
     login_user(StaffUser(token=token, user_id=user.id, name=user.name, role=user.role))
     log.info("login user=%s", user.id)
 
 
-def _pending_user(db: Session) -> tuple[User, str] | None:
+def _pending_user(db_session: Session) -> tuple[User, str] | None:
     """The user who gave the right password in the last few minutes, and where to go next."""
     pending = session.get(PENDING)
     if not isinstance(pending, dict):
@@ -111,7 +111,7 @@ def _pending_user(db: Session) -> tuple[User, str] | None:
         session.pop(PENDING, None)
         return None
     try:
-        user = db.get(User, uuid.UUID(str(pending.get("user"))))
+        user = db_session.get(User, uuid.UUID(str(pending.get("user"))))
     except ValueError:
         return None
     if user is None or not user.active:
@@ -127,8 +127,8 @@ def _start_again() -> Response:
 @bp.route("/inloggen/code", methods=["GET", "POST"])
 @public
 def second_factor() -> str | Response | tuple[str, int]:
-    db = request_session()
-    pending = _pending_user(db)
+    db_session = request_session()
+    pending = _pending_user(db_session)
     if pending is None or pending[0].totp_enrolled_at is None:
         return _start_again()
     user, target = pending
@@ -136,7 +136,7 @@ def second_factor() -> str | Response | tuple[str, int]:
     error: str | None = None
     if form.validate_on_submit():
         try:
-            method = verify_second_factor(db, user, form.code.data, throttle_policy())
+            method = verify_second_factor(db_session, user, form.code.data, throttle_policy())
         except LoginThrottledError as throttled:
             minutes = max(1, round(throttled.wait_seconds / 60))
             error = (
@@ -145,9 +145,9 @@ def second_factor() -> str | Response | tuple[str, int]:
             )
             return render_template("auth/second_factor.html", form=form, error=error), 429
         if method is not None:
-            _finish_login(db, user)
+            _finish_login(db_session, user)
             if method == "recovery":
-                left = recovery_codes_left(db, user.id)
+                left = recovery_codes_left(db_session, user.id)
                 flash(
                     f"U hebt een herstelcode gebruikt; er zijn er nog {left}. "
                     "Bent u uw app kwijt? Vraag de beheerder uw tweede stap te wissen.",
@@ -175,17 +175,17 @@ def _enrol_page(user: User, form: EnrolForm, error: str | None) -> str:
 @bp.route("/inloggen/instellen", methods=["GET", "POST"])
 @public
 def enrol() -> str | Response:
-    db = request_session()
-    pending = _pending_user(db)
+    db_session = request_session()
+    pending = _pending_user(db_session)
     if pending is None or pending[0].totp_enrolled_at is not None:
         return _start_again()
     user, target = pending
     form = EnrolForm()
     if form.validate_on_submit():
-        codes = confirm_enrolment(db, user, form.secret.data, form.code.data)
+        codes = confirm_enrolment(db_session, user, form.secret.data, form.code.data)
         if codes is not None:
-            _audit_enrolment(db, user)
-            _finish_login(db, user)
+            _audit_enrolment(db_session, user)
+            _finish_login(db_session, user)
             return render_template("auth/recovery_codes.html", codes=codes, next_url=target)
         return _enrol_page(user, form, CODE_FAILED)
     return _enrol_page(user, form, None)
@@ -194,17 +194,17 @@ def enrol() -> str | Response:
 @bp.route("/mijn-account/tweede-stap", methods=["GET", "POST"])
 @roles_required(Role.BEHEERDER, Role.COORDINATOR, Role.BUURTWERKER)
 def enrol_voluntarily() -> str | Response:
-    db = request_session()
-    user = db.get(User, current_staff().user_id)
+    db_session = request_session()
+    user = db_session.get(User, current_staff().user_id)
     assert user is not None  # the session was just resumed for this user
     if user.totp_enrolled_at is not None:
         flash("Uw tweede stap is al ingesteld.", "info")
         return redirect(url_for("web.account"))
     form = EnrolForm()
     if form.validate_on_submit():
-        codes = confirm_enrolment(db, user, form.secret.data, form.code.data)
+        codes = confirm_enrolment(db_session, user, form.secret.data, form.code.data)
         if codes is not None:
-            _audit_enrolment(db, user)
+            _audit_enrolment(db_session, user)
             return render_template(
                 "auth/recovery_codes.html", codes=codes, next_url=url_for("web.account")
             )
@@ -212,9 +212,9 @@ def enrol_voluntarily() -> str | Response:
     return _enrol_page(user, form, None)
 
 
-def _audit_enrolment(db: Session, user: User) -> None:
+def _audit_enrolment(db_session: Session, user: User) -> None:
     record_audit(
-        db,
+        db_session,
         actor_user_id=user.id,
         action=AuditAction.UPDATE,
         record_type=RecordType.USER,
@@ -228,13 +228,13 @@ def _audit_enrolment(db: Session, user: User) -> None:
 def reset_user_second_factor(user_id: uuid.UUID) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    db = request_session()
-    user = db.get(User, user_id)
+    db_session = request_session()
+    user = db_session.get(User, user_id)
     if user is None:
         abort(404)
-    reset_second_factor(db, user)
+    reset_second_factor(db_session, user)
     record_audit(
-        db,
+        db_session,
         actor_user_id=current_staff().user_id,
         action=AuditAction.UPDATE,
         record_type=RecordType.USER,
@@ -260,10 +260,10 @@ def logout() -> Response:
     if not form.validate_on_submit():
         abort(400)
     staff = current_staff()
-    db = request_session()
-    end_session(db, staff.token)
+    db_session = request_session()
+    end_session(db_session, staff.token)
     record_audit(
-        db,
+        db_session,
         actor_user_id=staff.user_id,
         action=AuditAction.LOGOUT,
         record_type=RecordType.USER,
@@ -278,13 +278,13 @@ def logout() -> Response:
 @bp.route("/beheer/gebruikers", methods=["GET", "POST"])
 @roles_required(Role.BEHEERDER)
 def users() -> str | Response:
-    db = request_session()
+    db_session = request_session()
     form = NewUserForm()
     if form.validate_on_submit():
         password = generate_password()
         try:
             user = create_user(
-                db,
+                db_session,
                 email=form.email.data,
                 name=form.name.data,
                 role=Role(form.role.data),
@@ -294,7 +294,7 @@ def users() -> str | Response:
             getattr(form, error.field).errors.append(error.message)
         else:
             record_audit(
-                db,
+                db_session,
                 actor_user_id=current_staff().user_id,
                 action=AuditAction.CREATE,
                 record_type=RecordType.USER,
@@ -303,7 +303,7 @@ def users() -> str | Response:
             return render_template(
                 "auth/user_created.html", user=user, password=password, role_labels=ROLE_LABELS
             )
-    accounts = db.exec(select(User)).all()
+    accounts = db_session.exec(select(User)).all()
     accounts = sorted(accounts, key=lambda account: (account.role.value, account.name.casefold()))
     return render_template(
         "auth/users.html",
@@ -322,17 +322,17 @@ def set_user_active(user_id: uuid.UUID, change: str) -> Response:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    db = request_session()
-    user = db.get(User, user_id)
+    db_session = request_session()
+    user = db_session.get(User, user_id)
     if user is None:
         abort(404)
     staff = current_staff()
     if user.id == staff.user_id:
         flash("U kunt uw eigen account niet uitzetten.", "error")
         return redirect(url_for("auth.users"))
-    set_active(db, user, change == "activeren")
+    set_active(db_session, user, change == "activeren")
     record_audit(
-        db,
+        db_session,
         actor_user_id=staff.user_id,
         action=AuditAction.UPDATE,
         record_type=RecordType.USER,

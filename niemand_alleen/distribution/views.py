@@ -50,7 +50,7 @@ from niemand_alleen.models import (
 )
 from niemand_alleen.web_helpers import current_settings, wijk_map
 
-bp = Blueprint("distribution", __name__)
+bp = Blueprint("distribution", __name__, url_prefix="/oproepen/<uuid:oproep_id>")
 
 MAIL_STATUS_LABELS = {
     "pending": "Wacht op verzending",
@@ -116,10 +116,10 @@ def _page(
     cancel_form: CancelForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    db = request_session()
+    db_session = request_session()
     settings = current_settings()
     sendable = oproep.status in (OproepStatus.APPROVED, OproepStatus.OPEN)
-    proposal = proposal_for(db, settings, oproep) if sendable else None
+    proposal = proposal_for(db_session, settings, oproep) if sendable else None
     if checked is None and proposal is not None:
         checked = {org.id for org in proposal.proposed if org.id not in proposal.already_sent}
     html = render_template(
@@ -127,11 +127,11 @@ def _page(
         oproep=oproep,
         proposal=proposal,
         checked=checked or set(),
-        rows=dispatch_overview(db, oproep),
-        without_referral=signups_without_referral(db, oproep.id),
-        confirmed=confirmed_signups(db, oproep.id),
+        rows=dispatch_overview(db_session, oproep),
+        without_referral=signups_without_referral(db_session, oproep.id),
+        confirmed=confirmed_signups(db_session, oproep.id),
         wanted=settings.reminder_min_signups,
-        wijk_names=wijk_names(db),
+        wijk_names=wijk_names(db_session),
         status_labels=OPROEP_STATUS_LABELS,
         mail_status_labels=MAIL_STATUS_LABELS,
         mail_kind_labels=MAIL_KIND_LABELS,
@@ -142,12 +142,12 @@ def _page(
         cancel_form=cancel_form or CancelForm(formdata=None),
         error=error,
         radius_m=settings.distribution_radius_m,
-        map_svg=_search_area_map(db, oproep, proposal) if proposal else None,
+        map_svg=_search_area_map(db_session, oproep, proposal) if proposal else None,
     )
     return html, status
 
 
-@bp.route("/oproepen/<uuid:oproep_id>/verspreiding", methods=["GET", "POST"])
+@bp.route("/verspreiding", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def oproep_distribution(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     oproep = _oproep(oproep_id)
@@ -180,7 +180,7 @@ def oproep_distribution(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     return redirect(url_for("distribution.oproep_distribution", oproep_id=oproep.id))
 
 
-@bp.route("/oproepen/<uuid:oproep_id>/herinnering", methods=["POST"])
+@bp.route("/herinnering", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def remind(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     oproep = _oproep(oproep_id)
@@ -197,7 +197,7 @@ def remind(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     return redirect(url_for("distribution.oproep_distribution", oproep_id=oproep.id))
 
 
-@bp.route("/oproepen/<uuid:oproep_id>/stoppen", methods=["POST"])
+@bp.route("/stoppen", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def cancel(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     oproep = _oproep(oproep_id)
@@ -227,7 +227,7 @@ def cancel(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
 
 
 @bp.route(
-    "/oproepen/<uuid:oproep_id>/mail/<int(max=2147483647):mail_id>/opnieuw-versturen",
+    "/mail/<int(max=2147483647):mail_id>/opnieuw-versturen",
     methods=["POST"],
 )
 @roles_required(Role.COORDINATOR)

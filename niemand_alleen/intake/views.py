@@ -95,12 +95,12 @@ def new_resident() -> str | Response:
 @roles_required(Role.BUURTWERKER)
 def resident_detail(resident_id: uuid.UUID) -> str:
     resident = _own_resident(resident_id)
-    db = request_session()
-    record_view(db, current_staff().user_id, resident)
+    session = request_session()
+    record_view(session, current_staff().user_id, resident)
     return render_template(
         "intake/resident_detail.html",
         resident=resident,
-        oproep=oproep_of(db, resident),
+        oproep=oproep_of(session, resident),
         **_context(),
     )
 
@@ -109,15 +109,15 @@ def resident_detail(resident_id: uuid.UUID) -> str:
 @roles_required(Role.BUURTWERKER)
 def edit_resident(resident_id: uuid.UUID) -> str | Response:
     resident = _own_resident(resident_id)
-    db = request_session()
-    oproep = oproep_of(db, resident)
+    session = request_session()
+    oproep = oproep_of(session, resident)
     form = AanmeldingForm()
     if not form.is_submitted():
         _fill_form(form, resident, oproep)
-        record_view(db, current_staff().user_id, resident)
+        record_view(session, current_staff().user_id, resident)
     if form.validate_on_submit():
         result = update_resident(
-            db, current_settings(), resident, form.to_input(), current_staff().user_id
+            session, current_settings(), resident, form.to_input(), current_staff().user_id
         )
         for warning in result.warnings:
             flash(warning, "warning")
@@ -160,11 +160,11 @@ def oproepen() -> str:
 @bp.route("/oproepen/<uuid:oproep_id>", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def review_oproep(oproep_id: uuid.UUID) -> str | Response:
-    db = request_session()
-    oproep = db.get(Oproep, oproep_id)
+    session = request_session()
+    oproep = session.get(Oproep, oproep_id)
     if oproep is None:
         abort(404)
-    resident = db.get(Resident, oproep.resident_id) if oproep.resident_id else None
+    resident = session.get(Resident, oproep.resident_id) if oproep.resident_id else None
     staff = current_staff()
     form = ReviewForm()
     if not form.is_submitted() and oproep.status == OproepStatus.DRAFT:
@@ -185,7 +185,7 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
         if blocking:
             error = "De tekst bevat nog gegevens van de bewoner. Haal die eerst weg."
         elif oproep.proposal_checked_at is None or not review.same_text(text, oproep.proposed_text):
-            submit_text(db, oproep, text)
+            submit_text(session, oproep, text)
             flash(
                 "De tekst wordt nagekeken op herkenbare gegevens. Dat duurt meestal minder "
                 "dan een minuut. Laad deze pagina daarna opnieuw om goed te keuren.",
@@ -202,7 +202,7 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
             ]
         else:
             try:
-                approve_oproep(db, current_settings(), oproep, text, staff.user_id)
+                approve_oproep(session, current_settings(), oproep, text, staff.user_id)
             except ApprovalError as refused:
                 error = refused.message
             else:
@@ -210,7 +210,7 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
                 return redirect(url_for("intake.review_oproep", oproep_id=oproep.id))
     warnings = review.stored_warnings(oproep) if oproep.proposal_checked_at else []
     if resident is not None:
-        record_view(db, staff.user_id, resident)
+        record_view(session, staff.user_id, resident)
     return render_template(
         "intake/review.html",
         oproep=oproep,

@@ -10,10 +10,10 @@ from niemand_alleen.jobs import job_statuses
 from niemand_alleen.models import LOCAL_TIMEZONE as LOCAL
 from niemand_alleen.models import Role
 
-bp = Blueprint("jobs", __name__)
+bp = Blueprint("jobs", __name__, url_prefix="/beheer/taken")
 
 
-@bp.route("/beheer/taken")
+@bp.route("")
 @roles_required(Role.BEHEERDER)
 def job_overview() -> str:
     return render_template(

@@ -18,7 +18,7 @@ from niemand_alleen.mail.status import (
 from niemand_alleen.models import LOCAL_TIMEZONE as LOCAL
 from niemand_alleen.models import Role
 
-bp = Blueprint("mail_admin", __name__)
+bp = Blueprint("mail_admin", __name__, url_prefix="/beheer/mail")
 
 
 class RetryForm(FlaskForm):
@@ -32,22 +32,22 @@ def _may_open_oproep() -> bool:
     return roles is not None and current_staff().role in roles
 
 
-@bp.route("/beheer/mail")
+@bp.route("")
 @roles_required(Role.BEHEERDER)
 def mail_overview() -> str:
-    db = request_session()
+    session = request_session()
     return render_template(
         "mail_admin/overview.html",
-        counts=status_counts(db),
+        counts=status_counts(session),
         status_labels=STATUS_LABELS,
-        mails=mails_needing_attention(db),
+        mails=mails_needing_attention(session),
         retry_form=RetryForm(),
         link_oproep=_may_open_oproep(),
         local=LOCAL,
     )
 
 
-@bp.route("/beheer/mail/<int(max=2147483647):mail_id>/opnieuw-versturen", methods=["POST"])
+@bp.route("/<int(max=2147483647):mail_id>/opnieuw-versturen", methods=["POST"])
 @roles_required(Role.BEHEERDER)
 def retry(mail_id: int) -> Response:
     if not RetryForm().validate_on_submit():

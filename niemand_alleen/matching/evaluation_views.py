@@ -39,7 +39,7 @@ from niemand_alleen.matching.service import DECLINE_LABELS
 from niemand_alleen.models import Role
 from niemand_alleen.web_helpers import csv_download
 
-bp = Blueprint("evaluation", __name__)
+bp = Blueprint("evaluation", __name__, url_prefix="/evaluatie")
 
 
 class PeriodForm(FlaskForm):
@@ -125,13 +125,13 @@ def _charts(evaluation: Evaluation, names: dict[str, str]) -> dict[str, Markup]:
     return {key: Markup(value) for key, value in svg.items()}  # noqa: S704  (charts escape)
 
 
-@bp.route("/evaluatie")
+@bp.route("")
 @roles_required(Role.COORDINATOR)
 def evaluation_page() -> str | tuple[str, int]:
     form, valid = _form()
-    db = request_session()
-    names = wijk_names(db)
-    evaluation = evaluate(load_rows(db, form.period() if valid else None))
+    session = request_session()
+    names = wijk_names(session)
+    evaluation = evaluate(load_rows(session, form.period() if valid else None))
     html = render_template(
         "matching/evaluation.html",
         form=form,
@@ -150,17 +150,17 @@ def evaluation_page() -> str | tuple[str, int]:
     return html if valid else (html, 400)
 
 
-@bp.route("/evaluatie/export.csv")
+@bp.route("/export.csv")
 @roles_required(Role.COORDINATOR)
 def evaluation_export() -> Response:
     form, valid = _form()
     if not valid:
         abort(400)
-    db = request_session()
+    session = request_session()
     period = form.period()
     body = evaluation_csv(
-        evaluate(load_rows(db, period)),
-        wijk_names=wijk_names(db),
+        evaluate(load_rows(session, period)),
+        wijk_names=wijk_names(session),
         status_labels=OPROEP_STATUS_LABELS,
         decline_labels=DECLINE_LABELS,
     )
@@ -170,5 +170,5 @@ def evaluation_export() -> Response:
         else None
     )
     return csv_download(
-        db, body, name="evaluatie", record_type=RecordType.EVALUATION, detail=detail
+        session, body, name="evaluatie", record_type=RecordType.EVALUATION, detail=detail
     )

@@ -54,7 +54,7 @@ from niemand_alleen.models import (
 )
 from niemand_alleen.web_helpers import current_settings, wijk_map
 
-bp = Blueprint("matching", __name__)
+bp = Blueprint("matching", __name__, url_prefix="/oproepen/<uuid:oproep_id>/koppelen")
 PAGE_RESERVE = 20
 
 
@@ -196,13 +196,13 @@ def _refused(oproep_id: uuid.UUID, refused: MatchingError) -> tuple[str, int]:
     return _page(_oproep(oproep_id), error=refused.message, status=409)
 
 
-@bp.route("/oproepen/<uuid:oproep_id>/koppelen", methods=["GET"])
+@bp.route("", methods=["GET"])
 @roles_required(Role.COORDINATOR)
 def oproep_matching(oproep_id: uuid.UUID) -> tuple[str, int]:
     return _page(_oproep(oproep_id))
 
 
-@bp.route("/oproepen/<uuid:oproep_id>/koppelen/sluiten", methods=["POST"])
+@bp.route("/sluiten", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def close(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     _oproep(oproep_id)
@@ -227,7 +227,7 @@ def close(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     return _back(oproep_id)
 
 
-@bp.route("/oproepen/<uuid:oproep_id>/koppelen/<uuid:match_id>", methods=["POST"])
+@bp.route("/<uuid:match_id>", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def decide_view(oproep_id: uuid.UUID, match_id: uuid.UUID) -> tuple[str, int] | Response:
     _oproep(oproep_id)
@@ -267,7 +267,7 @@ def decide_view(oproep_id: uuid.UUID, match_id: uuid.UUID) -> tuple[str, int] | 
     return _back(oproep_id)
 
 
-@bp.route("/oproepen/<uuid:oproep_id>/koppelen/afronden", methods=["POST"])
+@bp.route("/afronden", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def finish(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     _oproep(oproep_id)
@@ -281,7 +281,7 @@ def finish(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     return _back(oproep_id)
 
 
-@bp.route("/oproepen/<uuid:oproep_id>/koppelen/heropenen", methods=["POST"])
+@bp.route("/heropenen", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def reopen(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     oproep = _oproep(oproep_id)
@@ -306,7 +306,7 @@ def reopen(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     return _back(oproep_id)
 
 
-@bp.route("/oproepen/<uuid:oproep_id>/koppelen/nacontrole", methods=["POST"])
+@bp.route("/nacontrole", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def followup(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     _oproep(oproep_id)

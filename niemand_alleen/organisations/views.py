@@ -82,15 +82,15 @@ def _map(highlighted: set[str]) -> Markup | None:
 @bp.route("/beheer/organisaties")
 @roles_required(Role.BEHEERDER)
 def organisation_list() -> str:
-    db = request_session()
-    names = wijk_names(db)
+    session = request_session()
+    names = wijk_names(session)
     wijken_of = {
         organisation_id: sorted(names.get(code, code) for code in codes)
-        for organisation_id, codes in organisation_wijken(db).items()
+        for organisation_id, codes in organisation_wijken(session).items()
     }
     return render_template(
         "organisations/list.html",
-        organisations=all_organisations(db),
+        organisations=all_organisations(session),
         wijken_of=wijken_of,
         emails_of=contact_emails_of,
         dutch_date=_dutch_date,
@@ -119,13 +119,13 @@ def _add_errors(form: OrganisationForm, invalid: OrganisationInvalid) -> None:
 @bp.route("/beheer/organisaties/nieuw", methods=["GET", "POST"])
 @roles_required(Role.BEHEERDER)
 def new_organisation() -> str | Response | tuple[str, int]:
-    db = request_session()
+    session = request_session()
     form = OrganisationForm()
-    form.set_wijk_choices(wijk_choices(db))
+    form.set_wijk_choices(wijk_choices(session))
     if form.validate_on_submit():
         try:
             organisation = create_organisation(
-                db, form.to_input(), actor_user_id=current_staff().user_id
+                session, form.to_input(), actor_user_id=current_staff().user_id
             )
         except OrganisationInvalid as invalid:
             _add_errors(form, invalid)
@@ -140,19 +140,19 @@ def new_organisation() -> str | Response | tuple[str, int]:
 @bp.route("/beheer/organisaties/<uuid:organisation_id>/wijzigen", methods=["GET", "POST"])
 @roles_required(Role.BEHEERDER)
 def edit_organisation(organisation_id: uuid.UUID) -> str | Response:
-    db = request_session()
+    session = request_session()
     organisation = _organisation(organisation_id)
     form = OrganisationForm()
-    form.set_wijk_choices(wijk_choices(db))
+    form.set_wijk_choices(wijk_choices(session))
     if not form.is_submitted():
         form.name.data = organisation.name
         form.contact_emails.data = "\n".join(contact_emails_of(organisation))
-        form.wijken.data = sorted(wijk_codes_of(db, organisation.id))
+        form.wijken.data = sorted(wijk_codes_of(session, organisation.id))
         form.note.data = organisation.note or ""
     if form.validate_on_submit():
         try:
             update_organisation(
-                db, organisation, form.to_input(), actor_user_id=current_staff().user_id
+                session, organisation, form.to_input(), actor_user_id=current_staff().user_id
             )
         except OrganisationInvalid as invalid:
             _add_errors(form, invalid)
@@ -173,17 +173,17 @@ def edit_organisation(organisation_id: uuid.UUID) -> str | Response:
 def change_organisation(organisation_id: uuid.UUID, change: str) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    db = request_session()
+    session = request_session()
     organisation = _organisation(organisation_id)
     actor = current_staff().user_id
     if change == "weer-aanmelden":
-        if resubscribe(db, organisation, actor_user_id=actor):
+        if resubscribe(session, organisation, actor_user_id=actor):
             flash(f"{organisation.name} krijgt weer oproepen.", "info")
         else:
             flash(f"{organisation.name} was niet afgemeld.", "info")
     else:
         active = change == "activeren"
-        set_organisation_active(db, organisation, active, actor_user_id=actor)
+        set_organisation_active(session, organisation, active, actor_user_id=actor)
         flash(f"{organisation.name} staat nu op {'actief' if active else 'niet actief'}.", "info")
     target = request.form.get("terug")
     if target == "wijzigen":
@@ -194,24 +194,24 @@ def change_organisation(organisation_id: uuid.UUID, change: str) -> Response:
 @bp.route("/beheer/organisaties/export.csv")
 @roles_required(Role.BEHEERDER)
 def export_organisations() -> Response:
-    db = request_session()
-    body = csv_io.export_csv(db)
-    return csv_download(db, body, name="organisaties", record_type=RecordType.ORGANISATION)
+    session = request_session()
+    body = csv_io.export_csv(session)
+    return csv_download(session, body, name="organisaties", record_type=RecordType.ORGANISATION)
 
 
 @bp.route("/beheer/organisaties/importeren", methods=["GET", "POST"])
 @roles_required(Role.BEHEERDER)
 def import_organisations() -> str | Response | tuple[str, int]:
-    db = request_session()
+    session = request_session()
     form = ImportForm()
     file_error: str | None = None
     result: csv_io.ImportResult | None = None
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.stream.read(csv_io.MAX_IMPORT_BYTES + 1)
-        wijken = {code: name for code, name in db.exec(select(Wijk.code, Wijk.name)).all()}
+        wijken = {code: name for code, name in session.exec(select(Wijk.code, Wijk.name)).all()}
         try:
-            result = csv_io.import_csv(db, data, wijken, actor_user_id=current_staff().user_id)
+            result = csv_io.import_csv(session, data, wijken, actor_user_id=current_staff().user_id)
         except csv_io.ImportFileError as error:
             file_error = error.message
         else:
@@ -267,13 +267,13 @@ def unsubscribe_link(token: str) -> str | tuple[str, int]:
     addresses. Both pages are the same whatever the organisation's state, and whether a
     mail went out or not (already unsubscribed, mailed a moment ago).
     """
-    db = request_session()
-    organisation = organisation_for_token(db, _secret_key(), token)
+    session = request_session()
+    organisation = organisation_for_token(session, _secret_key(), token)
     if organisation is None:
         return _invalid_link("afmelden")
     form = ConfirmForm()
     if form.validate_on_submit():
-        request_unsubscribe(db, current_settings(), organisation, now=utcnow())
+        request_unsubscribe(session, current_settings(), organisation, now=utcnow())
         return render_template("organisations/unsubscribe_requested.html")
     return render_template("organisations/unsubscribe.html", form=form)
 
@@ -288,12 +288,12 @@ def unsubscribe_one_click(token: str) -> str | tuple[str, int]:
     ``init_app``). Its token is never in a body, so a forwarded mail does not carry it. A GET
     shows a button and changes nothing (mail scanners follow links).
     """
-    db = request_session()
-    organisation = organisation_for_one_click_token(db, _secret_key(), token)
+    session = request_session()
+    organisation = organisation_for_one_click_token(session, _secret_key(), token)
     if organisation is None:
         return _invalid_link("een-klik")
     if request.method == "POST":
-        unsubscribe(db, organisation, how="een-klik-link")
+        unsubscribe(session, organisation, how="een-klik-link")
         return render_template(
             "organisations/unsubscribe_done.html",
             organisation=organisation,
@@ -314,14 +314,14 @@ def unsubscribe_confirm(token: str) -> str | tuple[str, int]:
     A GET shows a button and changes nothing (mail scanners follow links); the POST, with
     CSRF token, unsubscribes.
     """
-    db = request_session()
+    session = request_session()
     now = utcnow()
-    pending = unsubscribe_request_for_token(db, _secret_key(), token, now=now)
+    pending = unsubscribe_request_for_token(session, _secret_key(), token, now=now)
     if pending is None:
         return _invalid_link("bevestigen")
     form = ConfirmForm()
     if form.validate_on_submit():
-        confirm_unsubscribe(db, pending, now=now)
+        confirm_unsubscribe(session, pending, now=now)
         return render_template(
             "organisations/unsubscribe_done.html",
             organisation=pending.organisation,

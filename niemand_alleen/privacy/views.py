@@ -20,7 +20,7 @@ from niemand_alleen.privacy.service import (
     parse_reference,
 )
 
-bp = Blueprint("privacy_admin", __name__)
+bp = Blueprint("privacy_admin", __name__, url_prefix="/beheer/privacy")
 
 KIND_LABELS = {SubjectKind.VOLUNTEER: "Goede buur", SubjectKind.RESIDENT: "Bewoner"}
 
@@ -62,13 +62,13 @@ def _page(export_form: SubjectForm, erase_form: EraseForm, status: int = 200) ->
     ), status
 
 
-@bp.route("/beheer/privacy")
+@bp.route("")
 @roles_required(Role.BEHEERDER)
 def privacy_page() -> tuple[str, int]:
     return _page(*_forms())
 
 
-@bp.route("/beheer/privacy/export", methods=["POST"])
+@bp.route("/export", methods=["POST"])
 @roles_required(Role.BEHEERDER)
 def export() -> Response | tuple[str, int]:
     export_form, erase_form = _forms()
@@ -94,7 +94,7 @@ def export() -> Response | tuple[str, int]:
     )
 
 
-@bp.route("/beheer/privacy/wissen", methods=["POST"])
+@bp.route("/wissen", methods=["POST"])
 @roles_required(Role.BEHEERDER)
 def erase() -> tuple[str, int]:
     export_form, erase_form = _forms()

@@ -48,7 +48,7 @@ from niemand_alleen.signup.service import (
 )
 from niemand_alleen.web_helpers import current_settings
 
-bp = Blueprint("signup", __name__)
+bp = Blueprint("signup", __name__, url_prefix="/aanmelden")
 log = logging.getLogger(__name__)
 
 Page = str | Response | tuple[str, int]
@@ -104,7 +104,7 @@ def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Pag
     if request.method != "POST":
         return _form_page(SignupForm(), link)
     settings = current_settings()
-    db = request_session()
+    session = request_session()
     now = utcnow()
     # All reading and computing comes before the first write: on SQLite a writing
     # transaction holds the database's write lock (BEGIN IMMEDIATE) until the commit, which
@@ -123,8 +123,8 @@ def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Pag
     try:
         # Also the preparation: its first read may be the one that waits for the lock.
         with storing():
-            prepared = prepare_signup(db, settings, answers.input, link, now)
-            store_signup(db, settings, prepared, client, now)
+            prepared = prepare_signup(session, settings, answers.input, link, now)
+            store_signup(session, settings, prepared, client, now)
             commit_request_now()
     except SignupRefused as refused:
         log.info("sign-up refused: %s endpoint=%s", refused.reason, request.endpoint)
@@ -165,14 +165,14 @@ def _refuse_answers(
     return _form_page(form, link)
 
 
-@bp.route("/aanmelden", methods=["GET", "POST"])
+@bp.route("", methods=["GET", "POST"])
 @public
 def general() -> Page:
     """ "Ik wil goede buur zijn in mijn wijk": a sign-up without an oproep."""
     return _handle_signup(None)
 
 
-@bp.route("/aanmelden/<referral_code>", methods=["GET", "POST"])
+@bp.route("/<referral_code>", methods=["GET", "POST"])
 @public
 def for_oproep(referral_code: str) -> Page:
     """The link in an oproep mail, forwarded by an organisation."""
@@ -199,23 +199,23 @@ def for_oproep(referral_code: str) -> Page:
     return _handle_signup(link, flooding)
 
 
-@bp.route("/aanmelden/verstuurd")
+@bp.route("/verstuurd")
 @public
 def sent() -> str:
     return render_template("signup/sent.html", confirm_days=current_settings().signup_confirm_days)
 
 
-@bp.route("/aanmelden/bevestigen/<token>", methods=["GET", "POST"])
+@bp.route("/bevestigen/<token>", methods=["GET", "POST"])
 @public
 def confirm(token: str) -> Page:
     """GET shows a button and changes nothing (mail scanners follow links); POST confirms."""
-    db = request_session()
-    volunteer = volunteer_for_confirm_link(db, current_settings(), token)
+    session = request_session()
+    volunteer = volunteer_for_confirm_link(session, current_settings(), token)
     if volunteer is None:
         return _invalid_link("confirm")
     form = LinkForm()
     if form.validate_on_submit():
-        confirm_volunteer(db, volunteer, utcnow())
+        confirm_volunteer(session, volunteer, utcnow())
         return render_template("signup/confirmed.html")
     return render_template(
         "signup/confirm.html",
@@ -224,17 +224,17 @@ def confirm(token: str) -> Page:
     )
 
 
-@bp.route("/aanmelden/intrekken/<token>", methods=["GET", "POST"])
+@bp.route("/intrekken/<token>", methods=["GET", "POST"])
 @public
 def withdraw(token: str) -> Page:
     """GET shows a button; POST deletes the personal data of the sign-up."""
-    db = request_session()
-    volunteer = volunteer_for_withdraw_link(db, current_settings(), token)
+    session = request_session()
+    volunteer = volunteer_for_withdraw_link(session, current_settings(), token)
     if volunteer is None:
         return _invalid_link("withdraw")
     form = LinkForm()
     if form.validate_on_submit():
-        withdraw_volunteer(db, volunteer, utcnow())
+        withdraw_volunteer(session, volunteer, utcnow())
         return render_template("signup/withdrawn.html")
     return render_template("signup/withdraw.html", form=form)
 

@@ -33,11 +33,11 @@ def home() -> str | Response:
     if not current_user.is_authenticated:
         return render_template("web/home_public.html")
     staff = current_staff()
-    db = request_session()
+    session = request_session()
     if staff.role == Role.BUURTWERKER:
         return redirect(url_for("intake.my_residents"))
-    counts = dict(db.exec(select(Oproep.status, func.count()).group_by(Oproep.status)).all())
-    wijken = db.exec(select(func.count()).select_from(Wijk)).one()
+    counts = dict(session.exec(select(Oproep.status, func.count()).group_by(Oproep.status)).all())
+    wijken = session.exec(select(func.count()).select_from(Wijk)).one()
     return render_template(
         "web/home_staff.html",
         counts=[(label, counts.get(status, 0)) for status, label in OPROEP_STATUS_LABELS.items()],
