@@ -21,6 +21,7 @@ from oproep_support import STERRENBURG, add_organisation, load_geography
 from smtp import TestSmtpServer
 from sqlmodel import Session, col, select
 from support import MakeUser, csrf_token, login, without_random_ids
+from werkzeug.test import TestResponse
 
 from niemand_alleen import jobs
 from niemand_alleen.anonymiser import Anonymiser
@@ -65,7 +66,7 @@ def link_in(text: str, path: str) -> str:
     return found.group(1)
 
 
-def post(client: FlaskClient, path: str, **data: object):  # type: ignore[no-untyped-def]
+def post(client: FlaskClient, path: str, **data: object) -> TestResponse:
     return client.post(path, data={"csrf_token": csrf_token(client, path), **data})
 
 
