@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import factories
 import pytest
@@ -22,7 +23,7 @@ from flask_migrate import upgrade
 from smtp import TestSmtpServer
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
-from support import csrf_token, login
+from support import GetCsrf, LoginAs, MakeUser, SettingsFor, csrf_token, login
 
 from niemand_alleen import create_app
 from niemand_alleen.anonymiser import Anonymiser
@@ -49,7 +50,7 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 REQUIRE_ALL_PARTS = os.environ.get("NA_REQUIRE_ALL_PARTS") == "1"
 
 
-def require_part(name: str, reason: str) -> None:
+def require_part(name: str, reason: str) -> NoReturn:
     """Skip locally when a real part is missing; fail in CI, where every part is required."""
     if REQUIRE_ALL_PARTS:
         pytest.fail(f"{name} is required (NA_REQUIRE_ALL_PARTS=1): {reason}")
@@ -116,13 +117,13 @@ def migrate_to_head(settings: Settings) -> None:
 
 
 @pytest.fixture(scope="session")
-def settings_for():  # type: ignore[no-untyped-def]
+def settings_for() -> SettingsFor:
     """``make_settings`` for conftests below (under importlib mode this one is not importable)."""
     return make_settings
 
 
 @pytest.fixture(scope="session")
-def migrate_database():  # type: ignore[no-untyped-def]
+def migrate_database() -> Callable[[Settings], None]:
     """``migrate_to_head`` for conftests below: builds a database by running the migrations."""
     return migrate_to_head
 
@@ -214,7 +215,7 @@ def db_session(app: Flask, settings: Settings) -> Iterator[Session]:
 
 
 @pytest.fixture
-def make_user(db_session: Session):  # type: ignore[no-untyped-def]
+def make_user(db_session: Session) -> MakeUser:
     def _make(
         role: Role = Role.COORDINATOR, email: str | None = None, name: str = "Test Medewerker"
     ) -> User:
@@ -224,12 +225,12 @@ def make_user(db_session: Session):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def get_csrf():  # type: ignore[no-untyped-def]
+def get_csrf() -> GetCsrf:
     return csrf_token
 
 
 @pytest.fixture
-def login_as(client: FlaskClient, make_user):  # type: ignore[no-untyped-def]
+def login_as(client: FlaskClient, make_user: MakeUser) -> LoginAs:
     def _login(role: Role) -> User:
         user = make_user(role)
         login(client, user.email)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session
 from support import STAFF_PASSWORD
@@ -54,7 +55,7 @@ def user(
 
 
 def resident(session: Session, **changes: object) -> Resident:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {  # columns of mixed types
         "first_name": "Wilhelmina",
         "last_name": "Jansen",
         "street": "Groenedijk",
@@ -70,7 +71,7 @@ def resident(session: Session, **changes: object) -> Resident:
         "pc4": "3311",
         **changes,
     }
-    made = Resident(**values)  # type: ignore[arg-type]  (SQLModel takes the columns by name)
+    made = Resident(**values)
     session.add(made)
     session.commit()
     return made
@@ -87,7 +88,7 @@ def oproep(
     """An oproep whose proposed text the worker has checked, in ``status`` (set directly:
     a fixture, not a move of its lifecycle)."""
     owner = of or resident(session)
-    values: dict[str, object] = {
+    values: dict[str, Any] = {  # columns of mixed types
         "resident_id": owner.id,
         "pc4": owner.pc4,
         "deadline": local_today() + timedelta(days=14),
@@ -97,7 +98,7 @@ def oproep(
         "status": status,
         **changes,
     }
-    made = Oproep(**values)  # type: ignore[arg-type]
+    made = Oproep(**values)
     session.add(made)
     session.commit()
     return made
@@ -113,14 +114,14 @@ def organisation(
     **fields: object,
 ) -> Organisation:
     slug = name.lower().replace(" ", "-")
-    values: dict[str, object] = {
+    values: dict[str, Any] = {  # columns of mixed types
         "name": name,
         "contact_emails": "\n".join(emails or (f"info@{slug}.example.org",)),
         "active": active,
         "unsubscribed_at": utcnow() if unsubscribed else None,
         **fields,
     }
-    made = Organisation(**values)  # type: ignore[arg-type]
+    made = Organisation(**values)
     session.add(made)
     session.flush()
     for code in wijken:
@@ -137,7 +138,7 @@ def signup(
     **changes: object,
 ) -> Volunteer:
     """A good neighbour's sign-up for ``of`` (or for their wijk in general)."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {  # columns of mixed types
         "oproep_id": of.id if of else None,
         "first_name": "Sam",
         "last_name": "de Buur",
@@ -149,7 +150,7 @@ def signup(
         "status": status,
         **changes,
     }
-    made = Volunteer(**values)  # type: ignore[arg-type]
+    made = Volunteer(**values)
     session.add(made)
     session.commit()
     return made

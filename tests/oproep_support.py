@@ -5,13 +5,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, Protocol
 
 import factories
 from flask import Flask
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from niemand_alleen.distribution.service import send_oproep
 from niemand_alleen.intake.service import AanmeldingInput, approve_oproep, register_resident
 from niemand_alleen.models import (
+    Dispatch,
     LawfulBasisArt6,
     LawfulBasisArt9,
     Oproep,
@@ -41,7 +45,7 @@ def load_geography(session: Session) -> Session:
 
 
 def aanmelding(**changes: object) -> AanmeldingInput:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {  # fields of mixed types
         "first_name": "Wilhelmina",
         "last_name": "van der Berg-de Vries",
         "street": "Groenedijk",
@@ -60,7 +64,7 @@ def aanmelding(**changes: object) -> AanmeldingInput:
         "deadline": local_today() + timedelta(days=14),
     }
     values.update(changes)
-    return AanmeldingInput(**values)  # type: ignore[arg-type]
+    return AanmeldingInput(**values)
 
 
 @dataclass
@@ -82,6 +86,44 @@ def approved_oproep(
         approve_oproep(session, app.config["SETTINGS"], saved.oproep, text, coordinator.id)
     session.commit()
     return saved.resident, saved.oproep
+
+
+@dataclass
+class OpenOproep:
+    coordinator: User
+    oproep: Oproep
+    dispatch: Dispatch
+
+    @property
+    def path(self) -> str:
+        return f"/aanmelden/{self.dispatch.referral_code}"
+
+
+def open_oproep(app: Flask, session: Session, coordinator: User, **changes: Any) -> OpenOproep:
+    """An approved oproep mailed to one organisation of its wijk (so: OPEN, with a link).
+
+    ``changes`` go to ``approved_oproep``: its ``text`` or fields of the aanmelding."""
+    _, oproep = approved_oproep(app, session, coordinator, **changes)
+    organisation = add_organisation(session, f"Buurthuis {oproep.id.hex[:6]}", STERRENBURG)
+    with app.app_context():
+        (dispatch,) = send_oproep(
+            session,
+            app.config["SETTINGS"],
+            oproep,
+            [organisation.id],
+            coordinator.id,
+            local_today(),
+        )
+    # The organisation mails are not what these tests look at.
+    session.execute(delete(OutboxMail))
+    session.commit()
+    return OpenOproep(coordinator=coordinator, oproep=oproep, dispatch=dispatch)
+
+
+class OpenOproepFactory(Protocol):
+    """tests/signup's ``open_oproep_factory``: ``open_oproep`` for its coordinator."""
+
+    def __call__(self, **changes: Any) -> OpenOproep: ...
 
 
 def add_organisation(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from niemand_alleen.audit import record_audit
+from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.crypto import lookup_hash
 from niemand_alleen.models import (
     AuditAction,
@@ -56,7 +57,7 @@ class World:
 
 
 def _volunteer(oproep: Oproep, name: str, email: str, phone: str, **extra: object) -> Volunteer:
-    values: dict[str, object] = {"oproep_id": oproep.id} | extra
+    values: dict[str, Any] = {"oproep_id": oproep.id} | extra  # columns of mixed types
     return Volunteer(
         first_name=name,
         last_name="Achternaam",
@@ -172,10 +173,10 @@ def seed_world(session: Session) -> World:
     )
     session.flush()
     for record_type, record_id in [
-        ("resident", resident.id),
-        ("oproep", oproep.id),
-        ("volunteer", first.id),
-        ("volunteer", other.id),
+        (RecordType.RESIDENT, resident.id),
+        (RecordType.OPROEP, oproep.id),
+        (RecordType.VOLUNTEER, first.id),
+        (RecordType.VOLUNTEER, other.id),
     ]:
         record_audit(
             session,

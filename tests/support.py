@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
 
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from niemand_alleen.config import Settings
+from niemand_alleen.models import OutboxMail, Role, User, Volunteer, VolunteerStatus
 
 STAFF_PASSWORD = "een lang genoeg wachtwoord"
 
@@ -40,3 +47,78 @@ _RANDOM_ID = re.compile(
 
 def without_random_ids(text: str) -> str:
     return _RANDOM_ID.sub("<id>", text)
+
+
+# What the fixtures of tests/conftest.py and the packages' conftests hand out. The conftests are
+# not importable under importlib mode, so the tests annotate their fixtures with these.
+
+
+class GetCsrf(Protocol):
+    """The ``get_csrf`` fixture: ``csrf_token`` above."""
+
+    def __call__(self, client: FlaskClient, path: str = "/inloggen", **kwargs: Any) -> str: ...
+
+
+class MakeUser(Protocol):
+    """The ``make_user`` fixture: a staff user with the (cheap) test password, committed."""
+
+    def __call__(
+        self, role: Role = Role.COORDINATOR, email: str | None = None, name: str = ...
+    ) -> User: ...
+
+
+class LoginAs(Protocol):
+    """The ``login_as`` fixture: make a user of ``role`` and log the test client in as them."""
+
+    def __call__(self, role: Role) -> User: ...
+
+
+class Databases(Protocol):
+    """The ``test_databases`` fixture: throw-away databases per backend."""
+
+    def new_url(self, backend: str) -> str: ...
+
+
+class SettingsFor(Protocol):
+    """The ``settings_for`` fixture: test settings for a database, with overrides."""
+
+    def __call__(self, tmp: Path, database_url: str, **overrides: object) -> Settings: ...
+
+
+class PostSignup(Protocol):
+    """tests/signup's ``post_signup``: the sign-up form posted as a browser would."""
+
+    def __call__(
+        self, client: FlaskClient, path: str, remote_addr: str = ..., **changes: object
+    ) -> TestResponse: ...
+
+
+class QueueMail(Protocol):
+    """tests/mail's ``queue``: one committed outbox mail (with its dispatch if an oproep mail)."""
+
+    def __call__(
+        self,
+        number: int,
+        *,
+        recipient: str | None = None,
+        organisation: bool = False,
+        next_attempt_at: datetime | None = None,
+        dispatch_id: uuid.UUID | None = None,
+    ) -> OutboxMail: ...
+
+
+class AddNeighbour(Protocol):
+    """tests/matching's ``add_neighbour``: a confirmed sign-up ``offset_m`` from the resident."""
+
+    def __call__(
+        self,
+        oproep_id: uuid.UUID | None,
+        offset_m: float = 0.0,
+        *,
+        email: str | None = None,
+        minutes: int = 0,
+        status: VolunteerStatus = VolunteerStatus.CONFIRMED,
+        contact_again: bool = False,
+        located: bool = True,
+        wijk_code: str | None = ...,
+    ) -> Volunteer: ...

@@ -20,13 +20,18 @@ from flask.testing import FlaskClient
 from oproep_support import STERRENBURG, add_organisation, load_geography
 from smtp import TestSmtpServer
 from sqlmodel import Session, col, select
-from support import csrf_token, login, without_random_ids
+from support import MakeUser, csrf_token, login, without_random_ids
+from werkzeug.test import TestResponse
 
 from niemand_alleen import jobs
 from niemand_alleen.anonymiser import Anonymiser
 from niemand_alleen.mail.sender import send_pending
 from niemand_alleen.models import Match, Oproep, OproepStatus, Role, Volunteer, VolunteerStatus
 
+SITUATION = (
+    "Mevrouw Verbrugge woont sinds de dood van haar man alleen. Haar dochter Karin woont "
+    "in Groningen. Ze houdt van kaarten en van een wandeling langs de Merwede."
+)
 RESIDENT = {
     "first_name": "Wilhelmina",
     "last_name": "Verbrugge",
@@ -36,10 +41,7 @@ RESIDENT = {
     "phone": "06-12 34 56 78",
     "email": "",
     "birth_date": "12-03-1941",
-    "situation": (
-        "Mevrouw Verbrugge woont sinds de dood van haar man alleen. Haar dochter Karin woont "
-        "in Groningen. Ze houdt van kaarten en van een wandeling langs de Merwede."
-    ),
+    "situation": SITUATION,
     "help_wished": ["bezoekje", "wandelen"],
     "help_other": "",
     "preferences": "",
@@ -64,7 +66,7 @@ def link_in(text: str, path: str) -> str:
     return found.group(1)
 
 
-def post(client: FlaskClient, path: str, **data: object):  # type: ignore[no-untyped-def]
+def post(client: FlaskClient, path: str, **data: object) -> TestResponse:
     return client.post(path, data={"csrf_token": csrf_token(client, path), **data})
 
 
@@ -78,7 +80,7 @@ def worker_anonymiser(anonymiser: Anonymiser, monkeypatch: pytest.MonkeyPatch) -
 def test_one_oproep_from_aanmelding_to_confirmed_match(
     app: Flask,
     db_session: Session,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: MakeUser,
     smtp_server: TestSmtpServer,
     worker_anonymiser: Anonymiser,
     caplog: pytest.LogCaptureFixture,
@@ -206,7 +208,7 @@ def test_one_oproep_from_aanmelding_to_confirmed_match(
     )
     assert "job send-outbox" in log_text  # the log was captured
     assert "sign-up stored" in log_text
-    personal = [*resident_values, RESIDENT["situation"][:30], "Merwede"]
+    personal = [*resident_values, SITUATION[:30], "Merwede"]
     for first, last, email, postcode, _ in NEIGHBOURS:
         personal += [first, last, email, postcode, postcode.replace(" ", "")]
     for value in personal:

@@ -33,6 +33,7 @@ def violations() -> list[str]:
         owner = parts[0] if len(parts) > 1 else None
         where = str(path.relative_to(PACKAGE.parent))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            modules: list[tuple[str, list[str] | None]]
             if isinstance(node, ast.Import):
                 modules = [(alias.name, None) for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

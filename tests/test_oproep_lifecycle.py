@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from oproep_support import checked_proposal
 from sqlmodel import Session, select
+from support import MakeUser
 
 from niemand_alleen.lifecycle import TRANSITIONS, Move, MoveRefused, move_oproep, on_entering
 from niemand_alleen.models import AuditEvent, Oproep, OproepStatus
@@ -39,8 +40,8 @@ def oproep_in(session: Session, status: OproepStatus) -> Oproep:
     [(move, source) for move, t in TRANSITIONS.items() for source in sorted(t.sources)],
 )
 def test_every_allowed_move_works(
-    app: Flask, db_session: Session, make_user, move: Move, source: OproepStatus
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask, db_session: Session, make_user: MakeUser, move: Move, source: OproepStatus
+) -> None:
     coordinator = make_user()
     oproep = oproep_in(db_session, source)
     with app.app_context():

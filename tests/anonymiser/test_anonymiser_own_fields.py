@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Protocol, TypeVar
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,8 @@ from niemand_alleen.anonymiser import ResidentFields, check_text, find_own_field
 from niemand_alleen.anonymiser.lexicon import MONTHS, fold
 from niemand_alleen.anonymiser.persons import RewriteContext
 from niemand_alleen.anonymiser.rewrite import rewrite
+
+T = TypeVar("T")
 
 FIRST_NAMES = [
     "Wilhelmina", "Jan", "Fatma", "Mohamed", "Krzysztof", "Shirley", "Gerrit Jan", "Anna",
@@ -121,7 +124,13 @@ def _date_forms(birth: dt.date) -> list[str]:
     ]
 
 
-def _sentences(fields: ResidentFields, draw: st.DrawFn) -> tuple[str, list[str]]:
+class Draw(Protocol):
+    """``st.DataObject.draw``, which mypy does not take for an ``st.DrawFn``."""
+
+    def __call__(self, strategy: st.SearchStrategy[T], label: object = None) -> T: ...
+
+
+def _sentences(fields: ResidentFields, draw: Draw) -> tuple[str, list[str]]:
     first = fields.first_name
     first_word = first.split()[0]
     last = fields.last_name

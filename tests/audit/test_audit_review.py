@@ -6,15 +6,19 @@ import csv
 import io
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
+from support import GetCsrf, LoginAs, MakeUser
 
 from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.models import AuditAction, AuditEvent, Role
 
 
-def seed(db_session: Session, actor: uuid.UUID, count: int, action: AuditAction, **extra) -> None:  # type: ignore[no-untyped-def]
+def seed(
+    db_session: Session, actor: uuid.UUID, count: int, action: AuditAction, **extra: Any
+) -> None:
     for _ in range(count):
         record_audit(
             db_session,
@@ -28,7 +32,7 @@ def seed(db_session: Session, actor: uuid.UUID, count: int, action: AuditAction,
 
 
 def test_beheerder_filters_by_action_and_staff_member(
-    client: FlaskClient, login_as, make_user, db_session: Session
+    client: FlaskClient, login_as: LoginAs, make_user: MakeUser, db_session: Session
 ) -> None:
     coordinator = make_user(Role.COORDINATOR, name="Cora Coördinator")
     seed(db_session, coordinator.id, 3, AuditAction.VIEW)
@@ -43,7 +47,7 @@ def test_beheerder_filters_by_action_and_staff_member(
 
 
 def test_date_filter_in_local_days(
-    client: FlaskClient, login_as, make_user, db_session: Session
+    client: FlaskClient, login_as: LoginAs, make_user: MakeUser, db_session: Session
 ) -> None:
     actor = make_user(Role.COORDINATOR)
     yesterday = AuditEvent(
@@ -62,7 +66,7 @@ def test_date_filter_in_local_days(
     assert ">oud<" not in page
 
 
-def test_bad_filters_are_refused_with_a_message(client: FlaskClient, login_as) -> None:
+def test_bad_filters_are_refused_with_a_message(client: FlaskClient, login_as: LoginAs) -> None:
     login_as(Role.BEHEERDER)
     response = client.get("/beheer/audit?since=31-02-2026")
     assert response.status_code == 400
@@ -74,7 +78,9 @@ def test_bad_filters_are_refused_with_a_message(client: FlaskClient, login_as) -
     assert client.get(f"/beheer/audit?actor={uuid.uuid4()}").status_code == 400
 
 
-def test_pages_of_fifty(client: FlaskClient, login_as, make_user, db_session: Session) -> None:
+def test_pages_of_fifty(
+    client: FlaskClient, login_as: LoginAs, make_user: MakeUser, db_session: Session
+) -> None:
     actor = make_user(Role.COORDINATOR)
     seed(db_session, actor.id, 60, AuditAction.VIEW)
     login_as(Role.BEHEERDER)
@@ -86,7 +92,11 @@ def test_pages_of_fifty(client: FlaskClient, login_as, make_user, db_session: Se
 
 
 def test_export_is_csv_and_is_itself_logged(
-    client: FlaskClient, login_as, make_user, get_csrf, db_session: Session
+    client: FlaskClient,
+    login_as: LoginAs,
+    make_user: MakeUser,
+    get_csrf: GetCsrf,
+    db_session: Session,
 ) -> None:
     actor = make_user(Role.COORDINATOR, name="=HYPERLINK(1)")
     seed(db_session, actor.id, 2, AuditAction.VIEW)
@@ -107,11 +117,11 @@ def test_export_is_csv_and_is_itself_logged(
     assert [(e.actor_user_id, e.record_type) for e in exports] == [(beheerder.id, "audit_log")]
 
 
-def test_export_needs_the_form_token(client: FlaskClient, login_as) -> None:
+def test_export_needs_the_form_token(client: FlaskClient, login_as: LoginAs) -> None:
     login_as(Role.BEHEERDER)
     assert client.post("/beheer/audit/export", data={}).status_code == 400
 
 
-def test_only_the_beheerder_reviews_the_log(client: FlaskClient, login_as) -> None:
+def test_only_the_beheerder_reviews_the_log(client: FlaskClient, login_as: LoginAs) -> None:
     login_as(Role.COORDINATOR)
     assert client.get("/beheer/audit").status_code == 403

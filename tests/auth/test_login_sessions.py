@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,15 +13,20 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 from support import csrf_token
+from werkzeug.test import TestResponse
 
 from niemand_alleen.auth.service import create_user
 from niemand_alleen.models import AuditAction, AuditEvent, Role, User, UserSession, utcnow
 
+T = TypeVar("T")
 PASSWORD = "een lang genoeg wachtwoord voor sessies"
 
 
-def post_login(client: FlaskClient, email: str, password: str = PASSWORD, **kwargs):  # type: ignore[no-untyped-def]
+def post_login(
+    client: FlaskClient, email: str, password: str = PASSWORD, **kwargs: Any
+) -> TestResponse:
     return client.post(
         "/inloggen",
         data={"email": email, "password": password, "csrf_token": csrf_token(client)},
@@ -27,7 +34,7 @@ def post_login(client: FlaskClient, email: str, password: str = PASSWORD, **kwar
     )
 
 
-def is_login_redirect(response) -> bool:  # type: ignore[no-untyped-def]
+def is_login_redirect(response: TestResponse) -> bool:
     return (
         response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/inloggen"
     )
@@ -58,7 +65,7 @@ def staff(db_session: Session) -> User:
     return user
 
 
-def read(app: Flask, statement):  # type: ignore[no-untyped-def]
+def read(app: Flask, statement: SelectOfScalar[T]) -> Sequence[T]:
     """One query in its own short transaction (on SQLite an open one would block the app)."""
     with Session(app.extensions["database"].engine) as session:
         return session.exec(statement).all()

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, func, select
 from support import csrf_token
+from werkzeug.test import TestResponse
 
 from niemand_alleen import create_app
 from niemand_alleen.auth.service import (
@@ -52,13 +53,13 @@ def staff(db_session: Session) -> User:
     return user
 
 
-def attempt(client: FlaskClient, email: str, password: str):  # type: ignore[no-untyped-def]
+def attempt(client: FlaskClient, email: str, password: str) -> TestResponse:
     return client.post(
         "/inloggen", data={"email": email, "password": password, "csrf_token": csrf_token(client)}
     )
 
 
-def page_text(response, typed_email: str) -> str:  # type: ignore[no-untyped-def]
+def page_text(response: TestResponse, typed_email: str) -> str:
     html = re.sub(
         r'name="csrf_token" type="hidden" value="[^"]*"', "", response.get_data(as_text=True)
     )

@@ -12,9 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
-from support import STAFF_PASSWORD, csrf_token
+from support import STAFF_PASSWORD, MakeUser, csrf_token
 
 from niemand_alleen.auth import totp
 from niemand_alleen.config import ConfigError, Settings, load_settings
@@ -102,7 +103,7 @@ def logout(client: FlaskClient) -> None:
     client.post("/uitloggen", data={"csrf_token": csrf_token(client, "/")})
 
 
-def test_the_whole_flow(client: FlaskClient, make_user, db_session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_the_whole_flow(client: FlaskClient, make_user: MakeUser, db_session: Session) -> None:
     user = make_user(Role.COORDINATOR)
     assert password_step(client, user.email).endswith("/inloggen/instellen")
     # Only the password: no access to anything behind the login (R1.12).
@@ -144,7 +145,7 @@ def test_the_whole_flow(client: FlaskClient, make_user, db_session: Session) -> 
     assert {"second factor enrolled", "second factor (totp)", "second factor (recovery)"} <= details
 
 
-def test_wrong_codes_are_throttled(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_codes_are_throttled(client: FlaskClient, make_user: MakeUser) -> None:
     user = make_user(Role.BEHEERDER)
     password_step(client, user.email)
     enrol(client)
@@ -158,9 +159,9 @@ def test_wrong_codes_are_throttled(client: FlaskClient, make_user) -> None:  # t
 
 
 def test_the_beheerder_resets_a_second_factor(
-    app,
-    make_user,
-    db_session: Session,  # type: ignore[no-untyped-def]
+    app: Flask,
+    make_user: MakeUser,
+    db_session: Session,
 ) -> None:
     beheerder, coordinator = make_user(Role.BEHEERDER), make_user(Role.COORDINATOR)
     theirs = app.test_client()
@@ -231,7 +232,9 @@ def test_presets_refuse_bad_roles() -> None:
         load_settings("test", environ={"SECOND_FACTOR_ROLES": "iedereen"})
 
 
-def test_the_link_after_enrolment_stays_on_this_site(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_the_link_after_enrolment_stays_on_this_site(
+    client: FlaskClient, make_user: MakeUser
+) -> None:
     """The "verder" link on the recovery codes page follows ``next`` only to a local path."""
     user = make_user(Role.COORDINATOR)
     response = client.post(

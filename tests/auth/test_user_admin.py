@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import TypeVar
 
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 from support import csrf_token
+from werkzeug.test import TestResponse
 
 from niemand_alleen.auth import passwords
 from niemand_alleen.auth.service import create_user
 from niemand_alleen.models import AuditAction, AuditEvent, Role, User
 
+T = TypeVar("T")
 PASSWORD = "een lang genoeg wachtwoord voor beheer"
 
 
-def login(app: Flask, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def login(app: Flask, email: str, password: str = PASSWORD) -> tuple[FlaskClient, TestResponse]:
     client = app.test_client()
     response = client.post(
         "/inloggen", data={"email": email, "password": password, "csrf_token": csrf_token(client)}
@@ -25,7 +31,7 @@ def login(app: Flask, email: str, password: str = PASSWORD):  # type: ignore[no-
     return client, response
 
 
-def read(app: Flask, statement):  # type: ignore[no-untyped-def]
+def read(app: Flask, statement: SelectOfScalar[T]) -> Sequence[T]:
     with Session(app.extensions["database"].engine) as session:
         return session.exec(statement).all()
 

@@ -17,11 +17,13 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from sqlmodel import Session
+from support import Databases, SettingsFor
 from werkzeug.serving import make_server
 
 from niemand_alleen import create_app
 from niemand_alleen.auth import passwords
 from niemand_alleen.auth.service import create_user
+from niemand_alleen.config import Settings
 from niemand_alleen.crypto import configure_keyring
 from niemand_alleen.models import Role
 
@@ -65,17 +67,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @dataclass
 class LiveServer:
     url: str
-    settings: Any
+    settings: Settings
     emails: dict[Role, str]
     names: dict[Role, str]
 
 
 @pytest.fixture(scope="session")
 def live_server(
-    test_databases: Any,
+    test_databases: Databases,
     tmp_path_factory: pytest.TempPathFactory,
-    settings_for: Callable[..., Any],
-    migrate_database: Callable[[Any], None],
+    settings_for: SettingsFor,
+    migrate_database: Callable[[Settings], None],
 ) -> Iterator[LiveServer]:
     """The app on a migrated SQLite database, served by werkzeug on 127.0.0.1 in a thread."""
     url = test_databases.new_url("sqlite")
@@ -184,10 +186,12 @@ def open_site(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., S
         contexts.append(context)
         page = context.new_page()
         site = Site(page=page, server=live_server, width=viewport["width"])
-        page.on(
-            "console",
-            lambda message: message.type == "error" and site.console_errors.append(message.text),
-        )
+
+        def on_console(message: Any) -> None:
+            if message.type == "error":
+                site.console_errors.append(message.text)
+
+        page.on("console", on_console)
         page.on("pageerror", lambda error: site.console_errors.append(f"pageerror: {error}"))
         return site
 

@@ -79,7 +79,11 @@ def database(live_server: Any, _live_server_state: None) -> Iterator[Session]:
 def send_mail(live_server: Any, smtp_server: Any) -> Iterator[Callable[[], None]]:
     """The worker's send-outbox job, aimed at the test SMTP server."""
     worker = create_app(live_server.settings.with_overrides(mail_port=smtp_server.port))
-    yield lambda: send_pending(worker) and None
+
+    def send() -> None:
+        send_pending(worker)
+
+    yield send
     worker.extensions["database"].engine.dispose()
 
 
@@ -123,7 +127,12 @@ def test_a_neighbour_signs_up_on_a_phone_and_confirms_through_the_mail(
     site = open_site(MOBILE)
     page = site.page
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     site.goto(f"/aanmelden/{REFERRAL}")
     assert page.get_by_role("heading", level=1).inner_text() == "Aanmelden als goede buur"
     assert OPROEP_TEXT in page.content()
@@ -182,7 +191,12 @@ def test_every_kind_of_error_is_explained_and_can_be_put_right(
     site = open_site(DESKTOP)
     page = site.page
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     site.goto(f"/aanmelden/{REFERRAL}")
 
     # Nothing filled in: one message per required field, each linked from the summary.

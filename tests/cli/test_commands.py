@@ -11,9 +11,10 @@ from click.testing import Result
 from cryptography.fernet import Fernet
 from flask import Flask
 from sqlmodel import Session, func, select
-from support import csrf_token
+from support import MakeUser, csrf_token
 
 from niemand_alleen.cli import demo_settings, main
+from niemand_alleen.config import Settings
 from niemand_alleen.crypto import configure_keyring
 from niemand_alleen.models import Buurt, Organisation, PostcodePoint, User, Wijk
 from niemand_alleen.resources import resource_dir
@@ -80,7 +81,9 @@ def test_create_user_refuses_weak_password_from_stdin(app: Flask, db_session: Se
     assert count(db_session, User) == 0
 
 
-def test_create_user_refuses_a_duplicate_email(app: Flask, db_session: Session, make_user) -> None:
+def test_create_user_refuses_a_duplicate_email(
+    app: Flask, db_session: Session, make_user: MakeUser
+) -> None:
     make_user(email="dubbel@example.org")
     result = invoke(
         app, "create-user", "--email", "DUBBEL@example.org", "--name", "B", "--role", "beheerder"
@@ -157,7 +160,7 @@ def test_jobs_list_and_run(app: Flask) -> None:
 
 
 def test_rotate_keys_reencrypts_with_the_new_key(
-    app: Flask, db_session: Session, make_user, settings
+    app: Flask, db_session: Session, make_user: MakeUser, settings: Settings
 ) -> None:
     make_user(email="roteer@example.org", name="Roos Roteer")
     new_key = Fernet.generate_key().decode()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support import Databases
+
 from niemand_alleen import create_app, db
 from niemand_alleen.config import load_settings
 from niemand_alleen.db import request_session
 
 
-def test_each_app_keeps_its_own_engine(test_databases, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_each_app_keeps_its_own_engine(test_databases: Databases, tmp_path: Path) -> None:
     urls = [test_databases.new_url("sqlite"), test_databases.new_url("sqlite")]
     apps = [
         create_app(
@@ -26,9 +28,9 @@ def test_each_app_keeps_its_own_engine(test_databases, tmp_path: Path) -> None: 
             with app.app_context():
                 assert str(db.engine.url) == url
                 with db.session() as session:
-                    assert str(session.get_bind().url) == url
+                    assert str(session.get_bind().engine.url) == url
             with app.test_request_context("/"):
-                assert str(request_session().get_bind().url) == url
+                assert str(request_session().get_bind().engine.url) == url
     finally:
         for app in apps:
             app.extensions["database"].engine.dispose()

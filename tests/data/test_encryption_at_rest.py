@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -105,7 +106,7 @@ def raw_rows(app: Flask, table: str) -> list[dict[str, object]]:
 
 
 def make_resident(**overrides: object) -> Resident:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {  # columns of mixed types
         **RESIDENT_VALUES,
         "lawful_basis_art6": LawfulBasisArt6.PUBLIC_TASK,
         "lawful_basis_art9": LawfulBasisArt9.SOCIAL_CARE,

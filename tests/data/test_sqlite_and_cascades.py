@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from sqlmodel import Session, delete, func, select
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlmodel import Session, col, delete, func, select
+from support import Databases
 
 from niemand_alleen import create_app
 from niemand_alleen.config import load_settings
@@ -28,7 +31,7 @@ from niemand_alleen.models import (
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+def sqlite_engine(tmp_path: Path) -> Iterator[sa.Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'pragmas.sqlite3'}")
     yield engine
     engine.dispose()
@@ -41,7 +44,7 @@ def pragmas(connection: sa.Connection) -> dict[str, object]:
     return {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in PRAGMAS}
 
 
-def raw_pragmas(dbapi_connection) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def raw_pragmas(dbapi_connection: DBAPIConnection) -> dict[str, object]:
     cursor = dbapi_connection.cursor()
     values = {name: cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in PRAGMAS}
     cursor.close()
@@ -70,7 +73,7 @@ def test_every_pooled_connection_has_the_pragmas(sqlite_engine: sa.Engine) -> No
         assert pragmas(reused) == EXPECTED
 
 
-def test_the_app_engine_is_set_up_the_same_way(test_databases, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_app_engine_is_set_up_the_same_way(test_databases: Databases, tmp_path: Path) -> None:
     settings = load_settings("test", environ={}, instance_path=tmp_path).with_overrides(
         database_url=test_databases.new_url("sqlite")
     )
@@ -156,14 +159,14 @@ def test_deleting_an_oproep_cascades_and_a_resident_unlinks(
     db_session.add(Match(oproep_id=oproep.id, volunteer_id=volunteer.id, rank=1))
     db_session.commit()
 
-    db_session.execute(delete(Resident).where(Resident.id == resident.id))
+    db_session.execute(delete(Resident).where(col(Resident.id) == resident.id))
     db_session.commit()
     kept = db_session.get(Oproep, oproep.id)
     assert kept is not None
     db_session.refresh(kept)
     assert kept.resident_id is None
 
-    db_session.execute(delete(Oproep).where(Oproep.id == oproep.id))
+    db_session.execute(delete(Oproep).where(col(Oproep.id) == oproep.id))
     db_session.commit()
     assert db_session.exec(select(func.count()).select_from(Dispatch)).one() == 0
     assert db_session.exec(select(func.count()).select_from(Match)).one() == 0

@@ -6,6 +6,7 @@ import pytest
 from flask import Flask
 from oproep_support import STERRENBURG, Scenario, approved_oproep, load_geography
 from sqlmodel import Session
+from support import MakeUser
 
 from niemand_alleen.models import Role
 
@@ -16,7 +17,7 @@ def geography(app: Flask, db_session: Session) -> Session:
 
 
 @pytest.fixture
-def scenario(app: Flask, geography: Session, make_user) -> Scenario:  # type: ignore[no-untyped-def]
+def scenario(app: Flask, geography: Session, make_user: MakeUser) -> Scenario:
     coordinator = make_user(Role.COORDINATOR, name="Cor de Coördinator")
     resident, oproep = approved_oproep(app, geography, coordinator)
     assert oproep.wijk_code == STERRENBURG

@@ -21,7 +21,8 @@ from oproep_support import (
 from oproep_support import distribution_page as page
 from smtp import TestSmtpServer
 from sqlmodel import Session, select
-from support import csrf_token, login
+from support import MakeUser, csrf_token, login
+from werkzeug.test import TestResponse
 
 from niemand_alleen.mail.sender import send_pending
 from niemand_alleen.models import (
@@ -36,7 +37,7 @@ from niemand_alleen.models import (
 )
 
 
-def send(client: FlaskClient, oproep: Oproep, *organisation_ids: object):  # type: ignore[no-untyped-def]
+def send(client: FlaskClient, oproep: Oproep, *organisation_ids: object) -> TestResponse:
     return client.post(
         page(oproep),
         data={
@@ -204,8 +205,8 @@ def test_overview_counts_sign_ups_per_organisation_link(
 
 
 def test_other_roles_cannot_reach_the_distribution_page(
-    client: FlaskClient, scenario: Scenario, make_user
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, scenario: Scenario, make_user: MakeUser
+) -> None:
     buurtwerker = make_user(Role.BUURTWERKER)
     login(client, buurtwerker.email)
     assert client.get(page(scenario.oproep)).status_code in (403, 404)

@@ -19,7 +19,7 @@ from oproep_support import (
 from oproep_support import distribution_page as page
 from smtp import TestSmtpServer
 from sqlmodel import Session
-from support import csrf_token, login
+from support import MakeUser, csrf_token, login
 
 from niemand_alleen.distribution.service import (
     cancel_oproep,
@@ -227,8 +227,8 @@ def test_a_reminder_needs_an_open_oproep(
 
 
 def test_a_withdrawn_oproep_mail_is_not_sent_again_after_stopping(
-    app: Flask, client: FlaskClient, scenario: Scenario, geography: Session, make_user
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, scenario: Scenario, geography: Session, make_user: MakeUser
+) -> None:
     home = add_organisation(geography, "Wijkcentrum Sterrenburg", STERRENBURG)
     sent_to(app, geography, scenario, home.id)
     with app.app_context():

@@ -16,7 +16,7 @@ from flask import Flask
 from oproep_support import STERRENBURG, add_organisation, approved_oproep
 from smtp import ReceivedMail, TestSmtpServer
 from sqlmodel import Session, select
-from support import without_random_ids
+from support import MakeUser, without_random_ids
 
 from niemand_alleen.distribution.service import cancel_oproep, send_oproep
 from niemand_alleen.mail.sender import send_pending
@@ -137,7 +137,7 @@ def everything_received(mail: ReceivedMail, random_codes: list[str]) -> str:
 def test_organisation_mails_hold_nothing_of_the_resident(
     app: Flask,
     geography: Session,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: MakeUser,
     smtp_server: TestSmtpServer,
     fields: dict[str, object],
 ) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from typing import Any
 
 import pytest
 from geopy.exc import ConfigurationError, GeocoderParseError
+from pdok_support import FakePdok
 
 from niemand_alleen.geo import (
     DEFAULT_PDOK_URL,
@@ -23,9 +23,6 @@ from niemand_alleen.geo import (
     locate,
 )
 from niemand_alleen.geo.geocoder import PDOK_FREE_PATH, parse_pdok_response
-
-# The fake server's class lives in conftest.py, which test modules cannot import.
-FakePdok = Any
 
 ADDRESS_LAT, ADDRESS_LON = 51.8131234, 4.6712345
 PC4_LAT, PC4_LON = 51.81336, 4.66872

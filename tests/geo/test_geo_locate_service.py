@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from pdok_support import FakePdok
 from sqlmodel import Session
 
 from niemand_alleen import reference
@@ -51,7 +52,9 @@ def test_house_number_with_letters_only_is_refused(geography: Session, settings:
         locate_address(geography, settings, "3328AB", "abc")
 
 
-def test_pdok_gives_address_precision(geography: Session, settings: Settings, fake_pdok) -> None:
+def test_pdok_gives_address_precision(
+    geography: Session, settings: Settings, fake_pdok: FakePdok
+) -> None:
     fake_pdok.answer_address("3311AB", 5, 51.8135, 4.6621)
     online = settings.with_overrides(geocoder="pdok", pdok_base_url=fake_pdok.url)
     placed = locate_address(geography, online, "3311 AB", "5")
@@ -61,7 +64,9 @@ def test_pdok_gives_address_precision(geography: Session, settings: Settings, fa
     assert fake_pdok.requests, "the local PDOK server was asked"
 
 
-def test_pdok_down_falls_back_to_pc4(geography: Session, settings: Settings, fake_pdok) -> None:
+def test_pdok_down_falls_back_to_pc4(
+    geography: Session, settings: Settings, fake_pdok: FakePdok
+) -> None:
     fake_pdok.status = 503
     online = settings.with_overrides(geocoder="pdok", pdok_base_url=fake_pdok.url)
     placed = locate_address(geography, online, "3319AB", "7")

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
-from support import login
+from support import GetCsrf, LoginAs, MakeUser, login
+from werkzeug.test import TestResponse
 
 from niemand_alleen.models import (
     AuditEvent,
@@ -56,7 +57,9 @@ def geography(app: Flask, db_session: Session) -> None:
     db_session.commit()
 
 
-def post_form(client: FlaskClient, get_csrf, path: str, data: dict[str, object]):  # type: ignore[no-untyped-def]
+def post_form(
+    client: FlaskClient, get_csrf: GetCsrf, path: str, data: dict[str, object]
+) -> TestResponse:
     return client.post(path, data={**data, "csrf_token": get_csrf(client, path)})
 
 
@@ -68,7 +71,12 @@ def count(session: Session, model: type) -> int:
 
 
 def test_aanmelding_is_stored_encrypted_located_and_normalised(
-    client: FlaskClient, login_as, get_csrf, geography, db_session: Session, app: Flask
+    client: FlaskClient,
+    login_as: LoginAs,
+    get_csrf: GetCsrf,
+    geography: Session,
+    db_session: Session,
+    app: Flask,
 ) -> None:
     buurtwerker = login_as(Role.BUURTWERKER)
     response = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form())
@@ -102,7 +110,11 @@ def test_aanmelding_is_stored_encrypted_located_and_normalised(
 
 
 def test_outside_the_known_area_is_accepted_with_a_warning(
-    client: FlaskClient, login_as, get_csrf, geography, db_session: Session
+    client: FlaskClient,
+    login_as: LoginAs,
+    get_csrf: GetCsrf,
+    geography: Session,
+    db_session: Session,
 ) -> None:
     login_as(Role.BUURTWERKER)
     response = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form(postcode="1012 AB"))
@@ -140,9 +152,9 @@ def test_outside_the_known_area_is_accepted_with_a_warning(
 )
 def test_bad_input_is_refused_with_a_field_message_and_changes_nothing(
     client: FlaskClient,
-    login_as,
-    get_csrf,
-    geography,
+    login_as: LoginAs,
+    get_csrf: GetCsrf,
+    geography: Session,
     db_session: Session,
     field: str,
     value: object,
@@ -162,7 +174,7 @@ def test_bad_input_is_refused_with_a_field_message_and_changes_nothing(
 
 
 def test_script_in_fields_is_shown_as_text(
-    client: FlaskClient, login_as, get_csrf, geography
+    client: FlaskClient, login_as: LoginAs, get_csrf: GetCsrf, geography: Session
 ) -> None:
     login_as(Role.BUURTWERKER)
     script = "<script>alert(1)</script>"
@@ -178,7 +190,11 @@ def test_script_in_fields_is_shown_as_text(
 
 
 def test_names_with_accents_apostrophes_and_hyphens_are_kept(
-    client: FlaskClient, login_as, get_csrf, geography, db_session: Session
+    client: FlaskClient,
+    login_as: LoginAs,
+    get_csrf: GetCsrf,
+    geography: Session,
+    db_session: Session,
 ) -> None:
     login_as(Role.BUURTWERKER)
     response = post_form(
@@ -190,7 +206,11 @@ def test_names_with_accents_apostrophes_and_hyphens_are_kept(
 
 
 def test_phone_notations_are_stored_as_e164(
-    client: FlaskClient, login_as, get_csrf, geography, db_session: Session
+    client: FlaskClient,
+    login_as: LoginAs,
+    get_csrf: GetCsrf,
+    geography: Session,
+    db_session: Session,
 ) -> None:
     login_as(Role.BUURTWERKER)
     for notation in ("078 123 45 67", "+31 78 1234567", "0031781234567", "(078) 1234567"):
@@ -201,7 +221,13 @@ def test_phone_notations_are_stored_as_e164(
 
 
 def test_buurtwerker_sees_and_edits_only_own_aanmeldingen(
-    client: FlaskClient, login_as, make_user, get_csrf, geography, db_session: Session, app: Flask
+    client: FlaskClient,
+    login_as: LoginAs,
+    make_user: MakeUser,
+    get_csrf: GetCsrf,
+    geography: Session,
+    db_session: Session,
+    app: Flask,
 ) -> None:
     login_as(Role.BUURTWERKER)
     response = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form())
@@ -215,7 +241,11 @@ def test_buurtwerker_sees_and_edits_only_own_aanmeldingen(
 
 
 def test_editing_keeps_values_and_audits_views(
-    client: FlaskClient, login_as, get_csrf, geography, db_session: Session
+    client: FlaskClient,
+    login_as: LoginAs,
+    get_csrf: GetCsrf,
+    geography: Session,
+    db_session: Session,
 ) -> None:
     login_as(Role.BUURTWERKER)
     path = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form()).headers["Location"]

@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from flask import Flask
 from sqlmodel import Session
 
 from niemand_alleen import cli
+from niemand_alleen.anonymiser import Anonymiser
 from niemand_alleen.reference import import_shipped_reference
 
 FIELDS = {
@@ -28,16 +30,16 @@ FIELDS = {
 
 
 @pytest.fixture
-def with_loaded_anonymiser(monkeypatch: pytest.MonkeyPatch, anonymiser) -> None:
+def with_loaded_anonymiser(monkeypatch: pytest.MonkeyPatch, anonymiser: Anonymiser) -> None:
     # The session's anonymiser stands in for a second 1 GB load inside the command.
     monkeypatch.setattr(cli, "Anonymiser", lambda cache_dir: anonymiser)
 
 
-def run(app: Flask, *args: str, stdin: str):  # type: ignore[no-untyped-def]
+def run(app: Flask, *args: str, stdin: str) -> Result:
     return app.test_cli_runner().invoke(cli.main, ["anonymise", *args], input=stdin)
 
 
-def test_jsonl_stream(app: Flask, db_session: Session, with_loaded_anonymiser) -> None:
+def test_jsonl_stream(app: Flask, db_session: Session, with_loaded_anonymiser: None) -> None:
     import_shipped_reference(db_session)
     db_session.commit()
     lines = [
@@ -66,7 +68,7 @@ def test_jsonl_stream(app: Flask, db_session: Session, with_loaded_anonymiser) -
     assert "wandelen" in answers[3]["oproep"]
 
 
-def test_jsonl_all_good_exits_zero(app: Flask, with_loaded_anonymiser) -> None:
+def test_jsonl_all_good_exits_zero(app: Flask, with_loaded_anonymiser: None) -> None:
     line = json.dumps({"id": 1, "fields": FIELDS, "situatie": "Houdt van vissen."})
     result = run(app, "--jsonl", stdin=line + "\n")
     assert result.exit_code == 0, result.output
@@ -82,7 +84,9 @@ def test_needs_a_mode(app: Flask) -> None:
     assert "--jsonl" in result.output
 
 
-def test_warmup_prepares_the_configured_cache(app: Flask, deduce_cache_dir, anonymiser) -> None:
+def test_warmup_prepares_the_configured_cache(
+    app: Flask, deduce_cache_dir: Path, anonymiser: Anonymiser
+) -> None:
     # The session's anonymiser fixture has built the cache; warm-up finds and checks it.
     settings = app.config["SETTINGS"]
     app.config["SETTINGS"] = settings.with_overrides(deduce_cache_dir=deduce_cache_dir)
@@ -92,7 +96,9 @@ def test_warmup_prepares_the_configured_cache(app: Flask, deduce_cache_dir, anon
 
 
 @pytest.mark.slow  # a fresh process loads the de-identification library
-def test_jsonl_works_in_an_empty_folder_without_a_database(tmp_path, deduce_cache_dir) -> None:
+def test_jsonl_works_in_an_empty_folder_without_a_database(
+    tmp_path: Path, deduce_cache_dir: Path
+) -> None:
     """A fresh install run from an empty folder: no migrated database, the shipped geography."""
     command = Path(sys.executable).parent / "niemand-alleen"
     line = json.dumps({"id": "x", "fields": FIELDS, "situatie": "Hendrik houdt van vissen."})

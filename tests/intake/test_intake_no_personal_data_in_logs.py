@@ -9,9 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
-from support import without_random_ids
+from support import GetCsrf, LoginAs, without_random_ids
 
 from niemand_alleen import jobs
+from niemand_alleen.anonymiser import Anonymiser
 from niemand_alleen.models import Oproep, OproepStatus, Role
 from niemand_alleen.reference import import_shipped_reference
 
@@ -46,9 +47,9 @@ def test_intake_flow_logs_no_personal_values(
     app: Flask,
     client: FlaskClient,
     db_session: Session,
-    login_as,
-    get_csrf,
-    anonymiser,
+    login_as: LoginAs,
+    get_csrf: GetCsrf,
+    anonymiser: Anonymiser,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:

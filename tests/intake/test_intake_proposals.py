@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from niemand_alleen.anonymiser import AnonymisedOproep, Finding, ResidentFields
+from niemand_alleen.anonymiser import AnonymisedOproep, Anonymiser, Finding, ResidentFields
 from niemand_alleen.intake.proposals import pending_oproepen, prepare, submit_text
 from niemand_alleen.models import (
     LawfulBasisArt6,
@@ -115,7 +115,7 @@ def test_the_web_app_never_loads_the_de_identification_library() -> None:
 
 
 def test_the_real_anonymiser_writes_a_proposal_without_the_resident(
-    db_session: Session, draft: Oproep, anonymiser
+    db_session: Session, draft: Oproep, anonymiser: Anonymiser
 ) -> None:
     prepare(db_session, anonymiser, draft)
     db_session.commit()
@@ -126,7 +126,7 @@ def test_the_real_anonymiser_writes_a_proposal_without_the_resident(
 
 
 def test_empty_situatie_gives_an_empty_proposal_to_write(
-    db_session: Session, draft: Oproep, anonymiser
+    db_session: Session, draft: Oproep, anonymiser: Anonymiser
 ) -> None:
     resident = db_session.get(Resident, draft.resident_id)
     assert resident is not None

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
+from support import GetCsrf, LoginAs
+from werkzeug.test import TestResponse
 
 from niemand_alleen.models import (
     AuditAction,
@@ -58,7 +60,9 @@ def review_path(oproep: Oproep) -> str:
     return f"/oproepen/{oproep.id}"
 
 
-def approve(client: FlaskClient, get_csrf, oproep: Oproep, text: str, **extra: str):  # type: ignore[no-untyped-def]
+def approve(
+    client: FlaskClient, get_csrf: GetCsrf, oproep: Oproep, text: str, **extra: str
+) -> TestResponse:
     path = review_path(oproep)
     return client.post(path, data={"text": text, "csrf_token": get_csrf(client, path), **extra})
 
@@ -72,7 +76,7 @@ def fresh(db_session: Session, oproep: Oproep) -> Oproep:
 
 
 def test_review_shows_aanmelding_beside_proposal_and_audits_the_view(
-    client: FlaskClient, login_as, oproep: Oproep, db_session: Session
+    client: FlaskClient, login_as: LoginAs, oproep: Oproep, db_session: Session
 ) -> None:
     coordinator = login_as(Role.COORDINATOR)
     page = client.get(review_path(oproep)).get_data(as_text=True)
@@ -87,7 +91,7 @@ def test_review_shows_aanmelding_beside_proposal_and_audits_the_view(
 
 
 def test_proposal_not_ready_says_it_is_being_prepared(
-    client: FlaskClient, login_as, oproep: Oproep, db_session: Session
+    client: FlaskClient, login_as: LoginAs, oproep: Oproep, db_session: Session
 ) -> None:
     oproep.proposed_text = None
     db_session.add(oproep)
@@ -109,8 +113,8 @@ def test_proposal_not_ready_says_it_is_being_prepared(
 )
 def test_own_fields_block_approval_and_say_what_and_where(
     client: FlaskClient,
-    login_as,
-    get_csrf,
+    login_as: LoginAs,
+    get_csrf: GetCsrf,
     oproep: Oproep,
     db_session: Session,
     text: str,
@@ -126,7 +130,7 @@ def test_own_fields_block_approval_and_say_what_and_where(
 
 
 def test_checked_text_is_approved_and_ready_for_distribution(
-    client: FlaskClient, login_as, get_csrf, oproep: Oproep, db_session: Session
+    client: FlaskClient, login_as: LoginAs, get_csrf: GetCsrf, oproep: Oproep, db_session: Session
 ) -> None:
     coordinator = login_as(Role.COORDINATOR)
     response = approve(client, get_csrf, oproep, PROPOSAL)
@@ -141,7 +145,7 @@ def test_checked_text_is_approved_and_ready_for_distribution(
 
 
 def test_an_edited_text_is_checked_by_the_worker_before_approval(
-    client: FlaskClient, login_as, get_csrf, oproep: Oproep, db_session: Session
+    client: FlaskClient, login_as: LoginAs, get_csrf: GetCsrf, oproep: Oproep, db_session: Session
 ) -> None:
     login_as(Role.COORDINATOR)
     edited = "Een weduwe in de 80 zoekt iemand om samen te kaarten, liefst op dinsdagmiddag."
@@ -159,7 +163,7 @@ def test_an_edited_text_is_checked_by_the_worker_before_approval(
 
 
 def test_warnings_need_an_explicit_confirmation(
-    client: FlaskClient, login_as, get_csrf, oproep: Oproep, db_session: Session
+    client: FlaskClient, login_as: LoginAs, get_csrf: GetCsrf, oproep: Oproep, db_session: Session
 ) -> None:
     start = PROPOSAL.index("80")
     oproep.proposal_warnings = (
@@ -179,7 +183,7 @@ def test_warnings_need_an_explicit_confirmation(
 
 
 def test_empty_text_cannot_be_approved(
-    client: FlaskClient, login_as, get_csrf, oproep: Oproep, db_session: Session
+    client: FlaskClient, login_as: LoginAs, get_csrf: GetCsrf, oproep: Oproep, db_session: Session
 ) -> None:
     login_as(Role.COORDINATOR)
     page = approve(client, get_csrf, oproep, "   ").get_data(as_text=True)
@@ -187,13 +191,15 @@ def test_empty_text_cannot_be_approved(
     assert fresh(db_session, oproep).status == OproepStatus.DRAFT
 
 
-def test_buurtwerker_cannot_review(client: FlaskClient, login_as, oproep: Oproep) -> None:
+def test_buurtwerker_cannot_review(client: FlaskClient, login_as: LoginAs, oproep: Oproep) -> None:
     login_as(Role.BUURTWERKER)
     assert client.get(review_path(oproep)).status_code == 403
     assert client.get("/oproepen").status_code == 403
 
 
-def test_oproepen_list_shows_status_labels(client: FlaskClient, login_as, oproep: Oproep) -> None:
+def test_oproepen_list_shows_status_labels(
+    client: FlaskClient, login_as: LoginAs, oproep: Oproep
+) -> None:
     login_as(Role.COORDINATOR)
     page = client.get("/oproepen").get_data(as_text=True)
     assert "Concept" in page

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from oproep_support import checked_proposal, reloaded
 from sqlmodel import Session
+from support import GetCsrf, LoginAs
 
 from niemand_alleen.intake.review import has_marks, marked_text
 from niemand_alleen.models import Oproep, OproepStatus, Role
@@ -51,7 +52,9 @@ def checked_oproep(db_session: Session) -> Oproep:
     return checked_proposal(db_session, MARKED)
 
 
-def test_the_page_shows_the_marks(client: FlaskClient, login_as, checked_oproep: Oproep) -> None:
+def test_the_page_shows_the_marks(
+    client: FlaskClient, login_as: LoginAs, checked_oproep: Oproep
+) -> None:
     login_as(Role.COORDINATOR)
     page = client.get(f"/oproepen/{checked_oproep.id}").get_data(as_text=True)
     assert "Lees deze woorden nog eens" in page
@@ -60,7 +63,11 @@ def test_the_page_shows_the_marks(client: FlaskClient, login_as, checked_oproep:
 
 
 def test_approving_a_marked_text_needs_the_confirmation(
-    client: FlaskClient, login_as, get_csrf, checked_oproep: Oproep, db_session: Session
+    client: FlaskClient,
+    login_as: LoginAs,
+    get_csrf: GetCsrf,
+    checked_oproep: Oproep,
+    db_session: Session,
 ) -> None:
     login_as(Role.COORDINATOR)
     path = f"/oproepen/{checked_oproep.id}"
@@ -80,7 +87,11 @@ def test_approving_a_marked_text_needs_the_confirmation(
 
 
 def test_a_text_without_marks_is_approved_without_the_tick(
-    client: FlaskClient, login_as, get_csrf, checked_oproep: Oproep, db_session: Session
+    client: FlaskClient,
+    login_as: LoginAs,
+    get_csrf: GetCsrf,
+    checked_oproep: Oproep,
+    db_session: Session,
 ) -> None:
     checked_oproep.proposed_text = PLAIN
     db_session.add(checked_oproep)

@@ -9,13 +9,17 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import Session, select
+from support import LoginAs
 
 from niemand_alleen import create_app, jobs
 from niemand_alleen.cli import main
+from niemand_alleen.config import Settings
 from niemand_alleen.jobs import JOBS, Job, job_statuses, run_if_leader
 from niemand_alleen.jobs.lease import acquire_lease, release_lease
 from niemand_alleen.models import JobRun, JobRunStatus, Role
@@ -49,7 +53,7 @@ def test_a_lease_taken_by_this_worker_meanwhile_counts_as_its_own(
 
     real_get = Session.get
 
-    def created_meanwhile(self: Session, entity, ident, **kwargs):  # type: ignore[no-untyped-def]
+    def created_meanwhile(self: Session, entity: Any, ident: Any, **kwargs: Any) -> Any:
         if entity is WorkerLease and real_get(self, entity, ident) is None:
             self.add(WorkerLease(name=ident, holder="worker-a", expires_at=T0 + timedelta(90)))
             self.flush()
@@ -73,7 +77,9 @@ class Counter:
             raise RuntimeError("boom with a canary@example.org inside")
 
 
-def test_two_workers_side_by_side_run_each_job_once(settings, app: Flask, db_session) -> None:
+def test_two_workers_side_by_side_run_each_job_once(
+    settings: Settings, app: Flask, db_session: Session
+) -> None:
     second_app = create_app(settings)  # a second worker process on the same database
     counter = Counter()
     job = Job(name="count", run=counter, every_seconds=60, description="")
@@ -87,7 +93,10 @@ def test_two_workers_side_by_side_run_each_job_once(settings, app: Flask, db_ses
 
 
 def test_a_failing_job_is_recorded_and_retried(
-    app: Flask, db_session: Session, monkeypatch: pytest.MonkeyPatch, caplog
+    app: Flask,
+    db_session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     counter = Counter(fail_first=True)
     job = Job(name="purge-staff-sessions", run=counter, every_seconds=900, description="x")
@@ -103,6 +112,7 @@ def test_a_failing_job_is_recorded_and_retried(
     assert counter.calls == 2
     assert status.last_status == JobRunStatus.OK
     assert status.last_error == "RuntimeError", "the last error stays visible"
+    assert status.last_started is not None
     assert status.next_run == status.last_started + timedelta(seconds=900)
 
 
@@ -123,7 +133,7 @@ def test_jobs_list_and_a_failed_run_by_hand(app: Flask, monkeypatch: pytest.Monk
 
 @pytest.mark.slow  # two worker processes
 @pytest.mark.skipif(sys.platform != "linux", reason="signals and processes as on the servers")
-def test_two_real_worker_processes(settings, tmp_path: Path) -> None:
+def test_two_real_worker_processes(settings: Settings, tmp_path: Path) -> None:
     """Start `niemand-alleen worker` twice on one database: one does the work."""
     env = {
         **os.environ,
@@ -179,7 +189,7 @@ def test_two_real_worker_processes(settings, tmp_path: Path) -> None:
 
 
 def test_the_beheerder_sees_job_errors(
-    app: Flask, client, login_as, monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: FlaskClient, login_as: LoginAs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     job = Job(
         name="prepare-proposals", run=Counter(fail_first=True), every_seconds=15, description="d"
@@ -193,6 +203,6 @@ def test_the_beheerder_sees_job_errors(
     assert "purge-expired" in page
 
 
-def test_only_the_beheerder_sees_the_jobs(client, login_as) -> None:
+def test_only_the_beheerder_sees_the_jobs(client: FlaskClient, login_as: LoginAs) -> None:
     login_as(Role.COORDINATOR)
     assert client.get("/beheer/taken").status_code == 403

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import Session, select
+from support import LoginAs
 
 from niemand_alleen import create_app
 from niemand_alleen.cli import main
@@ -134,7 +136,7 @@ def test_jobs_wait_for_the_lease_then_catch_up_once(
 
 
 def test_an_interrupted_run_is_shown_as_onderbroken(
-    app: Flask, db_session: Session, client, login_as
+    app: Flask, db_session: Session, client: FlaskClient, login_as: LoginAs
 ) -> None:
     db_session.add(JobRun(job_name="purge-expired", worker="dead", status=JobRunStatus.INTERRUPTED))
     db_session.commit()

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 
 import pytest
 from sqlmodel import Session
+from support import QueueMail
 
 from niemand_alleen.mail.outbox import RenderedMail, queue_mail
 from niemand_alleen.models import Dispatch, Oproep, OproepStatus, Organisation, OutboxMail
-
-QueueMail = Callable[..., OutboxMail]
 
 
 def rendered(number: int) -> RenderedMail:

@@ -8,7 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from smtp import TestSmtpServer
 from sqlmodel import Session, select
-from support import csrf_token
+from support import LoginAs, QueueMail, csrf_token
+from werkzeug.test import TestResponse
 
 from niemand_alleen.mail.sender import INTERRUPTED_MESSAGE, send_pending
 from niemand_alleen.mail.status import mail_status_for_oproep
@@ -17,6 +18,7 @@ from niemand_alleen.models import (
     Dispatch,
     DispatchStatus,
     MailStatus,
+    Oproep,
     OutboxMail,
     Role,
     utcnow,
@@ -39,7 +41,7 @@ def set_state(session: Session, row: OutboxMail, **changes: object) -> OutboxMai
     return row
 
 
-def retry(client: FlaskClient, row: OutboxMail, token: str | None = None):  # type: ignore[no-untyped-def]
+def retry(client: FlaskClient, row: OutboxMail, token: str | None = None) -> TestResponse:
     token = token if token is not None else csrf_token(client, "/beheer/mail")
     return client.post(
         f"/beheer/mail/{row.id}/opnieuw-versturen",
@@ -53,8 +55,8 @@ def test_a_failed_mail_is_shown_and_sent_again(
     client: FlaskClient,
     db_session: Session,
     smtp_server: TestSmtpServer,
-    login_as,
-    queue,
+    login_as: LoginAs,
+    queue: QueueMail,
 ) -> None:
     smtp_server.refused_recipients["weg@example.org"] = "550 5.1.1 Onbekende ontvanger"
     failed = queue(1, organisation=True, recipient="weg@example.org")
@@ -74,7 +76,7 @@ def test_a_failed_mail_is_shown_and_sent_again(
     assert "weer in de wachtrij" in response.get_data(as_text=True)
     row = reload(db_session, failed)
     assert (row.status, row.attempts, row.last_error) == (MailStatus.PENDING, 0, None)
-    assert db_session.get(Dispatch, row.dispatch_id).status == DispatchStatus.QUEUED
+    assert db_session.get_one(Dispatch, row.dispatch_id).status == DispatchStatus.QUEUED
     event = db_session.exec(select(AuditEvent).where(AuditEvent.record_type == "outbox_mail")).one()
     assert (event.actor_user_id, event.record_id) == (beheerder.id, str(failed.id))
 
@@ -84,7 +86,7 @@ def test_a_failed_mail_is_shown_and_sent_again(
 
 
 def test_sent_and_queued_mails_are_not_sent_again(
-    app: Flask, client: FlaskClient, db_session: Session, login_as, queue
+    app: Flask, client: FlaskClient, db_session: Session, login_as: LoginAs, queue: QueueMail
 ) -> None:
     sent = queue(1)
     send_pending(app, utcnow() + timedelta(seconds=1))
@@ -118,7 +120,7 @@ def test_sent_and_queued_mails_are_not_sent_again(
 
 
 def test_an_uncertain_mail_can_be_sent_again_after_checking(
-    client: FlaskClient, db_session: Session, login_as, queue
+    client: FlaskClient, db_session: Session, login_as: LoginAs, queue: QueueMail
 ) -> None:
     row = set_state(
         db_session, queue(1), status=MailStatus.UNCERTAIN, last_error=INTERRUPTED_MESSAGE
@@ -132,7 +134,7 @@ def test_an_uncertain_mail_can_be_sent_again_after_checking(
 
 
 def test_only_the_beheerder_and_only_with_a_token(
-    client: FlaskClient, db_session: Session, login_as, queue
+    client: FlaskClient, db_session: Session, login_as: LoginAs, queue: QueueMail
 ) -> None:
     row = set_state(db_session, queue(1), status=MailStatus.FAILED, last_error="Mislukt.")
     assert client.get("/beheer/mail").status_code == 302
@@ -153,7 +155,7 @@ def test_only_the_beheerder_and_only_with_a_token(
 
 
 def test_mail_status_for_the_coordinators_view_of_an_oproep(
-    app: Flask, db_session: Session, oproep, queue
+    app: Flask, db_session: Session, oproep: Oproep, queue: QueueMail
 ) -> None:
     first = queue(1, organisation=True)
     second = set_state(db_session, queue(2), status=MailStatus.FAILED, last_error="Weg.")

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from smtp import SilentServer, TestSmtpServer
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from support import QueueMail
 
 from niemand_alleen import create_app
 from niemand_alleen.config import Settings
@@ -44,7 +45,7 @@ def reload(session: Session, row: Any) -> Any:
 def all_mails(session: Session) -> list[OutboxMail]:
     session.rollback()
     session.expire_all()
-    return list(session.exec(select(OutboxMail).order_by(OutboxMail.id)).all())
+    return list(session.exec(select(OutboxMail).order_by(col(OutboxMail.id))).all())
 
 
 def other_app(settings: Settings, **overrides: Any) -> Flask:
@@ -65,7 +66,7 @@ def test_mails_arrive_with_their_headers_over_one_connection(
     settings: Settings,
     db_session: Session,
     smtp_server: TestSmtpServer,
-    queue,
+    queue: QueueMail,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     organisation_mail = queue(1, organisation=True, recipient="celik.muller@example.org")
@@ -87,7 +88,7 @@ def test_mails_arrive_with_their_headers_over_one_connection(
     assert first.message["Content-Language"] == "nl"
     assert "Oproep nummer 1." in first.text
     assert "<p>Oproep nummer 1.</p>" in first.html
-    dispatch = db_session.get(Dispatch, organisation_mail.dispatch_id)
+    dispatch = db_session.get_one(Dispatch, organisation_mail.dispatch_id)
     expected = one_click_unsubscribe_url(
         settings.public_base_url, settings.secret_key, dispatch.organisation_id
     )
@@ -125,7 +126,7 @@ def test_mails_arrive_with_their_headers_over_one_connection(
 
 
 def test_mails_not_yet_due_wait_and_nothing_connects(
-    app: Flask, db_session: Session, smtp_server: TestSmtpServer, queue
+    app: Flask, db_session: Session, smtp_server: TestSmtpServer, queue: QueueMail
 ) -> None:
     later = utcnow() + timedelta(minutes=5)
     row = queue(1, next_attempt_at=later)
@@ -159,7 +160,7 @@ def test_smtp_down_loses_nothing_and_a_restarted_worker_sends_each_mail_once(
     settings: Settings,
     db_session: Session,
     smtp_server: TestSmtpServer,
-    queue,
+    queue: QueueMail,
     tmp_path: Path,
 ) -> None:
     first_run = utcnow() - timedelta(minutes=10)
@@ -213,7 +214,7 @@ def test_smtp_down_loses_nothing_and_a_restarted_worker_sends_each_mail_once(
 
 
 def test_a_mail_left_in_sending_becomes_uncertain_and_is_not_resent(
-    app: Flask, db_session: Session, smtp_server: TestSmtpServer, queue
+    app: Flask, db_session: Session, smtp_server: TestSmtpServer, queue: QueueMail
 ) -> None:
     now = utcnow() + timedelta(seconds=1)
     crashed = queue(1, organisation=True)
@@ -231,7 +232,7 @@ def test_a_mail_left_in_sending_becomes_uncertain_and_is_not_resent(
     assert crashed.status == MailStatus.UNCERTAIN
     assert crashed.last_error == INTERRUPTED_MESSAGE
     assert reload(db_session, busy).status == MailStatus.SENDING, "a fresh claim is left alone"
-    dispatch = db_session.get(Dispatch, crashed.dispatch_id)
+    dispatch = db_session.get_one(Dispatch, crashed.dispatch_id)
     assert dispatch.status == DispatchStatus.FAILED
 
     send_pending(app, now + timedelta(hours=1))
@@ -240,7 +241,11 @@ def test_a_mail_left_in_sending_becomes_uncertain_and_is_not_resent(
 
 
 def test_after_the_last_attempt_a_mail_fails_with_its_reason(
-    app: Flask, settings: Settings, db_session: Session, smtp_server: TestSmtpServer, queue
+    app: Flask,
+    settings: Settings,
+    db_session: Session,
+    smtp_server: TestSmtpServer,
+    queue: QueueMail,
 ) -> None:
     worker = other_app(settings, mail_max_attempts=3, mail_retry_seconds=10)
     row = queue(1, organisation=True)
@@ -257,13 +262,14 @@ def test_after_the_last_attempt_a_mail_fails_with_its_reason(
     assert row.status == MailStatus.FAILED
     assert row.attempts == 3
     assert waits[:2] == [10, 20], "back-off doubles"
+    assert row.last_error is not None
     assert "niet bereikbaar" in row.last_error
     assert "Opgegeven na 3 pogingen" in row.last_error
-    assert db_session.get(Dispatch, row.dispatch_id).status == DispatchStatus.FAILED
+    assert db_session.get_one(Dispatch, row.dispatch_id).status == DispatchStatus.FAILED
 
 
 def test_a_header_injection_never_reaches_the_server(
-    app: Flask, db_session: Session, smtp_server: TestSmtpServer, queue
+    app: Flask, db_session: Session, smtp_server: TestSmtpServer, queue: QueueMail
 ) -> None:
     """Rows that slipped past queue_mail (written directly) are checked again at sending."""
     injected_recipient = queue(1)
@@ -291,7 +297,11 @@ def test_a_header_injection_never_reaches_the_server(
 
 
 def test_permanent_refusal_fails_at_once_and_a_temporary_one_backs_off(
-    app: Flask, settings: Settings, db_session: Session, smtp_server: TestSmtpServer, queue
+    app: Flask,
+    settings: Settings,
+    db_session: Session,
+    smtp_server: TestSmtpServer,
+    queue: QueueMail,
 ) -> None:
     smtp_server.refused_recipients["weg@example.org"] = "550 5.1.1 Onbekende ontvanger"
     smtp_server.refused_recipients["vol@example.org"] = "452 4.2.2 Postbus vol"
@@ -308,7 +318,7 @@ def test_permanent_refusal_fails_at_once_and_a_temporary_one_backs_off(
     assert refused.attempts == 0
     assert "550" in refused.last_error
     assert "Onbekende ontvanger" in refused.last_error
-    assert db_session.get(Dispatch, refused.dispatch_id).status == DispatchStatus.FAILED
+    assert db_session.get_one(Dispatch, refused.dispatch_id).status == DispatchStatus.FAILED
     busy = reload(db_session, busy)
     assert busy.status == MailStatus.PENDING
     assert busy.attempts == 1
@@ -319,7 +329,7 @@ def test_permanent_refusal_fails_at_once_and_a_temporary_one_backs_off(
 
 
 def test_a_server_that_never_answers_fails_within_the_timeout(
-    settings: Settings, db_session: Session, queue
+    settings: Settings, db_session: Session, queue: QueueMail
 ) -> None:
     silent = SilentServer()
     worker = other_app(settings, mail_port=silent.port, mail_timeout_seconds=0.5)
@@ -339,7 +349,11 @@ def test_a_server_that_never_answers_fails_within_the_timeout(
 
 
 def test_demo_writes_eml_files_only_the_service_can_read(
-    settings: Settings, db_session: Session, smtp_server: TestSmtpServer, queue, tmp_path: Path
+    settings: Settings,
+    db_session: Session,
+    smtp_server: TestSmtpServer,
+    queue: QueueMail,
+    tmp_path: Path,
 ) -> None:
     instance = tmp_path / "demo-instance"
     worker = other_app(settings, mail_write_eml_files=True, instance_path=instance)
@@ -360,7 +374,7 @@ def test_demo_writes_eml_files_only_the_service_can_read(
 
 
 def test_an_address_with_accents_before_the_at_fails_clearly(
-    app: Flask, db_session: Session, smtp_server: TestSmtpServer, queue
+    app: Flask, db_session: Session, smtp_server: TestSmtpServer, queue: QueueMail
 ) -> None:
     """Flask-Mail cannot send SMTPUTF8: such a mail fails with a reason, the batch goes on."""
     accented = queue(1, recipient="çelik.müller@example.org")
@@ -374,7 +388,7 @@ def test_an_address_with_accents_before_the_at_fails_clearly(
 
 
 def test_a_dispatch_is_sent_when_one_of_its_addresses_got_the_oproep(
-    app: Flask, db_session: Session, smtp_server: TestSmtpServer, queue
+    app: Flask, db_session: Session, smtp_server: TestSmtpServer, queue: QueueMail
 ) -> None:
     """An organisation with two contact addresses: one refused, one delivered."""
     smtp_server.refused_recipients["weg@example.org"] = "550 5.1.1 Onbekende ontvanger"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from oproep_support import STERRENBURG, Scenario, add_organisation, approved_oproep, load_geography
 from sqlmodel import Session, select
+from support import AddNeighbour, MakeUser
 
 from niemand_alleen.crypto import lookup_hash
 from niemand_alleen.distribution.service import resident_location, send_oproep
@@ -26,7 +26,7 @@ def geography(app: Flask, db_session: Session) -> Session:
 
 
 @pytest.fixture
-def open_scenario(app: Flask, geography: Session, make_user) -> Scenario:  # type: ignore[no-untyped-def]
+def open_scenario(app: Flask, geography: Session, make_user: MakeUser) -> Scenario:
     coordinator = make_user(Role.COORDINATOR, name="Cor de Coördinator")
     coordinator_email = coordinator.email
     resident, oproep = approved_oproep(app, geography, coordinator)
@@ -45,9 +45,6 @@ def open_scenario(app: Flask, geography: Session, make_user) -> Scenario:  # typ
     scenario = Scenario(coordinator=coordinator, resident=resident, oproep=oproep)
     scenario.coordinator_email = coordinator_email  # type: ignore[attr-defined]
     return scenario
-
-
-AddNeighbour = Callable[..., Volunteer]
 
 
 @pytest.fixture

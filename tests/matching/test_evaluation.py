@@ -15,7 +15,7 @@ from flask import Flask
 from oproep_support import APPROVED_TEXT, STERRENBURG, add_organisation, approved_oproep
 from smtp import TestSmtpServer
 from sqlmodel import Session, col, select
-from support import login
+from support import MakeUser, login
 
 from niemand_alleen.crypto import lookup_hash
 from niemand_alleen.distribution.service import send_oproep
@@ -295,8 +295,8 @@ def _volunteer(
 def built(
     app: Flask,
     geography: Session,
-    make_user,
-    smtp_server: TestSmtpServer,  # type: ignore[no-untyped-def]
+    make_user: MakeUser,
+    smtp_server: TestSmtpServer,
 ) -> Built:
     """An oproep mailed to two organisations, sign-ups through both links, one withdrawn,
     one unconfirmed and one for the wijk; closed, one declined, matched, checked after six
@@ -470,9 +470,9 @@ def test_period_filter_limits_page_and_export(
 def test_bad_period_gets_a_dutch_message_and_400(
     app: Flask,
     db_session: Session,
-    make_user,
+    make_user: MakeUser,
     query: str,
-    message: str,  # type: ignore[no-untyped-def]
+    message: str,
 ) -> None:
     coordinator = make_user(Role.COORDINATOR)
     client = app.test_client()
@@ -489,7 +489,7 @@ def test_bad_period_gets_a_dutch_message_and_400(
 
 
 @pytest.mark.parametrize("role", [Role.BUURTWERKER, Role.BEHEERDER])
-def test_only_coordinators_see_the_evaluation(app: Flask, make_user, role: Role) -> None:  # type: ignore[no-untyped-def]
+def test_only_coordinators_see_the_evaluation(app: Flask, make_user: MakeUser, role: Role) -> None:
     anonymous = app.test_client()
     for path in ("/evaluatie", "/evaluatie/export.csv"):
         response = anonymous.get(path)

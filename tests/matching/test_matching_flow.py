@@ -13,7 +13,7 @@ from flask import Flask
 from oproep_support import Scenario
 from smtp import TestSmtpServer
 from sqlmodel import Session, col, select
-from support import csrf_token, login
+from support import AddNeighbour, MakeUser, csrf_token, login
 
 from niemand_alleen.mail.sender import send_pending
 from niemand_alleen.models import AuditEvent, Match, MatchStatus, Oproep, OproepStatus
@@ -30,7 +30,7 @@ def test_from_open_oproep_to_confirmed_match_with_real_mails(
     app: Flask,
     db_session: Session,
     open_scenario: Scenario,
-    add_neighbour,  # type: ignore[no-untyped-def]
+    add_neighbour: AddNeighbour,
     smtp_server: TestSmtpServer,
 ) -> None:
     oproep = open_scenario.oproep
@@ -90,8 +90,8 @@ def test_two_coordinators_confirming_at_once_make_one_confirmation(
     app: Flask,
     db_session: Session,
     open_scenario: Scenario,
-    add_neighbour,  # type: ignore[no-untyped-def]
-    make_user,  # type: ignore[no-untyped-def]
+    add_neighbour: AddNeighbour,
+    make_user: MakeUser,
 ) -> None:
     oproep = open_scenario.oproep
     for i in range(4):

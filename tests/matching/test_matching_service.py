@@ -8,6 +8,7 @@ import uuid
 from flask import Flask
 from oproep_support import Scenario
 from sqlmodel import Session, col, select
+from support import AddNeighbour
 
 from niemand_alleen.cli import main
 from niemand_alleen.matching.service import (
@@ -36,8 +37,8 @@ def _matches(session: Session, oproep_id: uuid.UUID) -> list[Match]:
 
 
 def test_closing_proposes_the_closest_three_and_explains_the_rest(
-    app: Flask, db_session: Session, open_scenario: Scenario, add_neighbour
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask, db_session: Session, open_scenario: Scenario, add_neighbour: AddNeighbour
+) -> None:
     oproep = open_scenario.oproep
     far = add_neighbour(oproep.id, 900)
     late = add_neighbour(oproep.id, 300, minutes=30)
@@ -58,9 +59,9 @@ def test_closing_proposes_the_closest_three_and_explains_the_rest(
     mails = db_session.exec(select(OutboxMail.kind).where(OutboxMail.oproep_id == oproep.id))
     assert "match_proposals" in list(mails)
 
-    result = app.test_cli_runner().invoke(main, ["match", str(oproep.id), "--json"])
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    cli_result = app.test_cli_runner().invoke(main, ["match", str(oproep.id), "--json"])
+    assert cli_result.exit_code == 0, cli_result.output
+    report = json.loads(cli_result.output)
     assert [e["volunteer_id"] for e in report["proposed"]] == [
         str(closest.id),
         str(early.id),
@@ -73,8 +74,8 @@ def test_closing_proposes_the_closest_three_and_explains_the_rest(
         "too_far",
         "unconfirmed",
     ]
-    assert "Eliza" not in result.output
-    assert "Buur" not in result.output
+    assert "Eliza" not in cli_result.output
+    assert "Buur" not in cli_result.output
     text = app.test_cli_runner().invoke(main, ["match", str(oproep.id)])
     assert "Voorgesteld:" in text.output
     assert "Valt af:" in text.output
@@ -91,8 +92,8 @@ def test_match_command_refuses_unknown_and_malformed_ids(app: Flask) -> None:
 
 
 def test_declined_brings_the_next_and_a_veto_is_remembered(
-    app: Flask, db_session: Session, open_scenario: Scenario, add_neighbour
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask, db_session: Session, open_scenario: Scenario, add_neighbour: AddNeighbour
+) -> None:
     oproep = open_scenario.oproep
     neighbours = [add_neighbour(oproep.id, 100 * i) for i in range(5)]
     actor = open_scenario.coordinator.id

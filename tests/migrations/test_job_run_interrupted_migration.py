@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlmodel import Session, select
+from support import Databases
 
 from niemand_alleen import create_app
 from niemand_alleen.config import load_settings
@@ -25,7 +26,9 @@ assert isinstance(BEFORE, str)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh_app(request: pytest.FixtureRequest, test_databases, tmp_path: Path) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+def fresh_app(
+    request: pytest.FixtureRequest, test_databases: Databases, tmp_path: Path
+) -> Iterator[Flask]:
     url = test_databases.new_url(request.param)
     settings = load_settings("test", environ={}, instance_path=tmp_path).with_overrides(
         database_url=url

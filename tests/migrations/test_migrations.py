@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlmodel import SQLModel
+from support import Databases
 
 import niemand_alleen.models  # noqa: F401  (fills SQLModel.metadata)
 from niemand_alleen import create_app
@@ -23,7 +24,9 @@ MIGRATIONS = resource_dir("migrations")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh_app(request: pytest.FixtureRequest, test_databases, tmp_path: Path) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+def fresh_app(
+    request: pytest.FixtureRequest, test_databases: Databases, tmp_path: Path
+) -> Iterator[Flask]:
     """An app on a brand-new, empty database of each kind."""
     url = test_databases.new_url(request.param)
     settings = load_settings("test", environ={}, instance_path=tmp_path).with_overrides(

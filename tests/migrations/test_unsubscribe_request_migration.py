@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import downgrade, upgrade
+from support import Databases
 
 from niemand_alleen import create_app
 from niemand_alleen.config import load_settings
@@ -20,7 +21,9 @@ ADDED = "fabf12bfc010"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh_app(request: pytest.FixtureRequest, test_databases, tmp_path: Path) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+def fresh_app(
+    request: pytest.FixtureRequest, test_databases: Databases, tmp_path: Path
+) -> Iterator[Flask]:
     url = test_databases.new_url(request.param)
     settings = load_settings("test", environ={}, instance_path=tmp_path).with_overrides(
         database_url=url

@@ -11,6 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 from support import csrf_token
+from werkzeug.test import TestResponse
 
 from niemand_alleen.models import AuditAction, AuditEvent, Organisation, utcnow
 from niemand_alleen.organisations.csv_io import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, plan_import
@@ -31,7 +32,7 @@ def _organisations(db_session: Session) -> dict[str, Organisation]:
     return {org.name: org for org in db_session.exec(select(Organisation)).all()}
 
 
-def _upload(client: FlaskClient, data: bytes, filename: str = "organisaties.csv"):  # type: ignore[no-untyped-def]
+def _upload(client: FlaskClient, data: bytes, filename: str = "organisaties.csv") -> TestResponse:
     # The body is built here: werkzeug's builder spools big bodies to a file it leaves open.
     boundary = "grens-" + "7" * 20
     body = (

@@ -11,6 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 from support import csrf_token
+from werkzeug.test import TestResponse
 
 from niemand_alleen.models import AuditAction, AuditEvent, Organisation, Role, User, utcnow
 from niemand_alleen.organisations.service import organisation_wijken
@@ -31,7 +32,7 @@ def _form(**overrides: object) -> dict[str, object]:
     return values
 
 
-def _post(client: FlaskClient, path: str, **overrides: object):  # type: ignore[no-untyped-def]
+def _post(client: FlaskClient, path: str, **overrides: object) -> TestResponse:
     return client.post(path, data={**_form(**overrides), "csrf_token": csrf_token(client, path)})
 
 

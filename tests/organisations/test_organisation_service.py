@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from sqlmodel import Session, select
+from support import MakeUser
 
 from niemand_alleen.distribution.links import (
     one_click_token,
@@ -203,7 +204,7 @@ def _audit(db_session: Session, organisation_id: uuid.UUID) -> list[AuditEvent]:
     )
 
 
-def test_create_update_and_audit_without_data(db_session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_create_update_and_audit_without_data(db_session: Session, make_user: MakeUser) -> None:
     actor = make_user()
     organisation = create_organisation(
         db_session,

@@ -206,7 +206,9 @@ def test_the_mailed_link_unsubscribes_once(
     assert _reload(db_session, organisation).unsubscribed_at == first
 
 
-def _bad_confirm_tokens(app: Flask, db_session: Session, organisation: Organisation) -> dict:  # type: ignore[type-arg]
+def _bad_confirm_tokens(
+    app: Flask, db_session: Session, organisation: Organisation
+) -> dict[str, str]:
     key = app.config["SECRET_KEY"]
     request = UnsubscribeRequest(organisation_id=organisation.id, requested_at=utcnow())
     db_session.add(request)

@@ -14,7 +14,7 @@ from privacy_support import (
     all_text,
     row_counts,
 )
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from niemand_alleen.models import (
     AuditAction,
@@ -55,7 +55,9 @@ def columns(model: type) -> set[str]:
 def privacy_events(session: Session) -> list[AuditEvent]:
     session.rollback()
     events = session.exec(
-        select(AuditEvent).where(AuditEvent.detail == "privacy request").order_by(AuditEvent.id)
+        select(AuditEvent)
+        .where(AuditEvent.detail == "privacy request")
+        .order_by(col(AuditEvent.id))
     ).all()
     session.rollback()
     return list(events)

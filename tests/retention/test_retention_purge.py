@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session, func, select
@@ -47,7 +49,7 @@ def resident(closed_days_ago: float | None) -> Resident:
     )
 
 
-def volunteer(oproep: Oproep, **extra: object) -> Volunteer:
+def volunteer(oproep: Oproep, **extra: Any) -> Volunteer:
     return Volunteer(
         oproep_id=oproep.id,
         first_name="Goede",
@@ -78,7 +80,8 @@ def test_residents_go_a_set_time_after_the_case_closed(
     db_session: Session, settings_now: Settings
 ) -> None:
     expired, recent, open_case = resident(90), resident(89.9), resident(None)
-    expired.closed_at -= JUST  # type: ignore[operator]
+    assert expired.closed_at is not None
+    expired.closed_at -= JUST
     db_session.add_all([expired, recent, open_case])
     db_session.flush()
     oproep = Oproep(
@@ -216,7 +219,7 @@ def test_audit_events_expire_and_every_run_is_logged_without_data(
         "volunteer",
         "volunteer_unconfirmed",
     ]
-    assert all(event.detail.startswith("retention purge rows=") for event in purge_logs)
+    assert all((event.detail or "").startswith("retention purge rows=") for event in purge_logs)
     assert db_session.exec(select(func.count()).select_from(AuditEvent)).one() == 6
 
 
@@ -229,7 +232,7 @@ def test_audit_events_expire_and_every_run_is_logged_without_data(
         ("RETENTION_AUDIT_DAYS", "7"),
     ],
 )
-def test_a_malformed_retention_setting_names_itself(name: str, value: str, tmp_path) -> None:
+def test_a_malformed_retention_setting_names_itself(name: str, value: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as error:
         load_settings("demo", environ={name: value}, instance_path=tmp_path)
     assert name in str(error.value)

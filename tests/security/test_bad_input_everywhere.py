@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 from support import STAFF_PASSWORD, csrf_token
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter, IntegerConverter, UUIDConverter
+from werkzeug.test import TestResponse
 
 from niemand_alleen.auth.service import create_user
 from niemand_alleen.distribution.service import send_oproep
@@ -218,7 +219,7 @@ def reaches_the_view(client: FlaskClient, target: Target) -> bool:
     return response.status_code != 403 and not login_redirect
 
 
-def send(client: FlaskClient, target: Target, values: dict[str, str]):  # type: ignore[no-untyped-def]
+def send(client: FlaskClient, target: Target, values: dict[str, str]) -> TestResponse:
     if target.method == "GET":
         return client.get(target.url, query_string=values)
     token = csrf_token(client, "/inloggen")

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session, func, select
+from werkzeug.test import TestResponse
 
 from niemand_alleen.auth import public
 from niemand_alleen.db import request_session
@@ -29,7 +30,7 @@ def canary() -> str:
     return f"CANARY-{secrets.token_hex(8)}"
 
 
-def assert_generic_500(response, canary: str) -> None:  # type: ignore[no-untyped-def]
+def assert_generic_500(response: TestResponse, canary: str) -> None:
     body = response.get_data(as_text=True)
     assert response.status_code == 500
     assert '<html lang="nl">' in body

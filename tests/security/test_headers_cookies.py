@@ -12,7 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlmodel import Session
-from support import csrf_token
+from support import Databases, csrf_token
+from werkzeug.test import TestResponse
 
 from niemand_alleen import create_app
 from niemand_alleen.auth.service import create_user
@@ -23,7 +24,7 @@ PASSWORD = "een lang genoeg wachtwoord voor koppen"
 HTTPS = "https://localhost"
 
 
-def csp_directives(response) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def csp_directives(response: TestResponse) -> dict[str, list[str]]:
     policy = response.headers["Content-Security-Policy"]
     directives = {}
     for part in policy.split(";"):
@@ -32,7 +33,7 @@ def csp_directives(response) -> dict[str, list[str]]:  # type: ignore[no-untyped
     return directives
 
 
-def assert_protective_headers(response, page: str) -> None:  # type: ignore[no-untyped-def]
+def assert_protective_headers(response: TestResponse, page: str) -> None:
     csp = csp_directives(response)
     assert csp["object-src"] == ["'none'"], page
     assert csp["base-uri"] == ["'none'"], page
@@ -47,7 +48,7 @@ def assert_protective_headers(response, page: str) -> None:  # type: ignore[no-u
     assert response.headers["X-Frame-Options"] == "DENY", page
 
 
-def assert_not_stored(response, page: str) -> None:  # type: ignore[no-untyped-def]
+def assert_not_stored(response: TestResponse, page: str) -> None:
     assert "no-store" in response.headers.get("Cache-Control", ""), page
 
 
@@ -120,7 +121,9 @@ def test_no_hsts_over_plain_http_outside_production(client: FlaskClient) -> None
 
 
 @pytest.fixture(scope="module")
-def production_database_url(test_databases, tmp_path_factory: pytest.TempPathFactory) -> str:  # type: ignore[no-untyped-def]
+def production_database_url(
+    test_databases: Databases, tmp_path_factory: pytest.TempPathFactory
+) -> str:
     """A migrated PostgreSQL database (production refuses SQLite)."""
     url = test_databases.new_url("postgresql")
     tmp = tmp_path_factory.mktemp("production-migrate")
@@ -155,7 +158,7 @@ def production_app(production_database_url: str, tmp_path: Path) -> Iterator[Fla
     engine.dispose()
 
 
-def session_cookie_header(response) -> str:  # type: ignore[no-untyped-def]
+def session_cookie_header(response: TestResponse) -> str:
     headers = [
         value
         for value in response.headers.getlist("Set-Cookie")

@@ -8,6 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 from support import csrf_token
+from werkzeug.test import TestResponse
 
 from niemand_alleen.auth.service import create_user
 from niemand_alleen.models import LoginAttempt, Role, User, UserSession
@@ -86,7 +87,7 @@ def test_an_over_long_password_never_reaches_the_hasher(
     assert count(app, LoginAttempt) == before
 
 
-def create_account(client: FlaskClient, **fields: str):  # type: ignore[no-untyped-def]
+def create_account(client: FlaskClient, **fields: str) -> TestResponse:
     data = {"name": "Nieuwe Collega", "email": "nieuw@example.org", "role": "buurtwerker", **fields}
     data["csrf_token"] = csrf_token(client, "/beheer/gebruikers")
     return client.post("/beheer/gebruikers", data=data)

@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from flask import Flask
-from oproep_support import STERRENBURG, add_organisation, approved_oproep, load_geography
-from sqlalchemy import delete
+from flask.testing import FlaskClient
+from oproep_support import OpenOproep, OpenOproepFactory, load_geography, open_oproep
 from sqlmodel import Session
+from support import MakeUser, PostSignup, csrf_token
+from werkzeug.test import TestResponse
 
-from niemand_alleen.distribution.service import send_oproep
-from niemand_alleen.models import Dispatch, Oproep, OutboxMail, Role, User, local_today
-
-
-@dataclass
-class OpenOproep:
-    coordinator: User
-    oproep: Oproep
-    dispatch: Dispatch
-
-    @property
-    def path(self) -> str:
-        return f"/aanmelden/{self.dispatch.referral_code}"
-
-
-def open_oproep(app: Flask, session: Session, coordinator: User, **changes: object) -> OpenOproep:
-    """An approved oproep mailed to one organisation of its wijk (so: OPEN, with a link)."""
-    _, oproep = approved_oproep(app, session, coordinator, **changes)
-    organisation = add_organisation(session, f"Buurthuis {oproep.id.hex[:6]}", STERRENBURG)
-    with app.app_context():
-        (dispatch,) = send_oproep(
-            session,
-            app.config["SETTINGS"],
-            oproep,
-            [organisation.id],
-            coordinator.id,
-            local_today(),
-        )
-    # The organisation mails are not what these tests look at.
-    session.execute(delete(OutboxMail))
-    session.commit()
-    return OpenOproep(coordinator=coordinator, oproep=oproep, dispatch=dispatch)
+from niemand_alleen.models import Role, User
 
 
 @pytest.fixture
@@ -50,7 +21,7 @@ def geography(app: Flask, db_session: Session) -> Session:
 
 
 @pytest.fixture
-def coordinator(make_user) -> User:  # type: ignore[no-untyped-def]
+def coordinator(make_user: MakeUser) -> User:
     return make_user(Role.COORDINATOR, name="Cor de Coördinator")
 
 
@@ -60,8 +31,8 @@ def scenario(app: Flask, geography: Session, coordinator: User) -> OpenOproep:
 
 
 @pytest.fixture
-def open_oproep_factory(app: Flask, geography: Session, coordinator: User):  # type: ignore[no-untyped-def]
-    def _make(**changes: object) -> OpenOproep:
+def open_oproep_factory(app: Flask, geography: Session, coordinator: User) -> OpenOproepFactory:
+    def _make(**changes: Any) -> OpenOproep:
         return open_oproep(app, geography, coordinator, **changes)
 
     return _make
@@ -82,11 +53,12 @@ VALID = {
 
 
 @pytest.fixture
-def post_signup():  # type: ignore[no-untyped-def]
+def post_signup() -> PostSignup:
     """POST the form as a browser would: fetch the page for its token, then send."""
-    from support import csrf_token
 
-    def _post(client, path: str, remote_addr: str = "198.51.100.7", **changes: object):  # type: ignore[no-untyped-def]
+    def _post(
+        client: FlaskClient, path: str, remote_addr: str = "198.51.100.7", **changes: object
+    ) -> TestResponse:
         environ = {"REMOTE_ADDR": remote_addr}
         data: dict[str, object] = {
             **VALID,

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlmodel import Session, select
+from oproep_support import OpenOproep
+from smtp import TestSmtpServer
+from sqlmodel import Session, col, select
+from support import PostSignup
 
 from niemand_alleen.mail.kinds import MailKind, register_mail_kind
 from niemand_alleen.mail.outbox import (
@@ -21,7 +24,7 @@ from niemand_alleen.retention import BLANK_VOLUNTEER
 def mails(session: Session) -> list[OutboxMail]:
     session.rollback()
     session.expire_all()  # as the sender left them, not as this session last saw them
-    return list(session.exec(select(OutboxMail).order_by(OutboxMail.id)).all())
+    return list(session.exec(select(OutboxMail).order_by(col(OutboxMail.id))).all())
 
 
 def a_written_mail() -> RenderedMail:
@@ -42,8 +45,13 @@ def a_written_mail() -> RenderedMail:
 
 
 def test_a_signup_gone_before_its_mail_is_written_gets_no_mail(
-    app: Flask, client: FlaskClient, db_session: Session, scenario, post_signup, smtp_server
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+    smtp_server: TestSmtpServer,
+) -> None:
     post_signup(client, scenario.path)
     (volunteer,) = db_session.exec(select(Volunteer)).all()
     # Blanked as the retention purge and erasure do, before the sender ran.
@@ -64,8 +72,8 @@ def test_a_signup_gone_before_its_mail_is_written_gets_no_mail(
 
 
 def test_a_mail_that_cannot_be_written_fails_alone_and_the_others_are_sent(
-    app: Flask, db_session: Session, smtp_server
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask, db_session: Session, smtp_server: TestSmtpServer
+) -> None:
     def broken(*_: object) -> None:
         raise RuntimeError("template missing")
 
@@ -101,8 +109,8 @@ def test_a_mail_that_cannot_be_written_fails_alone_and_the_others_are_sent(
 
 
 def test_a_pending_mail_emptied_by_an_erasure_fails_instead_of_waiting(
-    app: Flask, db_session: Session, smtp_server
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask, db_session: Session, smtp_server: TestSmtpServer
+) -> None:
     with app.app_context():
         mail = queue_mail(
             db_session,

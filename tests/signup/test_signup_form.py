@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
-from sqlmodel import Session, func, select
+from oproep_support import OpenOproep, OpenOproepFactory
+from sqlmodel import Session, col, func, select
+from support import PostSignup
 
 from niemand_alleen.mail.sender import compose_pending
 from niemand_alleen.models import OutboxMail, Volunteer, VolunteerStatus
@@ -22,12 +27,12 @@ def volunteers(session: Session) -> list[Volunteer]:
 
 def outbox(session: Session) -> list[OutboxMail]:
     session.rollback()
-    return list(session.exec(select(OutboxMail).order_by(OutboxMail.id)).all())
+    return list(session.exec(select(OutboxMail).order_by(col(OutboxMail.id))).all())
 
 
 def test_the_oproep_page_shows_the_approved_text_wijk_and_deadline(
-    client: FlaskClient, scenario
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, scenario: OpenOproep
+) -> None:
     page = client.get(scenario.path)
     assert page.status_code == 200
     body = page.get_data(as_text=True)
@@ -51,7 +56,9 @@ def test_the_oproep_page_shows_the_approved_text_wijk_and_deadline(
     assert f'action="{scenario.path}"' in body
 
 
-def test_the_general_form_explains_being_a_good_neighbour(client: FlaskClient, geography) -> None:  # type: ignore[no-untyped-def]
+def test_the_general_form_explains_being_a_good_neighbour(
+    client: FlaskClient, geography: Session
+) -> None:
     page = client.get("/aanmelden")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
@@ -61,8 +68,12 @@ def test_the_general_form_explains_being_a_good_neighbour(client: FlaskClient, g
 
 
 def test_a_valid_signup_is_stored_encrypted_unconfirmed_and_a_confirm_mail_queued(
-    client: FlaskClient, app: Flask, db_session: Session, scenario, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    app: Flask,
+    db_session: Session,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+) -> None:
     response = post_signup(client, scenario.path, contact_again="y")
     assert response.status_code == 302
     assert response.headers["Location"] == "/aanmelden/verstuurd"
@@ -100,6 +111,7 @@ def test_a_valid_signup_is_stored_encrypted_unconfirmed_and_a_confirm_mail_queue
     assert mail.kind == "signup_confirm"
     assert mail.recipient == "fatma.ozdemir@example.org"
     assert mail.subject == "Bevestig uw aanmelding als goede buur"
+    assert mail.body_text is not None
     assert "/aanmelden/bevestigen/" in mail.body_text
     assert "/aanmelden/intrekken/" in mail.body_text
     assert "Beste Fatma," in mail.body_text
@@ -115,11 +127,11 @@ def test_names_with_accents_apostrophes_and_hyphens_are_accepted_and_shown(
     client: FlaskClient,
     app: Flask,
     db_session: Session,
-    scenario,
-    post_signup,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
     first: str,
     last: str,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     # Shown correctly when the form comes back with an error in another field ...
     again = post_signup(client, scenario.path, first_name=first, last_name=last, consent=None)
     body = again.get_data(as_text=True)
@@ -131,7 +143,9 @@ def test_names_with_accents_apostrophes_and_hyphens_are_accepted_and_shown(
     assert (volunteer.first_name, volunteer.last_name) == (first, last)
     compose_pending(app)
     (mail,) = outbox(db_session)
+    assert mail.body_text is not None
     assert f"Beste {first}," in mail.body_text
+    assert mail.body_html is not None
     assert f"Beste {str(escape(first))}," in mail.body_html
 
 
@@ -156,13 +170,14 @@ BAD_INPUT = [
 def test_bad_input_is_refused_with_a_field_message_and_nothing_is_stored(
     client: FlaskClient,
     db_session: Session,
-    scenario,
-    post_signup,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
     name: str,
     value: str | None,
     message: str,
-) -> None:  # type: ignore[no-untyped-def]
-    response = post_signup(client, scenario.path, **{name: value})
+) -> None:
+    change: dict[str, Any] = {name: value}
+    response = post_signup(client, scenario.path, **change)
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "Er ging iets mis" in body
@@ -180,10 +195,17 @@ def test_bad_input_is_refused_with_a_field_message_and_nothing_is_stored(
 
 
 def test_script_in_any_field_is_shown_as_text(
-    client: FlaskClient, db_session: Session, scenario, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, db_session: Session, scenario: OpenOproep, post_signup: PostSignup
+) -> None:
     script = "<script>alert('x')</script>"
-    fields = ("first_name", "last_name", "email", "phone", "postcode", "house_number")
+    fields: tuple[str, ...] = (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "postcode",
+        "house_number",
+    )
     fields += ("availability", "motivation", "languages")
     response = post_signup(client, scenario.path, **dict.fromkeys(fields, script))
     body = response.get_data(as_text=True)
@@ -199,8 +221,8 @@ def test_script_in_any_field_is_shown_as_text(
 
 
 def test_extra_posted_fields_are_not_stored(
-    client: FlaskClient, db_session: Session, scenario, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, db_session: Session, scenario: OpenOproep, post_signup: PostSignup
+) -> None:
     """R1.3: mass assignment; posted status, ids or flags are ignored."""
     response = post_signup(
         client,
@@ -221,8 +243,8 @@ def test_extra_posted_fields_are_not_stored(
 
 
 def test_a_filled_honeypot_looks_like_success_and_stores_nothing(
-    client: FlaskClient, db_session: Session, scenario, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, db_session: Session, scenario: OpenOproep, post_signup: PostSignup
+) -> None:
     response = post_signup(client, scenario.path, website="http://spam.example")
     assert response.status_code == 302
     assert response.headers["Location"] == "/aanmelden/verstuurd"
@@ -231,8 +253,8 @@ def test_a_filled_honeypot_looks_like_success_and_stores_nothing(
 
 
 def test_an_expired_form_comes_back_with_the_values_and_stores_nothing(
-    client: FlaskClient, db_session: Session, scenario, signup_values
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, db_session: Session, scenario: OpenOproep, signup_values: dict[str, str]
+) -> None:
     response = client.post(scenario.path, data={**signup_values, "csrf_token": "verlopen"})
     assert response.status_code == 400
     body = response.get_data(as_text=True)
@@ -244,8 +266,12 @@ def test_an_expired_form_comes_back_with_the_values_and_stores_nothing(
 
 
 def test_a_general_signup_has_no_oproep_and_the_wijk_of_the_address(
-    client: FlaskClient, app: Flask, db_session: Session, geography, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    app: Flask,
+    db_session: Session,
+    geography: Session,
+    post_signup: PostSignup,
+) -> None:
     assert post_signup(client, "/aanmelden").status_code == 302
     (volunteer,) = volunteers(db_session)
     assert volunteer.oproep_id is None
@@ -254,12 +280,17 @@ def test_a_general_signup_has_no_oproep_and_the_wijk_of_the_address(
     assert volunteer.contact_again is True
     compose_pending(app)
     (mail,) = outbox(db_session)
+    assert mail.body_text is not None
     assert "U meldde zich aan als goede buur in Sterrenburg." in mail.body_text
 
 
 def test_signing_up_twice_keeps_one_signup_says_so_by_mail_and_never_on_the_page(
-    app: Flask, client: FlaskClient, db_session: Session, scenario, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+) -> None:
     first = post_signup(client, scenario.path)
     # Same address in other letters, other details: still the same person for this oproep.
     second = post_signup(
@@ -283,6 +314,7 @@ def test_signing_up_twice_keeps_one_signup_says_so_by_mail_and_never_on_the_page
     assert again.body_text is None
     assert compose_pending(app) == 2
     confirm, again = outbox(db_session)
+    assert again.body_text is not None
     assert "U had zich al aangemeld" in again.body_text
     assert "/aanmelden/bevestigen/" in again.body_text  # still unconfirmed
     # A third time the same day: no third mail (nobody can flood an inbox this way).
@@ -291,12 +323,19 @@ def test_signing_up_twice_keeps_one_signup_says_so_by_mail_and_never_on_the_page
     assert len(volunteers(db_session)) == 1
 
 
-def statements_of(app: Flask, send) -> list[str]:  # type: ignore[no-untyped-def]
+def statements_of(app: Flask, send: Callable[[], object]) -> list[str]:
     """The SQL the app runs while ``send()`` runs, without its parameters."""
     seen: list[str] = []
     engine = app.extensions["database"].engine
 
-    def record(_conn, _cursor, statement, _parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+    def record(
+        _conn: object,
+        _cursor: object,
+        statement: str,
+        _parameters: object,
+        _context: object,
+        _many: bool,
+    ) -> None:
         seen.append(statement.split()[0].upper())
 
     sa.event.listen(engine, "before_cursor_execute", record)
@@ -308,8 +347,12 @@ def statements_of(app: Flask, send) -> list[str]:  # type: ignore[no-untyped-def
 
 
 def test_a_known_address_costs_the_same_work_as_a_new_one(
-    app: Flask, client: FlaskClient, scenario, post_signup, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Whether an address signed up before must not show in the time a sign-up takes: both
     paths run the same kinds of statements (the known one an insert less) and neither
     renders a mail in the request."""
@@ -325,8 +368,12 @@ def test_a_known_address_costs_the_same_work_as_a_new_one(
 
 
 def test_the_same_address_for_another_oproep_is_a_new_signup(
-    client: FlaskClient, db_session: Session, scenario, open_oproep_factory, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    db_session: Session,
+    scenario: OpenOproep,
+    open_oproep_factory: OpenOproepFactory,
+    post_signup: PostSignup,
+) -> None:
     other = open_oproep_factory()
     post_signup(client, scenario.path)
     post_signup(client, other.path)
@@ -336,8 +383,8 @@ def test_the_same_address_for_another_oproep_is_a_new_signup(
 
 
 def test_nothing_about_other_signups_is_shown(
-    client: FlaskClient, db_session: Session, scenario, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, db_session: Session, scenario: OpenOproep, post_signup: PostSignup
+) -> None:
     post_signup(client, scenario.path, email="eerste@example.org", last_name="Eerstebuur")
     other = client.application.test_client()
     for path in (scenario.path, "/aanmelden", "/aanmelden/verstuurd"):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from oproep_support import OpenOproep, OpenOproepFactory
 from sqlmodel import Session, func, select
+from support import PostSignup
 
 from niemand_alleen import create_app
 from niemand_alleen.models import (
@@ -19,6 +22,7 @@ from niemand_alleen.models import (
     VolunteerStatus,
     local_today,
 )
+from niemand_alleen.reference import PlacedAddress
 from niemand_alleen.signup import ratelimit
 
 
@@ -43,7 +47,9 @@ def assert_closed_page(body: str) -> None:
     assert "Een vrouw van in de 80" not in body
 
 
-def test_an_unknown_or_tampered_link_shows_a_neutral_page(client: FlaskClient, scenario) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_or_tampered_link_shows_a_neutral_page(
+    client: FlaskClient, scenario: OpenOproep
+) -> None:
     for code in ("onbekend", scenario.dispatch.referral_code + "x", "x" * 300):
         response = client.get(f"/aanmelden/{code}")
         assert response.status_code == 404
@@ -54,8 +60,8 @@ def test_an_unknown_or_tampered_link_shows_a_neutral_page(client: FlaskClient, s
 
 
 def test_a_closed_oproep_offers_the_general_signup(
-    client: FlaskClient, db_session: Session, scenario, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, db_session: Session, scenario: OpenOproep, post_signup: PostSignup
+) -> None:
     for status in (OproepStatus.CLOSED, OproepStatus.MATCHED, OproepStatus.CANCELLED):
         set_oproep(db_session, scenario.oproep, status=status)
         response = client.get(scenario.path)
@@ -72,8 +78,8 @@ def test_a_closed_oproep_offers_the_general_signup(
 
 
 def test_an_oproep_past_its_deadline_is_closed(
-    client: FlaskClient, db_session: Session, scenario
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, db_session: Session, scenario: OpenOproep
+) -> None:
     set_oproep(db_session, scenario.oproep, deadline=local_today())  # "tot en met": still open
     assert "Een vrouw van in de 80" in client.get(scenario.path).get_data(as_text=True)
     set_oproep(db_session, scenario.oproep, deadline=local_today() - timedelta(days=1))
@@ -89,8 +95,12 @@ def confirm_all(session: Session) -> None:
 
 
 def test_the_cap_per_oproep_counts_confirmed_signups_only(
-    app: Flask, client: FlaskClient, db_session: Session, scenario, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+) -> None:
     """Sign-ups that never confirm cannot close an oproep (anyone can type addresses)."""
     app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(signup_cap_per_oproep=2)
     for number in range(4):
@@ -118,8 +128,13 @@ def assert_form_kept(body: str, email: str = "fatma.ozdemir@example.org") -> Non
 
 
 def test_one_email_address_is_limited_whatever_the_client(
-    app: Flask, client: FlaskClient, db_session: Session, scenario, open_oproep_factory, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    scenario: OpenOproep,
+    open_oproep_factory: OpenOproepFactory,
+    post_signup: PostSignup,
+) -> None:
     app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(signup_rate_per_email_per_hour=2)
     other = open_oproep_factory()
     assert post_signup(client, scenario.path, remote_addr="192.0.2.1").status_code == 302
@@ -138,8 +153,12 @@ def test_one_email_address_is_limited_whatever_the_client(
 
 
 def test_a_sender_over_its_limit_spends_none_of_the_shared_budget(
-    app: Flask, client: FlaskClient, db_session: Session, geography, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    geography: Session,
+    post_signup: PostSignup,
+) -> None:
     """One client floods the general form; the city's hourly budget is still there for the
     others, because its refused attempts never reach the shared count."""
     app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
@@ -158,8 +177,12 @@ def test_a_sender_over_its_limit_spends_none_of_the_shared_budget(
 
 
 def test_a_reached_shared_limit_keeps_the_form_and_gives_the_phone_number(
-    app: Flask, client: FlaskClient, db_session: Session, geography, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    geography: Session,
+    post_signup: PostSignup,
+) -> None:
     app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
         signup_rate_general_per_hour=2, contact_phone="078 123 45 67"
     )
@@ -178,8 +201,12 @@ def test_a_reached_shared_limit_keeps_the_form_and_gives_the_phone_number(
 
 
 def test_too_many_attempts_from_one_address_get_429_and_store_nothing(
-    app: Flask, client: FlaskClient, db_session: Session, scenario, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+) -> None:
     app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
         signup_rate_per_address_per_hour=3
     )
@@ -203,8 +230,13 @@ def test_too_many_attempts_from_one_address_get_429_and_store_nothing(
 
 @pytest.mark.parametrize("via_link", [True, False], ids=["oproep-link", "general-form"])
 def test_a_client_over_its_limit_is_refused_before_its_address_is_located(
-    app: Flask, client: FlaskClient, scenario, post_signup, monkeypatch, via_link: bool
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+    monkeypatch: pytest.MonkeyPatch,
+    via_link: bool,
+) -> None:
     """With an online geocoder every flood request would otherwise ask someone else's service.
     Through a link the look-up reads the oproep and the count in one query; the general form
     reads only the count."""
@@ -214,7 +246,7 @@ def test_a_client_over_its_limit_is_refused_before_its_address_is_located(
     located: list[str] = []
     real = service.locate_address
 
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def counting(*args: Any, **kwargs: Any) -> PlacedAddress:
         located.append("x")
         return real(*args, **kwargs)
 
@@ -232,8 +264,8 @@ def test_a_client_over_its_limit_is_refused_before_its_address_is_located(
 
 
 def test_the_address_limit_holds_across_two_web_workers(
-    app: Flask, db_session: Session, scenario, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask, db_session: Session, scenario: OpenOproep, post_signup: PostSignup
+) -> None:
     """Two app instances on one database stand for two gunicorn workers."""
     settings = app.config["SETTINGS"].with_overrides(signup_rate_per_address_per_hour=2)
     app.config["SETTINGS"] = settings
@@ -250,8 +282,12 @@ def test_the_address_limit_holds_across_two_web_workers(
 
 
 def test_the_limit_per_oproep_counts_signups_from_every_address(
-    app: Flask, client: FlaskClient, db_session: Session, scenario, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+) -> None:
     app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
         signup_rate_per_oproep_per_hour=2
     )

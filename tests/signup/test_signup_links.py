@@ -13,8 +13,11 @@ import itsdangerous.timed
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from oproep_support import OpenOproep
+from smtp import TestSmtpServer
 from sqlmodel import Session, select
-from support import csrf_token
+from support import PostSignup, csrf_token
+from werkzeug.test import TestResponse
 
 from niemand_alleen.mail.sender import send_pending
 from niemand_alleen.models import (
@@ -43,14 +46,19 @@ def only_volunteer(session: Session) -> Volunteer:
     return volunteer
 
 
-def press_button(client: FlaskClient, path: str):  # type: ignore[no-untyped-def]
+def press_button(client: FlaskClient, path: str) -> TestResponse:
     # The token belongs to the browser session, so any page's form gives the right one.
     return client.post(path, data={"csrf_token": csrf_token(client, "/aanmelden")})
 
 
 def test_the_neighbour_confirms_through_the_mail(
-    app: Flask, client: FlaskClient, db_session: Session, scenario, post_signup, smtp_server
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+    smtp_server: TestSmtpServer,
+) -> None:
     post_signup(client, scenario.path)
     assert send_pending(app).sent == 1
     (mail,) = smtp_server.wait_for(1)
@@ -88,8 +96,13 @@ def test_the_neighbour_confirms_through_the_mail(
 
 
 def test_a_repeated_signup_after_confirming_mails_without_a_confirm_link(
-    app: Flask, client: FlaskClient, db_session: Session, scenario, post_signup, smtp_server
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+    smtp_server: TestSmtpServer,
+) -> None:
     post_signup(client, scenario.path)
     send_pending(app)
     (first,) = smtp_server.wait_for(1)
@@ -106,10 +119,10 @@ def test_a_confirm_link_expires_after_the_configured_days(
     app: Flask,
     client: FlaskClient,
     db_session: Session,
-    scenario,
-    post_signup,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post_signup(client, scenario.path)
     volunteer = only_volunteer(db_session)
     settings = app.config["SETTINGS"]
@@ -133,7 +146,9 @@ def test_a_confirm_link_expires_after_the_configured_days(
         "/aanmelden/bevestigen/" + "x" * 300,
     ],
 )
-def test_a_tampered_link_shows_a_neutral_page(client: FlaskClient, geography, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_tampered_link_shows_a_neutral_page(
+    client: FlaskClient, geography: Session, path: str
+) -> None:
     response = client.get(path)
     assert response.status_code == 404
     assert "Deze link werkt niet" in response.get_data(as_text=True)
@@ -158,8 +173,13 @@ def test_tokens_are_bound_to_their_purpose_and_secret() -> None:
 
 
 def test_withdrawing_deletes_the_personal_data_and_the_mail_copies(
-    app: Flask, client: FlaskClient, db_session: Session, scenario, post_signup, smtp_server
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+    smtp_server: TestSmtpServer,
+) -> None:
     post_signup(client, scenario.path, contact_again="y")
     send_pending(app)
     (mail,) = smtp_server.wait_for(1)
@@ -203,8 +223,8 @@ def test_withdrawing_deletes_the_personal_data_and_the_mail_copies(
 
 
 def test_link_pages_without_a_csrf_token_are_refused(
-    client: FlaskClient, db_session: Session, scenario, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, db_session: Session, scenario: OpenOproep, post_signup: PostSignup
+) -> None:
     post_signup(client, scenario.path)
     volunteer = only_volunteer(db_session)
     secret = client.application.config["SECRET_KEY"]
@@ -220,11 +240,11 @@ def test_the_whole_flow_logs_no_personal_value(
     app: Flask,
     client: FlaskClient,
     db_session: Session,
-    scenario,
-    post_signup,
-    smtp_server,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+    smtp_server: TestSmtpServer,
     caplog: pytest.LogCaptureFixture,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     caplog.set_level(logging.DEBUG)
     canaries = {
         "first_name": "Canarynaam",

@@ -10,7 +10,9 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from oproep_support import OpenOproep
 from sqlmodel import Session, func, select
+from support import PostSignup
 
 from niemand_alleen import create_app
 from niemand_alleen.db import make_engine
@@ -52,11 +54,11 @@ def signups(session: Session) -> int:
 def test_a_locked_database_gives_the_form_back_with_what_was_typed(
     impatient_app: Flask,
     db_session: Session,
-    scenario,
-    post_signup,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
     caplog: pytest.LogCaptureFixture,
     path_of: str,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     path = scenario.path if path_of == "oproep-link" else "/aanmelden"
     client = impatient_app.test_client()
     url = impatient_app.config["SETTINGS"].database_url
@@ -78,8 +80,8 @@ def test_a_locked_database_gives_the_form_back_with_what_was_typed(
 
 
 def test_a_form_with_errors_is_shown_even_when_its_count_cannot_be_stored(
-    impatient_app: Flask, db_session: Session, scenario, post_signup
-) -> None:  # type: ignore[no-untyped-def]
+    impatient_app: Flask, db_session: Session, scenario: OpenOproep, post_signup: PostSignup
+) -> None:
     client = impatient_app.test_client()
     with write_lock_held(impatient_app.config["SETTINGS"].database_url):
         response = post_signup(client, scenario.path, consent=None)

@@ -1,4 +1,5 @@
 from flask.testing import FlaskClient
+from support import LoginAs
 
 from niemand_alleen.models import Role
 
@@ -10,7 +11,7 @@ def test_public_home_is_dutch_and_safe(client: FlaskClient) -> None:
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
 
-def test_coordinator_logs_in_and_sees_overview(client: FlaskClient, login_as) -> None:
+def test_coordinator_logs_in_and_sees_overview(client: FlaskClient, login_as: LoginAs) -> None:
     login_as(Role.COORDINATOR)
     response = client.get("/")
     assert "Oproepen" in response.get_data(as_text=True)
