@@ -78,6 +78,7 @@ def test(args: list[str]) -> None:
     fast = "--fast" in args
     pytest_args = ["-p", "no:cacheprovider", *(arg for arg in args if arg != "--fast")]
     run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "mypy")
     if not fast:
         run(BIN / "pytest", *pytest_args)
