@@ -194,6 +194,15 @@ def cached_gazetteer(session: Session) -> Gazetteer:
     return _gazetteers[key]
 
 
+def wijk_short_name(session: Session, code: str | None) -> str | None:
+    """The short name of a wijk ("Sterrenburg"), from the geography cached per process; the
+    session is read only the first time."""
+    if code is None:
+        return None
+    wijk = cached_gazetteer(session).areas.wijk(code)
+    return wijk.short_name if wijk else None
+
+
 def forget_cached_gazetteers() -> None:
     _gazetteers.clear()
 

@@ -15,8 +15,8 @@ from typing import Protocol
 from sqlmodel import Session, col, select
 
 from niemand_alleen.anonymiser import AnonymisedOproep, Finding, ResidentFields
-from niemand_alleen.geo import short_name
-from niemand_alleen.models import Oproep, OproepStatus, Resident, Wijk, utcnow
+from niemand_alleen.models import Oproep, OproepStatus, Resident, utcnow
+from niemand_alleen.reference import wijk_short_name
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +44,6 @@ def resident_fields(resident: Resident) -> ResidentFields:
         email=resident.email,
         birth_date=date.fromisoformat(resident.birth_date),
     )
-
-
-def wijk_short_name(session: Session, code: str | None) -> str | None:
-    if code is None:
-        return None
-    wijk = session.get(Wijk, code)
-    return short_name(wijk.name) if wijk else None
 
 
 @dataclass(frozen=True)

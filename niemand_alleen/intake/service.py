@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import sqlalchemy as sa
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from niemand_alleen.audit import RecordType, record_audit
@@ -205,8 +207,65 @@ def residents_of(session: Session, buurtwerker_id: uuid.UUID) -> list[tuple[Resi
     return [(resident, oproep) for resident, oproep in rows]
 
 
-def oproepen_by_status(session: Session) -> list[Oproep]:
-    return list(session.exec(select(Oproep).order_by(col(Oproep.created_at).desc())).all())
+OPROEPEN_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class OproepRow:
+    """One line of the coordinator's list: only what it shows (no text, no resident)."""
+
+    id: uuid.UUID
+    created_at: datetime
+    pc4: str | None
+    wijk_code: str | None
+    status: OproepStatus
+    deadline: date | None
+    preparing: bool  # a draft whose proposed text the worker has not written yet
+
+
+@dataclass(frozen=True)
+class OproepenPage:
+    rows: list[OproepRow]
+    status: OproepStatus | None  # the filter; None: every status
+    counts: dict[OproepStatus, int]  # per status, over all oproepen
+    page: int
+    pages: int
+    total: int  # oproepen that match the filter
+
+
+_ROW_COLUMNS = (
+    col(Oproep.id),
+    col(Oproep.created_at),
+    col(Oproep.pc4),
+    col(Oproep.wijk_code),
+    col(Oproep.status),
+    col(Oproep.deadline),
+    col(Oproep.proposed_text).is_(None),
+)
+
+
+def oproepen_page(session: Session, status: OproepStatus | None, page: int) -> OproepenPage:
+    """A page of the oproepen, newest first, optionally of one status: two queries, whatever
+    the number of oproepen (the counts per status, and the rows of this page)."""
+    counts = {
+        OproepStatus(found): int(number)
+        for found, number in session.exec(
+            select(Oproep.status, func.count()).group_by(col(Oproep.status))
+        ).all()
+    }
+    total = counts.get(status, 0) if status is not None else sum(counts.values())
+    pages = max(1, -(-total // OPROEPEN_PER_PAGE))
+    page = min(max(page, 1), pages)
+    query = sa.select(*_ROW_COLUMNS)
+    if status is not None:
+        query = query.where(col(Oproep.status) == status)
+    found = session.execute(
+        query.order_by(col(Oproep.created_at).desc(), col(Oproep.id))
+        .offset((page - 1) * OPROEPEN_PER_PAGE)
+        .limit(OPROEPEN_PER_PAGE)
+    ).all()
+    rows = [OproepRow(*values) for values in found]
+    return OproepenPage(rows, status, counts, page, pages, total)
 
 
 def record_view(session: Session, actor: uuid.UUID, resident: Resident) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import current_staff, roles_required
@@ -18,13 +18,13 @@ from niemand_alleen.intake.forms import (
     ReviewForm,
     default_deadline,
 )
-from niemand_alleen.intake.proposals import submit_text, wijk_short_name
+from niemand_alleen.intake.proposals import submit_text
 from niemand_alleen.intake.service import (
     HELP_CHOICES,
     ApprovalError,
     approve_oproep,
     oproep_of,
-    oproepen_by_status,
+    oproepen_page,
     record_view,
     register_resident,
     residents_of,
@@ -32,6 +32,7 @@ from niemand_alleen.intake.service import (
 )
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.models import Oproep, OproepStatus, Resident, Role
+from niemand_alleen.reference import wijk_short_name
 from niemand_alleen.validation import format_phone
 from niemand_alleen.web_helpers import current_settings
 
@@ -151,10 +152,28 @@ def _fill_form(form: AanmeldingForm, resident: Resident, oproep: Oproep) -> None
 
 @bp.route("/oproepen")
 @roles_required(Role.COORDINATOR)
-def oproepen() -> str:
-    return render_template(
-        "intake/oproepen.html", oproepen=oproepen_by_status(request_session()), **_context()
+def oproepen() -> str | tuple[str, int]:
+    """The coordinator's list: a page at a time (``pagina``), optionally one ``status``."""
+    raw_status = request.args.get("status", "")
+    raw_page = request.args.get("pagina", "1")
+    status = next((s for s in OproepStatus if s.value == raw_status), None)
+    error = None
+    if raw_status and status is None:
+        error = "Kies een status uit de lijst."
+    elif not (raw_page.isascii() and raw_page.isdigit() and 0 < int(raw_page) < 10**6):
+        error = "Dit paginanummer bestaat niet. Begin bij pagina 1."
+    listing = oproepen_page(request_session(), status, 1 if error else int(raw_page))
+    html = render_template(
+        "intake/oproepen.html",
+        listing=listing,
+        error=error,
+        statuses=list(OproepStatus),
+        page_url=lambda number: url_for(
+            "intake.oproepen", pagina=number, status=status.value if status else None
+        ),
+        **_context(),
     )
+    return (html, 400) if error else html
 
 
 @bp.route("/oproepen/<uuid:oproep_id>", methods=["GET", "POST"])

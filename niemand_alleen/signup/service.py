@@ -40,7 +40,7 @@ from niemand_alleen.models import (
     Volunteer,
     VolunteerStatus,
 )
-from niemand_alleen.reference import cached_gazetteer, locate_address
+from niemand_alleen.reference import locate_address, wijk_short_name
 from niemand_alleen.retention import BLANK_VOLUNTEER
 from niemand_alleen.signup import ratelimit, tokens
 
@@ -188,12 +188,8 @@ def is_full(connection: sa.Connection, settings: Settings, oproep_id: uuid.UUID)
 
 
 def wijk_name(session: Session, code: str | None) -> str | None:
-    """The short name of a wijk, from the stored geography as cached per process (reference
-    data changes only on import); the session is read only the first time."""
-    if code is None:
-        return None
-    wijk = cached_gazetteer(session).areas.wijk(code)
-    return wijk.short_name if wijk else None
+    """The short name of a wijk (the geography cached per process)."""
+    return wijk_short_name(session, code)
 
 
 # --- signing up ------------------------------------------------------------------------------

@@ -1,0 +1,115 @@
+"""The coordinator's list of oproepen: a page at a time, filterable by status, with a fixed
+number of queries whatever the number of oproepen; bad parameters get a Dutch error."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+import factories
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from oproep_support import STERRENBURG, load_geography
+from sqlmodel import Session
+from support import LoginAs
+
+from niemand_alleen.intake.service import OPROEPEN_PER_PAGE
+from niemand_alleen.models import OproepStatus, Role, utcnow
+
+ROW = re.compile(r'<a href="/oproepen/[0-9a-f-]{36}">')
+
+
+def add_oproepen(session: Session, count: int, status: OproepStatus) -> None:
+    owner = factories.resident(session)
+    start = utcnow() - timedelta(days=count)
+    for number in range(count):
+        factories.oproep(
+            session, status=status, of=owner, created_at=start + timedelta(minutes=number)
+        )
+
+
+def statements(app: Flask, send: Callable[[], object]) -> int:
+    seen: list[str] = []
+    engine = app.extensions["database"].engine
+
+    def record(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        send()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return len(seen)
+
+
+@pytest.fixture
+def coordinator_client(client: FlaskClient, login_as: LoginAs) -> FlaskClient:
+    login_as(Role.COORDINATOR)
+    return client
+
+
+def test_the_list_comes_a_page_at_a_time_newest_first(
+    coordinator_client: FlaskClient, db_session: Session
+) -> None:
+    add_oproepen(db_session, OPROEPEN_PER_PAGE + 20, OproepStatus.OPEN)
+    first = coordinator_client.get("/oproepen").get_data(as_text=True)
+    assert len(ROW.findall(first)) == OPROEPEN_PER_PAGE
+    assert f"{OPROEPEN_PER_PAGE + 20} oproepen, pagina 1 van 2." in first
+    assert "Volgende pagina" in first
+    assert "Vorige pagina" not in first
+    second = coordinator_client.get("/oproepen?pagina=2").get_data(as_text=True)
+    assert len(ROW.findall(second)) == 20
+    assert "Vorige pagina" in second
+    # A page past the end shows the last one.
+    assert coordinator_client.get("/oproepen?pagina=9").get_data(as_text=True) == second
+
+
+def test_the_list_filters_by_status_and_counts_each(
+    coordinator_client: FlaskClient, db_session: Session
+) -> None:
+    add_oproepen(db_session, 3, OproepStatus.OPEN)
+    add_oproepen(db_session, 2, OproepStatus.MATCHED)
+    page = coordinator_client.get("/oproepen?status=matched").get_data(as_text=True)
+    assert len(ROW.findall(page)) == 2
+    assert "2 oproepen met status gematcht." in page
+    assert "Verzonden (3)" in page
+    assert "Alle oproepen (5)" in page
+    assert '<option value="matched" selected>' in page
+    empty = coordinator_client.get("/oproepen?status=cancelled").get_data(as_text=True)
+    assert "Er zijn geen oproepen met status geannuleerd." in empty
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"status": "bestaat-niet"}, "Kies een status uit de lijst."),
+        ({"pagina": "0"}, "Dit paginanummer bestaat niet."),
+        ({"pagina": "twee"}, "Dit paginanummer bestaat niet."),
+    ],
+)
+def test_bad_parameters_get_a_dutch_error(
+    coordinator_client: FlaskClient, query: dict[str, str], message: str
+) -> None:
+    response = coordinator_client.get("/oproepen", query_string=query)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_oproepen(
+    app: Flask, coordinator_client: FlaskClient, db_session: Session
+) -> None:
+    """No query per row (the wijk names come from the geography cached per process)."""
+    load_geography(db_session)
+    owner = factories.resident(db_session)
+    factories.oproep(db_session, of=owner, wijk_code=STERRENBURG, status=OproepStatus.OPEN)
+    coordinator_client.get("/oproepen")  # the first page of a process reads the geography
+    few = statements(app, lambda: coordinator_client.get("/oproepen"))
+    for _ in range(60):
+        factories.oproep(db_session, of=owner, wijk_code=STERRENBURG, status=OproepStatus.OPEN)
+    many = statements(app, lambda: coordinator_client.get("/oproepen"))
+    assert many == few
+    assert "Sterrenburg" in coordinator_client.get("/oproepen").get_data(as_text=True)
