@@ -94,6 +94,7 @@ class Settings:
     # public pages and in mails); required in production.
     contact_phone: str | None = None
     contact_email: str | None = None
+    contact_hours: str | None = None
     # How long a request waits for a database lock before it gives up with a clear message
     # (SQLite's busy timeout, PostgreSQL's lock_timeout).
     database_lock_timeout_ms: int = 5000
@@ -485,6 +486,15 @@ DECLARED_SETTINGS: tuple[Declared, ...] = (
         attribute="contact_email",
         shown_default="none",
         meaning="the service's e-mail address, shown beside the phone number as a `mailto:` link",
+    ),
+    Declared(
+        env="CONTACT_HOURS",
+        attribute="contact_hours",
+        kind="optional_text",
+        meaning=(
+            "when the phone is answered, in words (for example `maandag tot en met vrijdag van"
+            " 9.00 tot 17.00 uur`); shown beside the phone number"
+        ),
     ),
     Declared(
         env="INSTANCE_PATH",

@@ -14,6 +14,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func
 from sqlmodel import select
+from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import current_staff, public, roles_required
@@ -74,6 +75,8 @@ def account() -> str:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    # Pages and mails (rendered without a request) both show how to reach the service.
+    app.jinja_env.globals["service_settings"] = LocalProxy(lambda: current_app.config["SETTINGS"])
 
     @app.context_processor
     def _shell() -> dict[str, object]:
@@ -86,7 +89,6 @@ def init_app(app: Flask) -> None:
             "logout_form": logout_form,
             "Role": Role,
             "attribution": ATTRIBUTION,
-            "service_settings": current_app.config["SETTINGS"],
         }
 
 
