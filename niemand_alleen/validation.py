@@ -78,14 +78,24 @@ def phone_number(raw: str | None) -> str:
 
 
 def format_phone(e164: str) -> str:
-    """How a stored number is shown: national notation for Dutch numbers."""
+    """How a stored number is shown, the way people in the Netherlands write it: mobile
+    "06 1234 5678", regional "078 123 45 67" or "0111 12 34 56"; other Dutch numbers in
+    the national notation, foreign ones in the international one."""
     try:
         parsed = phonenumbers.parse(e164, "NL")
     except phonenumbers.NumberParseException:
         return e164
-    if parsed.country_code == 31:
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if parsed.country_code != 31:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    digits = phonenumbers.national_significant_number(parsed)
+    area = phonenumbers.length_of_geographical_area_code(parsed)
+    if len(digits) == 9 and digits.startswith("6"):
+        return f"0{digits[0]} {digits[1:5]} {digits[5:]}"
+    if len(digits) == 9 and area == 2:
+        return f"0{digits[:2]} {digits[2:5]} {digits[5:7]} {digits[7:]}"
+    if len(digits) == 9 and area == 3:
+        return f"0{digits[:3]} {digits[3:5]} {digits[5:7]} {digits[7:]}"
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def email_address(raw: str | None, *, required: bool = True) -> str | None:

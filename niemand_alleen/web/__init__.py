@@ -22,6 +22,7 @@ from niemand_alleen.db import request_session
 from niemand_alleen.forms import ConfirmForm
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.models import Oproep, Role, User, Wijk
+from niemand_alleen.validation import format_phone
 
 bp = Blueprint("web", __name__)
 
@@ -77,6 +78,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     # Pages and mails (rendered without a request) both show how to reach the service.
     app.jinja_env.globals["service_settings"] = LocalProxy(lambda: current_app.config["SETTINGS"])
+    # Stored numbers are E.164 (+316...): shown the Dutch way, dialled as stored.
+    app.jinja_env.filters["phone"] = format_phone
 
     @app.context_processor
     def _shell() -> dict[str, object]:

@@ -106,7 +106,7 @@ def test_aanmelding_is_stored_encrypted_located_and_normalised(
         assert secret not in flat
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "van der Berg-de Vries" in page
-    assert "06 12345678" in page
+    assert "06 1234 5678" in page
 
 
 def test_outside_the_known_area_is_accepted_with_a_warning(

@@ -47,6 +47,8 @@ def test_from_open_oproep_to_confirmed_match_with_real_mails(
     assert "Nummer 1" in html
     assert "<svg" in html
     assert "CBS" in html  # attribution on the map
+    # The coordinator calls: the number the Dutch way, the link dials the stored one.
+    assert '<a href="tel:+31600000000">06 0000 0000</a>' in html
     views = db_session.exec(
         select(AuditEvent).where(AuditEvent.record_type == "volunteer", AuditEvent.action == "view")
     ).all()
