@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import TypeVar
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -20,6 +22,8 @@ from wtforms import (
 from niemand_alleen import validation
 from niemand_alleen.forms import checked
 from niemand_alleen.geo import (
+    HouseNumberError,
+    PostcodeError,
     normalise_house_number,
     normalise_postcode,
 )
@@ -29,6 +33,7 @@ from niemand_alleen.models import LawfulBasisArt6, LawfulBasisArt9, utcnow
 SITUATION_MAX_LENGTH = 5000
 SHORT_TEXT_MAX_LENGTH = 500
 DEADLINE_MAX_DAYS = 120
+T = TypeVar("T")
 
 ART6_LABELS = {
     LawfulBasisArt6.PUBLIC_TASK: "Taak van algemeen belang (gemeentelijke taak)",
@@ -42,6 +47,32 @@ ART9_LABELS = {
     LawfulBasisArt9.VITAL_INTEREST: "Vitaal belang",
     LawfulBasisArt9.NOT_APPLICABLE: "Geen bijzondere persoonsgegevens",
 }
+
+
+# The geography's messages speak to the person typing their own address ("uw postcode");
+# the buurtwerker types the resident's.
+_RESIDENT_WORDING = {
+    ("postcode", "empty"): "Vul de postcode van de bewoner in.",
+    ("postcode", "incomplete"): (
+        "Vul de hele postcode van de bewoner in: 4 cijfers en 2 letters, bijvoorbeeld 3311 AB."
+    ),
+    ("postcode", "not_issued"): "Deze postcode bestaat niet. Kijk de letters van de postcode na.",
+    ("house_number", "empty"): "Vul het huisnummer van de bewoner in.",
+    ("house_number", "suffix_too_long"): (
+        "De toevoeging bij het huisnummer is te lang. Gebruik hoogstens 6 tekens."
+    ),
+}
+
+
+def _about_the_resident(normalise: Callable[[str], T], raw: str | None) -> T:
+    try:
+        return normalise(raw or "")
+    except PostcodeError as error:
+        error.message = _RESIDENT_WORDING.get(("postcode", error.code), error.message)
+        raise
+    except HouseNumberError as error:
+        error.message = _RESIDENT_WORDING.get(("house_number", error.code), error.message)
+        raise
 
 
 class AanmeldingForm(FlaskForm):
@@ -73,11 +104,11 @@ class AanmeldingForm(FlaskForm):
     help_other = StringField("Anders, namelijk", render_kw={"autocomplete": "off"})
     preferences = StringField("Voorkeuren", render_kw={"autocomplete": "off"})
     lawful_basis_art6 = SelectField(
-        "Grondslag voor de verwerking",
+        "Waarom mogen we deze gegevens bewaren?",
         choices=[SelectChoice(key.value, label) for key, label in ART6_LABELS.items()],
     )
     lawful_basis_art9 = SelectField(
-        "Grondslag voor gegevens over gezondheid",
+        "Waarom mogen we iets over de gezondheid bewaren?",
         choices=[SelectChoice(key.value, label) for key, label in ART9_LABELS.items()],
     )
     consent_date = StringField(
@@ -105,10 +136,10 @@ class AanmeldingForm(FlaskForm):
         field.data = value
 
     def validate_house_number(self, field: Field) -> None:
-        field.data = str(checked(lambda: normalise_house_number(field.data or "")))
+        field.data = str(checked(lambda: _about_the_resident(normalise_house_number, field.data)))
 
     def validate_postcode(self, field: Field) -> None:
-        field.data = checked(lambda: normalise_postcode(field.data or ""))
+        field.data = checked(lambda: _about_the_resident(normalise_postcode, field.data))
 
     def validate_phone(self, field: Field) -> None:
         field.data = checked(lambda: validation.phone_number(field.data))

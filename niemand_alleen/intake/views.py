@@ -80,7 +80,7 @@ def new_resident() -> str | Response:
     form = AanmeldingForm()
     if not form.is_submitted():
         form.deadline.data = _dutch_date(default_deadline())
-        form.consent_date.data = _dutch_date(date.today())
+        # The consent date is never filled in for the buurtwerker: it must be the real day.
     if form.validate_on_submit():
         result = register_resident(
             request_session(), current_settings(), form.to_input(), current_staff().user_id

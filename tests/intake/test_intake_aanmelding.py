@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -139,6 +140,9 @@ def test_outside_the_known_area_is_accepted_with_a_warning(
         ("postcode", "3328SA", "postcode"),
         ("postcode", "0123AB", "postcode"),
         ("house_number", "abc", "huisnummer"),
+        ("postcode", "", "Vul de postcode van de bewoner in."),
+        ("postcode", "3328", "Vul de hele postcode van de bewoner in"),
+        ("house_number", "", "Vul het huisnummer van de bewoner in."),
         ("first_name", "x" * 500, "hoogstens 100 tekens"),
         ("first_name", "", "Vul de voornaam in"),
         ("last_name", "Jansen\nBcc: x@evil.example", "regelovergang"),
@@ -265,3 +269,20 @@ def test_editing_keeps_values_and_audits_views(
     assert actions.count("create") == 1
     assert actions.count("update") == 1
     assert actions.count("view") >= 2
+
+
+def test_the_form_speaks_of_the_resident_in_plain_words_and_leaves_consent_empty(
+    client: FlaskClient, login_as: LoginAs, get_csrf: GetCsrf, geography: Session
+) -> None:
+    """B1 Dutch instead of jargon, with a help text; the consent date is the real day the
+    resident gave it, so the form never fills it in."""
+    login_as(Role.BUURTWERKER)
+    page = client.get("/aanmeldingen/nieuw").get_data(as_text=True)
+    assert "Waarom mogen we deze gegevens bewaren?" in page
+    assert "De wet noemt dit de grondslag." in page
+    assert "Grondslag voor" not in page
+    consent = re.search(r'<input[^>]*name="consent_date"[^>]*>', page)
+    assert consent is not None
+    assert 'value=""' in consent.group(0) or "value=" not in consent.group(0)
+    refused = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form(postcode=""))
+    assert "Vul uw postcode in" not in refused.get_data(as_text=True)

@@ -60,6 +60,7 @@ def test_the_page_shows_the_marks(
     assert "Lees deze woorden nog eens" in page
     assert re.search(r'<mark title="[^"]+">Brussel<', page)
     assert 'name="warnings_checked"' in page
+    assert '="None"' not in page  # no attribute without a value (aria-describedby)
 
 
 def test_approving_a_marked_text_needs_the_confirmation(
@@ -76,6 +77,7 @@ def test_approving_a_marked_text_needs_the_confirmation(
     page = refused.get_data(as_text=True)
     assert "gemarkeerde woorden" in page
     assert 'href="#warnings_checked"' in page  # the summary leads to the checkbox
+    assert 'aria-describedby="warnings_checked-error"' in page
     assert reloaded(db_session, checked_oproep).status == OproepStatus.DRAFT
 
     approved = client.post(

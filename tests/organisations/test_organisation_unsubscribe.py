@@ -308,7 +308,7 @@ def test_rfc8058_one_click_post_unsubscribes_once_and_confirms(
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "<h1>U bent afgemeld</h1>" in page
-    assert "contact op met de coördinator" in page
+    assert "contact op met de beheerder" in page
     first = _reload(db_session, organisation).unsubscribed_at
     assert first is not None
 
@@ -376,3 +376,14 @@ def test_beheerder_list_shows_the_unsubscription(
     page = client.get("/beheer/organisaties").get_data(as_text=True)
     assert f"Afgemeld op {utcnow().astimezone(AMSTERDAM).strftime('%d-%m-%Y')}" in page
     assert "Weer aanmelden<span" in page
+
+
+def test_the_unsubscribe_pages_name_the_role_that_can_undo_it() -> None:
+    """Only the beheerder signs an organisation up again; the pages must not send people
+    to the coordinator."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "templates" / "organisations"
+    for page in folder.glob("unsubscribe*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "coördinator" not in text, page.name

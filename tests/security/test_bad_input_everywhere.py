@@ -252,6 +252,8 @@ def test_no_input_gives_a_server_error(app: Flask, dataset: Dataset) -> None:
         client = dataset.clients[target.role]
         for values in cases(target, rng):
             response = send(client, target, values)
+            if "html" in response.content_type and '="None"' in response.get_data(as_text=True):
+                failures.append(f"an attribute reads None: {target.method} {target.url}")
             if response.status_code >= 500:
                 shown = {k: v[:20] for k, v in values.items()}
                 failures.append(f"{target.role} {target.method} {target.url} {shown}")
