@@ -7,7 +7,12 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from niemand_alleen.matching.service import DECLINE_LABELS, DECLINE_REASON_MAX, Action
+from niemand_alleen.matching.service import (
+    DECLINE_LABELS,
+    DECLINE_REASON_MAX,
+    EARLY_FOLLOWUP_LABELS,
+    Action,
+)
 from niemand_alleen.models import FollowupOutcome
 
 
@@ -49,4 +54,12 @@ class FollowupForm(FlaskForm):
             SelectChoice(FollowupOutcome.UNKNOWN.value, "Weet ik niet (niemand bereikt)"),
         ],
         validators=[InputRequired("Kies een antwoord.")],
+    )
+    # Only asked before the six weeks are over (the page says so).
+    early_reason = SelectField(
+        "Waarom nu al?",
+        choices=[SelectChoice("", "Kies een reden")]
+        + [SelectChoice(reason.value, label) for reason, label in EARLY_FOLLOWUP_LABELS.items()],
+        default="",  # not on the form after day 42
+        validate_choice=True,
     )

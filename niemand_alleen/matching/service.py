@@ -32,6 +32,7 @@ from niemand_alleen.lifecycle import Move, move_oproep
 from niemand_alleen.mail import queue_mail, render_mail
 from niemand_alleen.matching.matcher import Neighbour, Origin, Ranking, Rules, Source, rank
 from niemand_alleen.models import (
+    LOCAL_TIMEZONE,
     DeclineCode,
     FollowupOutcome,
     Match,
@@ -767,12 +768,44 @@ def remind_followups(session: Session, settings: Settings, now: datetime) -> int
     return reminded
 
 
+class EarlyFollowupReason(enum.StrEnum):
+    """Why a six-week check is recorded before the six weeks are over."""
+
+    CONTACTED = "contacted"
+    ENDED = "ended"
+    OTHER = "other"
+
+
+EARLY_FOLLOWUP_LABELS = {
+    EarlyFollowupReason.CONTACTED: "De bewoner of een goede buur nam zelf contact op",
+    EarlyFollowupReason.ENDED: "Het netwerk is al eerder gestopt",
+    EarlyFollowupReason.OTHER: "Een andere reden (staat in het dossier van de bewoner)",
+}
+
+
 def record_followup(
-    session: Session, oproep_id: uuid.UUID, outcome: FollowupOutcome, actor_id: uuid.UUID
+    session: Session,
+    settings: Settings,
+    oproep_id: uuid.UUID,
+    outcome: FollowupOutcome,
+    actor_id: uuid.UUID,
+    *,
+    early_reason: EarlyFollowupReason | None = None,
+    now: datetime | None = None,
 ) -> Oproep:
+    """The six-week check: from ``MATCH_FOLLOWUP_DAYS`` after the match, or earlier only
+    with a reason (kept in the audit log as a code, never as text)."""
     oproep = lock_oproep(session, oproep_id)
     if oproep.status != OproepStatus.MATCHED:
         raise MatchingError("Alleen bij een gekoppelde oproep is er een nacontrole.")
+    due = followup_due(settings, oproep)
+    early = due is not None and (now or utcnow()) < due
+    if early and early_reason is None:
+        assert due is not None
+        raise MatchingError(
+            f"De nacontrole is pas vanaf {due.astimezone(LOCAL_TIMEZONE):%d-%m-%Y}. "
+            "Wilt u hem nu al vastleggen? Kies dan waarom."
+        )
     oproep.followup_outcome = outcome
     oproep.followup_recorded_at = utcnow()
     oproep.followup_recorded_by_id = actor_id
@@ -781,6 +814,7 @@ def record_followup(
         oproep,
         actor_user_id=actor_id,
         record_type=RecordType.OPROEP,
-        detail=f"followup={outcome.value}",
+        detail=f"followup={outcome.value}"
+        + (f" early={early_reason.value}" if early and early_reason else ""),
     )
     return oproep

@@ -28,6 +28,7 @@ from niemand_alleen.matching.service import (
     DECLINE_LABELS,
     STATUS_LABELS,
     Action,
+    EarlyFollowupReason,
     MatchingError,
     close_oproep,
     decide,
@@ -51,6 +52,7 @@ from niemand_alleen.models import (
     Role,
     Volunteer,
     local_today,
+    utcnow,
 )
 from niemand_alleen.web_helpers import current_settings, wijk_map
 
@@ -176,6 +178,7 @@ def _page(
         reopen_form=reopen_form or ReopenForm(formdata=None),
         followup_form=FollowupForm(formdata=None),
         followup_due=followup_due(settings, oproep),
+        followup_early=(due := followup_due(settings, oproep)) is not None and utcnow() < due,
         error=error,
         map_svg=_map(session, ranking, rows, oproep)
         if oproep.status != OproepStatus.DRAFT
@@ -315,12 +318,15 @@ def followup(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
         if form.csrf_token.errors:
             abort(400)
         return _page(_oproep(oproep_id), error="Kies of het netwerk nog actief is.", status=422)
+    reason = form.early_reason.data
     try:
         record_followup(
             request_session(),
+            current_settings(),
             oproep_id,
             FollowupOutcome(form.outcome.data),
             current_staff().user_id,
+            early_reason=EarlyFollowupReason(reason) if reason else None,
         )
     except MatchingError as refused:
         return _refused(oproep_id, refused)

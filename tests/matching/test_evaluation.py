@@ -351,7 +351,14 @@ def built(
             )
             session.commit()
             declined = True
-        record_followup(session, oproep.id, FollowupOutcome.ACTIVE, coordinator.id)
+        record_followup(
+            session,
+            settings,
+            oproep.id,
+            FollowupOutcome.ACTIVE,
+            coordinator.id,
+            now=utcnow() + timedelta(days=settings.match_followup_days),
+        )
         session.commit()
     session.refresh(oproep)
     assert oproep.status == OproepStatus.MATCHED
