@@ -8,12 +8,13 @@ from flask import Flask
 
 from niemand_alleen.intake.batch import anonymise_line
 from niemand_alleen.intake.proposals import pending_oproepen, prepare
+from niemand_alleen.intake.updates import tell_buurtwerker
 
-__all__ = ["anonymise_line", "init_app", "pending_oproepen", "prepare"]
+__all__ = ["anonymise_line", "init_app", "pending_oproepen", "prepare", "tell_buurtwerker"]
 
 
 def init_app(app: Flask) -> None:
     """Register the buurtwerker's and coordinator's intake pages."""
     from niemand_alleen.intake import views
 
-    app.register_blueprint(views.bp)
+    views.init_app(app)

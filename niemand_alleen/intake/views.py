@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import current_staff, roles_required
@@ -30,7 +30,9 @@ from niemand_alleen.intake.service import (
     residents_of,
     update_resident,
 )
-from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
+from niemand_alleen.intake.updates import latest_step, on_oproep_moved
+from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS, on_entering
+from niemand_alleen.mail import MailKind, register_mail_kind
 from niemand_alleen.models import Oproep, OproepStatus, Resident, Role
 from niemand_alleen.reference import wijk_short_name
 from niemand_alleen.validation import format_phone
@@ -71,7 +73,9 @@ def _context() -> dict[str, object]:
 @roles_required(Role.BUURTWERKER)
 def my_residents() -> str:
     rows = residents_of(request_session(), current_staff().user_id)
-    return render_template("intake/my_residents.html", rows=rows, **_context())
+    return render_template(
+        "intake/my_residents.html", rows=rows, latest_step=latest_step, **_context()
+    )
 
 
 @bp.route("/aanmeldingen/nieuw", methods=["GET", "POST"])
@@ -242,3 +246,20 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
         error=error,
         **_context(),
     )
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    register_mail_kind(
+        MailKind(
+            "buurtwerker_update", "Nieuws over een aanmelding (aan buurtwerker)", "buurtwerker"
+        )
+    )
+    # The buurtwerker hears when the oproep of their resident moves on.
+    for status in (
+        OproepStatus.APPROVED,
+        OproepStatus.OPEN,
+        OproepStatus.CLOSED,
+        OproepStatus.MATCHED,
+    ):
+        on_entering(status, "intake.tell_buurtwerker", on_oproep_moved)

@@ -28,6 +28,7 @@ from niemand_alleen.distribution import (
     resident_location,
 )
 from niemand_alleen.geo import LocationPrecision, bounding_box, short_name
+from niemand_alleen.intake import tell_buurtwerker
 from niemand_alleen.lifecycle import Move, move_oproep
 from niemand_alleen.mail import queue_mail, render_mail
 from niemand_alleen.matching.matcher import Neighbour, Origin, Ranking, Rules, Source, rank
@@ -817,4 +818,5 @@ def record_followup(
         detail=f"followup={outcome.value}"
         + (f" early={early_reason.value}" if early and early_reason else ""),
     )
+    tell_buurtwerker(session, settings, oproep, "followup")
     return oproep

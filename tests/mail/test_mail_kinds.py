@@ -13,6 +13,7 @@ from niemand_alleen.mail.kinds import kind_label, registered_kinds
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIL_PACKAGE = ROOT / "niemand_alleen" / "mail"
+RECIPIENTS = {"organisatie", "goede buur", "coördinator", "buurtwerker", "medewerker"}
 FEATURES = {
     "distribution", "intake", "matching", "organisations", "signup", "privacy", "audit",
     "auth", "web", "jobs", "lifecycle",
@@ -33,7 +34,13 @@ def test_every_mail_template_is_a_registered_kind(app: Flask) -> None:
             continue
         assert kind_label(name) == kind.label
         assert kind.label[0].isupper()
-        assert kind.recipient in {"organisatie", "goede buur", "coördinator"}
+        assert kind.recipient in {
+            "organisatie",
+            "goede buur",
+            "coördinator",
+            "buurtwerker",
+            "medewerker",
+        }
 
 
 def test_every_kind_queued_in_the_code_is_registered(app: Flask) -> None:

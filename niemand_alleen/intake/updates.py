@@ -1,0 +1,91 @@
+"""Keeping the buurtwerker informed: a short mail when the oproep of a resident they
+registered moves on (approved, sent, closed, matched, checked after six weeks), and the
+latest step on their own list. Never a neighbour's contact details, never the resident's
+name: the mail names the aanmelding by its date and wijk."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from niemand_alleen.config import Settings
+from niemand_alleen.mail import queue_mail, render_mail
+from niemand_alleen.models import Oproep, OproepStatus, Resident, Role, User, utcnow
+from niemand_alleen.reference import wijk_short_name
+
+# What the buurtwerker reads, per step.
+STEP_TEXTS = {
+    OproepStatus.APPROVED.value: "De coördinator heeft de oproep goedgekeurd.",
+    OproepStatus.OPEN.value: "De oproep is naar de organisaties in de wijk gestuurd.",
+    OproepStatus.CLOSED.value: (
+        "Aanmelden kan niet meer. De coördinator belt nu de goede buren die zich meldden."
+    ),
+    OproepStatus.MATCHED.value: (
+        "Er zijn goede buren gevonden. De coördinator brengt hen in contact met de bewoner."
+    ),
+    "followup": "De coördinator heeft na zes weken nagevraagd of het contact nog loopt.",
+}
+
+
+def tell_buurtwerker(
+    session: Session, settings: Settings, oproep: Oproep, step: str, now: datetime | None = None
+) -> None:
+    """Queue the mail about ``step`` (a status value or ``followup``) to the buurtwerker
+    who registered the resident, if they still have an active buurtwerker's account."""
+    resident = session.get(Resident, oproep.resident_id) if oproep.resident_id else None
+    if resident is None or resident.registered_by_id is None:
+        return
+    user = session.get(User, resident.registered_by_id)
+    # Only buurtwerkers register residents; any other account is told elsewhere.
+    if user is None or not user.active or user.role != Role.BUURTWERKER:
+        return
+    day = (now or utcnow()).date().isoformat()
+    mail = render_mail(
+        "buurtwerker_update",
+        buurtwerker_name=user.name,
+        step=STEP_TEXTS[step],
+        registered_on=resident.created_at,
+        wijk_name=wijk_short_name(session, oproep.wijk_code),
+        resident_url=f"{settings.public_base_url}/aanmeldingen/{resident.id}",
+    )
+    queue_mail(
+        session,
+        idempotency_key=f"buurtwerker:{oproep.id}:{step}:{day}",
+        kind="buurtwerker_update",
+        recipient=user.email,
+        mail=mail,
+        # Not filed under the oproep: the oproep's mails are those to its organisations and
+        # neighbours (their overview, retries and follow-ups).
+    )
+
+
+def on_oproep_moved(
+    session: Session, settings: Settings, oproep: Oproep, _actor: uuid.UUID | None
+) -> None:
+    """``lifecycle.on_entering`` hook: the new state is the step."""
+    tell_buurtwerker(session, settings, oproep, oproep.status.value)
+
+
+@dataclass(frozen=True)
+class LatestStep:
+    text: str
+    at: datetime
+
+
+def latest_step(oproep: Oproep) -> LatestStep | None:
+    """The most recent thing that happened to an oproep, for the buurtwerker's list."""
+    steps = [
+        ("Nacontrole na zes weken", oproep.followup_recorded_at),
+        ("Goede buren gevonden", oproep.matched_at),
+        ("Aanmelden gesloten", oproep.closed_at),
+        ("Naar de organisaties gestuurd", oproep.sent_at),
+        ("Goedgekeurd", oproep.approved_at),
+    ]
+    known = [(text, at) for text, at in steps if at is not None]
+    if not known:
+        return None
+    text, at = max(known, key=lambda step: step[1])
+    return LatestStep(text, at)
