@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -20,8 +21,17 @@ from niemand_alleen import create_app
 from niemand_alleen.auth.passwords import verify_password
 from niemand_alleen.auth.service import ResetThrottle, set_active
 from niemand_alleen.config import Settings
+from niemand_alleen.mail import RetryRefused, retry_mail
 from niemand_alleen.mail.sender import send_pending
-from niemand_alleen.models import AuditEvent, OutboxMail, PasswordReset, Role, User, utcnow
+from niemand_alleen.models import (
+    AuditEvent,
+    MailStatus,
+    OutboxMail,
+    PasswordReset,
+    Role,
+    User,
+    utcnow,
+)
 
 FORGOT = "/inloggen/wachtwoord-vergeten"
 NEW = "mijn nieuwe wachtwoord na het vergeten"
@@ -333,3 +343,20 @@ def test_the_second_factor_is_still_asked_after_a_reset(
         assert client.get("/mijn-account").status_code == 302  # not in without the code
     finally:
         strict.extensions["database"].engine.dispose()
+
+
+def test_a_failed_reset_mail_is_not_sent_again_by_hand(
+    app: Flask, client: FlaskClient, make_user: MakeUser, db_session: Session
+) -> None:
+    """Its link works for 30 minutes only: the staff member asks for a new one instead."""
+    beheerder = make_user(Role.BEHEERDER)
+    make_user(Role.BUURTWERKER, email="eva@example.org")
+    ask(client, "eva@example.org")
+    db_session.rollback()
+    (mail,) = db_session.exec(select(OutboxMail)).all()
+    mail.status = MailStatus.FAILED
+    db_session.add(mail)
+    db_session.commit()
+    assert mail.id is not None
+    with pytest.raises(RetryRefused, match="werkt maar 30 minuten"):
+        retry_mail(db_session, mail.id, beheerder.id)
