@@ -275,6 +275,22 @@ class RecoveryCode(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+class PasswordReset(SQLModel, table=True):
+    """A mailed link to choose a new password: single use, valid for 30 minutes.
+
+    Only the SHA-256 of the link's random token is stored, so a database dump holds no
+    usable link. ``user_id`` is NULL only in the stand-in row written (and rolled back) for
+    an address without an active account, so that both answers do the same work.
+    """
+
+    __tablename__ = "password_reset"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: uuid.UUID | None = _fk("user_account.id", "CASCADE")
+    requested_at: datetime = _created()
+    used_at: datetime | None = _ts(nullable=True)
+
+
 class LoginAttempt(SQLModel, table=True):
     """Failed logins per account key, shared by every web worker (throttling)."""
 

@@ -20,6 +20,7 @@ from niemand_alleen.auth.service import (
     find_user_by_email,
     purge_expired_sessions,
     purge_old_login_attempts,
+    purge_old_password_resets,
     resume_session,
 )
 from niemand_alleen.config import Settings
@@ -112,6 +113,7 @@ def init_app(app: Flask) -> None:
     from niemand_alleen.auth import views
 
     app.register_blueprint(views.bp)
+    views.register_mail_kinds()
 
 
 __all__ = [
@@ -128,6 +130,7 @@ __all__ = [
     "public",
     "purge_expired_sessions",
     "purge_old_login_attempts",
+    "purge_old_password_resets",
     "roles_required",
     "session_limits",
     "settings",

@@ -71,3 +71,49 @@ class CodeForm(FlaskForm):
 class EnrolForm(CodeForm):
     # The secret shown in the QR code travels with the form until a code confirms it.
     secret = HiddenField(validators=[Length(max=64)])
+
+
+STRENGTH_HINT = "Minstens 12 tekens. Een zin van een paar woorden is sterk en goed te onthouden."
+_TOO_LONG = Length(max=1000, message="Hoogstens 1000 tekens.")
+
+
+def _new_password() -> PasswordField:
+    return PasswordField(
+        "Nieuw wachtwoord",
+        validators=[DataRequired("Vul een nieuw wachtwoord in."), _TOO_LONG],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _repeat_password() -> PasswordField:
+    return PasswordField(
+        "Nieuw wachtwoord nog een keer",
+        validators=[DataRequired("Vul het nieuwe wachtwoord nog een keer in."), _TOO_LONG],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Huidig wachtwoord",
+        validators=[DataRequired("Vul uw huidige wachtwoord in."), _TOO_LONG],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = _new_password()
+    repeat_password = _repeat_password()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "E-mailadres",
+        validators=[
+            DataRequired("Vul uw e-mailadres in."),
+            Length(max=254, message="Hoogstens 254 tekens."),
+        ],
+        render_kw={"autocomplete": "username", "spellcheck": "false"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = _new_password()
+    repeat_password = _repeat_password()

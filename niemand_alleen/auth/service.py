@@ -9,6 +9,7 @@ import hashlib
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,11 +19,18 @@ from sqlmodel import Session, col, select
 from niemand_alleen import validation
 from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.auth import totp
-from niemand_alleen.auth.passwords import check_password_policy, hash_password, verify_password
+from niemand_alleen.auth.passwords import (
+    PasswordPolicyError,
+    check_password_policy,
+    hash_password,
+    verify_password,
+)
 from niemand_alleen.crypto import lookup_hash
+from niemand_alleen.mail import queue_mail, render_mail
 from niemand_alleen.models import (
     AuditAction,
     LoginAttempt,
+    PasswordReset,
     RecoveryCode,
     Role,
     User,
@@ -181,7 +189,7 @@ def authenticate(
 
 
 def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def start_session(session: Session, user: User) -> str:
@@ -379,3 +387,285 @@ def reset_second_factor(session: Session, user: User) -> None:
     session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     end_all_sessions(session, user.id)
     session.flush()
+
+
+# --- changing and resetting a password ----------------------------------------------------
+
+CHANGED_MAIL_KIND = "password_changed"
+RESET_MAIL_KIND = "password_reset"
+RESET_VALID = timedelta(minutes=30)
+RESET_TOKEN_MAX_LENGTH = 100  # token_urlsafe(32) gives 43 characters
+
+
+@dataclass(frozen=True)
+class ResetThrottle:
+    """How often *Wachtwoord vergeten?* may be asked, per typed address and per client."""
+
+    per_address: int = 3
+    per_client: int = 10
+    window: timedelta = timedelta(hours=1)
+
+
+class ResetThrottledError(Exception):
+    pass
+
+
+def reset_address_key(email: str) -> str:
+    """Throttle key of a typed address (also unknown ones), apart from the login key."""
+    return lookup_hash(f"password-reset-address:{email}")
+
+
+def reset_client_key(client: str) -> str:
+    """Throttle key of a client address; only its keyed hash is stored."""
+    return lookup_hash(f"password-reset-client:{client}")
+
+
+def _attempts_since(session: Session, key: str, since: datetime) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(LoginAttempt.account_key == key, LoginAttempt.attempted_at > since)
+        ).one()
+    )
+
+
+def _mail_password_changed(session: Session, user: User, now: datetime) -> None:
+    queue_mail(
+        session,
+        idempotency_key=f"{CHANGED_MAIL_KIND}:{user.id}:{now.isoformat()}",
+        kind=CHANGED_MAIL_KIND,
+        recipient=user.email,
+        mail=render_mail(CHANGED_MAIL_KIND, staff_name=user.name),
+    )
+
+
+def _cancel_open_resets(session: Session, user_id: uuid.UUID, now: datetime) -> None:
+    session.execute(
+        update(PasswordReset)
+        .where(col(PasswordReset.user_id) == user_id, col(PasswordReset.used_at).is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _set_password(session: Session, user: User, new_password: str, now: datetime) -> None:
+    user.password_hash = hash_password(new_password)
+    session.add(user)
+    _cancel_open_resets(session, user.id, now)
+    _mail_password_changed(session, user, now)
+    session.flush()
+
+
+def check_new_password(new_password: str, repeated: str) -> None:
+    """The rules of account creation, and the same password typed twice."""
+    try:
+        check_password_policy(new_password)
+    except PasswordPolicyError as error:
+        raise AccountError("new_password", error.message) from None
+    if new_password != repeated:
+        raise AccountError("repeat_password", "De twee nieuwe wachtwoorden zijn niet gelijk.")
+
+
+def change_password(
+    session: Session,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    repeated: str,
+    keep_session_token: str,
+    policy: ThrottlePolicy,
+    now: datetime | None = None,
+) -> None:
+    """Change the password of a logged-in user. A wrong current password counts as a failed
+    login (raises LoginThrottledError when there were too many); every other session of the
+    user ends, a mail tells them. Raises AccountError with the field to blame."""
+    now = now or utcnow()
+    key = account_key(user.email)
+    wait = required_wait_seconds(session, key, policy, now)
+    if wait:
+        raise LoginThrottledError(wait)
+    if not verify_password(user.password_hash, current_password):
+        record_login_attempt(session, key, succeeded=False)
+        record_audit(
+            session,
+            actor_user_id=user.id,
+            action=AuditAction.UPDATE,
+            record_type=RecordType.USER,
+            record_id=str(user.id),
+            outcome="denied",
+            detail="password change: wrong current password",
+        )
+        raise AccountError("current_password", "Uw huidige wachtwoord klopt niet.")
+    check_new_password(new_password, repeated)
+    if new_password == current_password:
+        raise AccountError("new_password", "Kies een ander wachtwoord dan uw huidige.")
+    record_login_attempt(session, key, succeeded=True)
+    _set_password(session, user, new_password, now)
+    session.execute(
+        delete(UserSession).where(
+            col(UserSession.user_id) == user.id,
+            col(UserSession.token_hash) != _token_hash(keep_session_token),
+        )
+    )
+    record_audit(
+        session,
+        actor_user_id=user.id,
+        action=AuditAction.UPDATE,
+        record_type=RecordType.USER,
+        record_id=str(user.id),
+        detail="password changed",
+    )
+    session.flush()
+
+
+def request_password_reset(
+    session: Session,
+    *,
+    email: str,
+    client: str,
+    reset_url: Callable[[str], str],
+    throttle: ResetThrottle,
+    now: datetime | None = None,
+) -> None:
+    """*Wachtwoord vergeten?*: mail a single-use link when an active account has this address.
+
+    The same work is done whether it has or not: the link and its mail are made and written
+    in a savepoint either way, kept for an active account and rolled back otherwise, so
+    neither the answer nor its timing tells them apart. Raises AccountError for a malformed
+    address and ResetThrottledError when this address or client asked too often.
+    """
+    email = normalise_email(email)
+    now = now or utcnow()
+    since = now - throttle.window
+    address_key = reset_address_key(email)
+    client_key = reset_client_key(client)
+    over_address = _attempts_since(session, address_key, since) >= throttle.per_address
+    over_client = _attempts_since(session, client_key, since) >= throttle.per_client
+    if over_address or over_client:
+        raise ResetThrottledError
+    session.add(LoginAttempt(account_key=address_key, attempted_at=now))
+    session.add(LoginAttempt(account_key=client_key, attempted_at=now))
+    user = find_user_by_email(session, email)
+    known = user is not None and user.active
+    token = secrets.token_urlsafe(32)
+    token_hash = _token_hash(token)
+    mail = render_mail(
+        RESET_MAIL_KIND,
+        staff_name=user.name if user is not None and known else "",
+        reset_url=reset_url(token),
+        valid_minutes=int(RESET_VALID.total_seconds() // 60),
+    )
+    savepoint = session.begin_nested()
+    session.add(
+        PasswordReset(
+            token_hash=token_hash,
+            user_id=user.id if user is not None and known else None,
+            requested_at=now,
+        )
+    )
+    queue_mail(
+        session,
+        idempotency_key=f"{RESET_MAIL_KIND}:{token_hash}",
+        kind=RESET_MAIL_KIND,
+        recipient=user.email if user is not None and known else email,
+        mail=mail,
+    )
+    if known:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+    record_audit(
+        session,
+        actor_user_id=None,
+        action=AuditAction.UPDATE,
+        record_type=RecordType.USER,
+        record_id=str(user.id) if user is not None and known else None,
+        detail="password reset requested",
+    )
+    session.flush()
+
+
+def _open_reset(session: Session, token: str, now: datetime) -> PasswordReset | None:
+    if not token or len(token) > RESET_TOKEN_MAX_LENGTH:
+        return None
+    row = session.get(PasswordReset, _token_hash(token))
+    if row is None or row.used_at is not None or row.user_id is None:
+        return None
+    if now - row.requested_at > RESET_VALID:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return row
+
+
+def reset_link_is_open(session: Session, token: str, now: datetime | None = None) -> bool:
+    """Whether the link can still set a password (a read only: mail scanners follow links)."""
+    return _open_reset(session, token, now or utcnow()) is not None
+
+
+def reset_password(
+    session: Session,
+    token: str,
+    *,
+    new_password: str,
+    repeated: str,
+    now: datetime | None = None,
+) -> User | None:
+    """Set a new password with a mailed link: the user, or None when the link is bad, used
+    or expired (nothing changes then). Raises AccountError for a password the rules refuse
+    (the link stays usable). Every session of the user ends; this logs nobody in."""
+    now = now or utcnow()
+    row = _open_reset(session, token, now)
+    if row is None or row.user_id is None:
+        return None
+    check_new_password(new_password, repeated)
+    # Used up atomically: of two requests with one link, only one sets the password.
+    used = session.execute(
+        update(PasswordReset)
+        .where(
+            col(PasswordReset.token_hash) == row.token_hash,
+            col(PasswordReset.used_at).is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if int(used.rowcount or 0) != 1:  # type: ignore[attr-defined]
+        return None
+    user = session.get(User, row.user_id)
+    assert user is not None  # checked by _open_reset in this transaction
+    _set_password(session, user, new_password, now)
+    end_all_sessions(session, user.id)
+    record_audit(
+        session,
+        actor_user_id=user.id,
+        action=AuditAction.UPDATE,
+        record_type=RecordType.USER,
+        record_id=str(user.id),
+        detail="password reset",
+    )
+    session.flush()
+    return user
+
+
+def record_reset_failure(session: Session) -> None:
+    """A bad, used or expired link was posted: ids only, never the token or an address."""
+    record_audit(
+        session,
+        actor_user_id=None,
+        action=AuditAction.DENIED,
+        record_type=RecordType.USER,
+        record_id=None,
+        outcome="denied",
+        detail="password reset link refused",
+    )
+
+
+def purge_old_password_resets(session: Session, now: datetime) -> int:
+    result = session.execute(
+        delete(PasswordReset).where(col(PasswordReset.requested_at) < now - timedelta(hours=24))
+    )
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

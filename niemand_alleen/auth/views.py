@@ -1,4 +1,4 @@
-"""Login, logout and the beheerder's account page."""
+"""Login, logout, the beheerder's account page, and changing or resetting a password."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
@@ -24,30 +24,45 @@ from niemand_alleen.auth import (
 )
 from niemand_alleen.auth.forms import (
     ROLE_LABELS,
+    STRENGTH_HINT,
+    ChangePasswordForm,
     CodeForm,
     EnrolForm,
+    ForgotPasswordForm,
     LoginForm,
     NewUserForm,
+    ResetPasswordForm,
 )
 from niemand_alleen.auth.passwords import generate_password
 from niemand_alleen.auth.service import (
+    CHANGED_MAIL_KIND,
+    RESET_MAIL_KIND,
+    RESET_VALID,
     AccountError,
     LoginThrottledError,
+    ResetThrottle,
+    ResetThrottledError,
     authenticate,
+    change_password,
     confirm_enrolment,
     create_user,
     end_session,
     needs_second_factor,
+    record_reset_failure,
     recovery_codes_left,
+    request_password_reset,
+    reset_link_is_open,
+    reset_password,
     reset_second_factor,
     set_active,
     start_session,
     verify_second_factor,
 )
 from niemand_alleen.auth.targets import local_path
-from niemand_alleen.db import request_session
+from niemand_alleen.db import commit_request_now, request_session
 from niemand_alleen.forms import ConfirmForm
-from niemand_alleen.models import AuditAction, Role, User
+from niemand_alleen.mail import MailKind, register_mail_kind
+from niemand_alleen.models import AuditAction, OutboxMail, Role, User
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -341,3 +356,157 @@ def set_user_active(user_id: uuid.UUID, change: str) -> Response:
     )
     flash("Het account is aangepast.", "info")
     return redirect(url_for("auth.users"))
+
+
+# --- changing and resetting a password ----------------------------------------------------
+
+ALL_STAFF = (Role.BEHEERDER, Role.COORDINATOR, Role.BUURTWERKER)
+RESET_THROTTLE = ResetThrottle()
+RESET_THROTTLED = (
+    "Er is te vaak om een nieuw wachtwoord gevraagd. Probeer het over een uur opnieuw, "
+    "of vraag de beheerder om hulp."
+)
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} {'minuut' if minutes == 1 else 'minuten'}"
+
+
+@bp.route("/mijn-account/wachtwoord", methods=["GET", "POST"])
+@roles_required(*ALL_STAFF)
+def change_own_password() -> str | Response | tuple[str, int]:
+    db_session = request_session()
+    staff = current_staff()
+    user = db_session.get(User, staff.user_id)
+    assert user is not None  # the session was just resumed for this user
+    form = ChangePasswordForm()
+    error: str | None = None
+    if form.validate_on_submit():
+        try:
+            change_password(
+                db_session,
+                user,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+                repeated=form.repeat_password.data,
+                keep_session_token=staff.token,
+                policy=throttle_policy(),
+            )
+        except LoginThrottledError as throttled:
+            error = (
+                "Er is te vaak een verkeerd wachtwoord gebruikt. "
+                f"Probeer het over {_minutes(throttled.wait_seconds)} opnieuw."
+            )
+            page = render_template(
+                "auth/change_password.html", form=form, error=error, hint=STRENGTH_HINT
+            )
+            return page, 429
+        except AccountError as refused:
+            # Answered with 200, so a wrong current password is committed for the throttle.
+            getattr(form, refused.field).errors.append(refused.message)
+        else:
+            log.info("password changed user=%s", user.id)
+            flash(
+                "Uw wachtwoord is gewijzigd. Op andere apparaten en in andere browsers "
+                "bent u nu uitgelogd.",
+                "info",
+            )
+            return redirect(url_for("web.account"))
+    return render_template("auth/change_password.html", form=form, error=error, hint=STRENGTH_HINT)
+
+
+def _reset_url(token: str) -> str:
+    base = settings().public_base_url.rstrip("/")
+    return base + url_for("auth.reset_forgotten_password", token=token)
+
+
+@bp.route("/inloggen/wachtwoord-vergeten", methods=["GET", "POST"])
+@public
+def forgot_password() -> str | tuple[str, int]:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            request_password_reset(
+                request_session(),
+                email=form.email.data,
+                client=request.remote_addr or "unknown",
+                reset_url=_reset_url,
+                throttle=RESET_THROTTLE,
+            )
+        except AccountError as refused:
+            form.email.errors.append(refused.message)
+        except ResetThrottledError:
+            log.info("password reset throttled")
+            page = render_template("auth/forgot_password.html", form=form, error=RESET_THROTTLED)
+            return page, 429
+        else:
+            # The same page whether an account has this address or not.
+            return render_template("auth/reset_requested.html", valid_minutes=_valid_minutes())
+    return render_template("auth/forgot_password.html", form=form, error=None)
+
+
+def _valid_minutes() -> int:
+    return int(RESET_VALID.total_seconds() // 60)
+
+
+def _link_refused(db_session: Session) -> tuple[str, int]:
+    """One neutral page for every bad, used or expired link; a refused POST is audited."""
+    if request.method == "POST":
+        record_reset_failure(db_session)
+        commit_request_now()  # a 404 rolls the request back; the audit event must stay
+    log.info("password reset link refused")
+    return render_template("auth/reset_link_refused.html"), 404
+
+
+@bp.route("/inloggen/nieuw-wachtwoord/<token>", methods=["GET", "POST"])
+@public
+def reset_forgotten_password(token: str) -> str | Response | tuple[str, int]:
+    db_session = request_session()
+    if not reset_link_is_open(db_session, token):
+        return _link_refused(db_session)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = reset_password(
+                db_session,
+                token,
+                new_password=form.new_password.data,
+                repeated=form.repeat_password.data,
+            )
+        except AccountError as refused:
+            getattr(form, refused.field).errors.append(refused.message)
+        else:
+            if user is None:  # used up by another request a moment ago
+                return _link_refused(db_session)
+            log.info("password reset user=%s", user.id)
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash(
+                "Uw nieuwe wachtwoord is opgeslagen. Log nu in met uw nieuwe wachtwoord.",
+                "info",
+            )
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, hint=STRENGTH_HINT)
+
+
+def _expired_link_refusal(_session: Session, _mail: OutboxMail) -> str:
+    return (
+        f"De link in deze mail werkt maar {_valid_minutes()} minuten. "
+        "De medewerker kan een nieuwe link vragen via Wachtwoord vergeten?"
+    )
+
+
+def register_mail_kinds() -> None:
+    register_mail_kind(
+        MailKind(
+            RESET_MAIL_KIND,
+            "Link voor een nieuw wachtwoord (aan medewerker)",
+            "medewerker",
+            retry_refusal=_expired_link_refusal,
+        )
+    )
+    register_mail_kind(
+        MailKind(CHANGED_MAIL_KIND, "Wachtwoord gewijzigd (aan medewerker)", "medewerker")
+    )

@@ -20,6 +20,7 @@ from niemand_alleen.anonymiser import Anonymiser
 from niemand_alleen.auth import (
     purge_expired_sessions,
     purge_old_login_attempts,
+    purge_old_password_resets,
     session_limits,
     throttle_policy,
 )
@@ -44,12 +45,16 @@ class Job:
 
 
 def purge_staff_sessions(app: Flask) -> None:
-    """Delete ended staff sessions and login attempts older than the throttle window."""
+    """Delete ended staff sessions, login attempts older than the throttle window and
+    password-reset links older than a day."""
     with app.app_context(), db.session() as session:
         now = utcnow()
         sessions = purge_expired_sessions(session, session_limits(), now)
         attempts = purge_old_login_attempts(session, throttle_policy(), now)
-    log.info("job purge-staff-sessions sessions=%d attempts=%d", sessions, attempts)
+        resets = purge_old_password_resets(session, now)
+    log.info(
+        "job purge-staff-sessions sessions=%d attempts=%d resets=%d", sessions, attempts, resets
+    )
 
 
 def purge_expired_data(app: Flask) -> None:

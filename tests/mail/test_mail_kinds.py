@@ -34,13 +34,7 @@ def test_every_mail_template_is_a_registered_kind(app: Flask) -> None:
             continue
         assert kind_label(name) == kind.label
         assert kind.label[0].isupper()
-        assert kind.recipient in {
-            "organisatie",
-            "goede buur",
-            "coördinator",
-            "buurtwerker",
-            "medewerker",
-        }
+        assert kind.recipient in RECIPIENTS
 
 
 def test_every_kind_queued_in_the_code_is_registered(app: Flask) -> None:
