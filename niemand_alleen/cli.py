@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import flask_migrate
 import waitress
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
@@ -90,7 +89,13 @@ def _app_from_environment() -> Flask:
     except ConfigError as error:
         click.echo(f"Fout in de configuratie / configuration error: {error}", err=True)
         sys.exit(2)
-    return create_app(settings)
+    return create_app(settings, migrations=_running_db_command())
+
+
+def _running_db_command() -> bool:
+    """Whether this run is one of Flask-Migrate's ``db`` commands: only those load alembic."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.find_root().invoked_subcommand == "db"
 
 
 def _set_preset(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -107,10 +112,16 @@ class ServiceGroup(FlaskGroup):
         return super().main(*args, **kwargs)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        command = super().get_command(ctx, name)
-        if name == "db" and isinstance(command, click.Group):
-            return _checking_file_modes(command)
-        return command
+        if name == "db":
+            # Flask-Migrate's commands come from here rather than from the app: the web app
+            # leaves Flask-Migrate (and alembic) out, and the app these commands load has it.
+            from flask_migrate.cli import db as migrations
+
+            return _checking_file_modes(migrations)
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "db"})
 
 
 def _checking_file_modes(migrations: click.Group) -> click.Group:
@@ -496,7 +507,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     """Start de demo: SQLite, demogegevens, webserver en planner in één proces."""
     os.environ[PRESET_ENV] = "demo"
     settings = demo_settings(host, port, os.environ)
-    app = create_app(settings)
+    app = create_app(settings, migrations=True)
     _configure_logging()
     if settings.generated_keys_file is not None:
         click.echo(
@@ -504,7 +515,9 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
             "(alleen voor de demo, nooit voor productie)."
         )
     with app.app_context():
-        flask_migrate.upgrade()
+        from flask_migrate import upgrade  # the demo migrates its own database
+
+        upgrade()
         with database().session() as session:
             if not has_reference(session):
                 counts = import_shipped_reference(session)
