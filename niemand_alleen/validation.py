@@ -10,7 +10,6 @@ import re
 import unicodedata
 from datetime import date
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from niemand_alleen.geo import HouseNumberError, PostcodeError
@@ -66,6 +65,8 @@ def phone_number(raw: str | None) -> str:
         raise InvalidInput(
             "Een telefoonnummer bestaat alleen uit cijfers, bijvoorbeeld 06 12345678."
         )
+    import phonenumbers  # on the first number, not in every web worker at start
+
     try:
         parsed = phonenumbers.parse(value, "NL")
     except phonenumbers.NumberParseException:
@@ -79,6 +80,8 @@ def phone_number(raw: str | None) -> str:
 
 def format_phone(e164: str) -> str:
     """How a stored number is shown: national notation for Dutch numbers."""
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(e164, "NL")
     except phonenumbers.NumberParseException:
