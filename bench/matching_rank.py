@@ -148,7 +148,7 @@ def run(size: int, repeat: int) -> tuple[float, float, float]:
         settings = load_settings("test", environ={}, instance_path=Path(tmp)).with_overrides(
             database_url=f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         )
-        app = create_app(settings)
+        app = create_app(settings, migrations=True)
         with app.app_context():
             upgrade()
             engine = app.extensions["database"].engine

@@ -111,7 +111,7 @@ def main() -> None:
                 mail_port=port,
                 mail_batch_size=max(args.mails, 200),
             )
-            app = create_app(settings)
+            app = create_app(settings, migrations=True)
             with app.app_context():
                 upgrade()
 

@@ -153,7 +153,7 @@ def main() -> None:
         settings = load_settings("test", environ={}, instance_path=Path(tmp)).with_overrides(
             database_url=url
         )
-        app = create_app(settings)
+        app = create_app(settings, migrations=True)
         with app.app_context():
             upgrade()
         engine = app.extensions["database"].engine

@@ -7,7 +7,6 @@ import logging
 from flask import Flask
 from flask_babel import Babel
 from flask_mail import Mail
-from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -18,7 +17,6 @@ from niemand_alleen.private_files import warn_about_loose_paths
 from niemand_alleen.resources import resource_dir
 
 db = Database()
-migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 mailer = Mail()  # builds messages; the outbox sender opens its own timed connection
@@ -31,8 +29,12 @@ def _locale() -> str:
     return "nl"
 
 
-def create_app(settings: Settings) -> Flask:
-    """Build the web application from settings passed in; never migrates, never schedules."""
+def create_app(settings: Settings, *, migrations: bool = False) -> Flask:
+    """Build the web application from settings passed in; never migrates, never schedules.
+
+    ``migrations=True`` registers Flask-Migrate, for the ``db`` commands, the demo and the
+    tests that migrate; the web app leaves it out, so a web worker never loads alembic.
+    """
     app = Flask(
         __name__,
         template_folder=str(resource_dir("templates")),
@@ -74,9 +76,8 @@ def create_app(settings: Settings) -> Flask:
     warn_about_loose_paths(settings)
     configure_keyring(settings.encryption_keys, settings.hash_key)
     db.init_app(app, settings.database_url, lock_timeout_ms=settings.database_lock_timeout_ms)
-    migrate.init_app(
-        app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True
-    )
+    if migrations:
+        _register_migrations(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     mailer.init_app(app)
@@ -105,3 +106,11 @@ def create_app(settings: Settings) -> Flask:
     for feature in features:
         feature.init_app(app)
     return app
+
+
+def _register_migrations(app: Flask) -> None:
+    from flask_migrate import Migrate
+
+    Migrate(
+        app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True
+    )

@@ -10,7 +10,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from shapely.geometry import mapping
 from sqlalchemy import inspect
 from sqlmodel import Session, SQLModel, select
 
@@ -84,6 +83,8 @@ def import_reference(
                 " import that wijk first or in the same run"
             )
     source = source[:200]
+    from shapely.geometry import mapping  # only when importing geography, never on a page
+
     _upsert(
         session,
         models.Wijk,

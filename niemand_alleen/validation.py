@@ -10,7 +10,6 @@ import re
 import unicodedata
 from datetime import date
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from niemand_alleen.geo import HouseNumberError, PostcodeError
@@ -66,6 +65,8 @@ def phone_number(raw: str | None) -> str:
         raise InvalidInput(
             "Een telefoonnummer bestaat alleen uit cijfers, bijvoorbeeld 06 12345678."
         )
+    import phonenumbers  # on the first number, not in every web worker at start
+
     try:
         parsed = phonenumbers.parse(value, "NL")
     except phonenumbers.NumberParseException:
@@ -81,6 +82,8 @@ def format_phone(e164: str) -> str:
     """How a stored number is shown, the way people in the Netherlands write it: mobile
     "06 1234 5678", regional "078 123 45 67" or "0111 12 34 56"; other Dutch numbers in
     the national notation, foreign ones in the international one."""
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(e164, "NL")
     except phonenumbers.NumberParseException:

@@ -110,7 +110,7 @@ def make_settings(tmp: Path, database_url: str, **overrides: object) -> Settings
 
 
 def migrate_to_head(settings: Settings) -> None:
-    app = create_app(settings)
+    app = create_app(settings, migrations=True)
     with app.app_context():
         upgrade()
     app.extensions["database"].engine.dispose()

@@ -14,8 +14,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-import phonenumbers
-
 from niemand_alleen.anonymiser.lexicon import (
     HYPOCORISMS,
     LANGUAGES,
@@ -202,6 +200,8 @@ def _phone_key(phone: str) -> tuple[str, str, bool] | None:
     digits = re.sub(r"\D", "", phone)
     if len(digits) < 6:
         return None
+    import phonenumbers  # on the first phone number, not in every web worker at start
+
     try:
         number = phonenumbers.parse(phone, "NL")
     except phonenumbers.NumberParseException:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-import numpy as np
-import shapely
-from shapely.geometry import Point
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING
 
 from niemand_alleen.geo import metres_per_degree
+
+if TYPE_CHECKING:  # numpy and shapely are imported where distances are measured
+    import numpy as np
+    from shapely.geometry.base import BaseGeometry
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ class SearchArea:
 
 def distance_to_area_m(lat: float, lon: float, geometry: BaseGeometry) -> float:
     """Shortest distance in metres from the point to the area (0 inside it)."""
+    import shapely
+    from shapely.geometry import Point
+
     per_deg_lon, per_deg_lat = metres_per_degree(lat)
 
     def to_local_metres(coords: np.ndarray) -> np.ndarray:

@@ -13,8 +13,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -44,6 +44,9 @@ from niemand_alleen.models import (
     utcnow,
 )
 from niemand_alleen.reference import cached_gazetteer
+
+if TYPE_CHECKING:  # shapely itself comes in with the gazetteer's geometry, on first use
+    from shapely.geometry.base import BaseGeometry
 
 
 class DistributionError(ValueError):

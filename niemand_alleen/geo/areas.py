@@ -6,6 +6,9 @@ Look-ups therefore allow a small tolerance, and the wijk of a buurt always comes
 its ``wijkcode``, never from a geometric test.
 
 Data errors are meant for maintainers, so they are English and name the feature.
+
+numpy and shapely are imported where geometry is handled, not with the module: a web worker
+that only needs names and codes (``short_name``, ``AreaKind``) never loads them.
 """
 
 from __future__ import annotations
@@ -18,17 +21,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import shapely
-from shapely.errors import ShapelyError
-from shapely.geometry import Point, box, shape
-from shapely.geometry.base import BaseGeometry
-from shapely.strtree import STRtree
+from typing import TYPE_CHECKING, Any
 
 from niemand_alleen.geo.distance import NETHERLANDS, BoundingBox
 from niemand_alleen.geo.location import check_lat_lon
+
+if TYPE_CHECKING:
+    import numpy as np
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "DEFAULT_TOLERANCE_M",
@@ -123,6 +123,10 @@ class AreaMatch:
 
 
 def _to_geometry(value: object) -> BaseGeometry:
+    import shapely
+    from shapely.geometry import shape
+    from shapely.geometry.base import BaseGeometry
+
     if isinstance(value, BaseGeometry):
         return value
     if isinstance(value, Mapping):
@@ -136,6 +140,9 @@ def _to_geometry(value: object) -> BaseGeometry:
 
 
 def _check_geometry(geometry: BaseGeometry, bounds: BoundingBox | None) -> None:
+    import shapely
+    from shapely.geometry.base import BaseGeometry
+
     if not isinstance(geometry, BaseGeometry):
         raise ValueError("geometry is not a shapely geometry")
     if geometry.geom_type not in ("Polygon", "MultiPolygon"):
@@ -180,6 +187,8 @@ def _build_area(
             raise ValueError(f"wijkcode {given!r} is not a wijk code like WK050501")
     if geometry_value is None:
         raise ValueError("geometry is missing")
+    from shapely.errors import ShapelyError
+
     try:
         geometry = _to_geometry(geometry_value)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, ShapelyError) as exc:
@@ -287,12 +296,16 @@ class _Layer:
     """STRtree over the areas of one kind."""
 
     def __init__(self, areas: Sequence[Area]) -> None:
+        from shapely.strtree import STRtree
+
         self.areas = tuple(areas)
         self._tree = STRtree([area.geometry for area in self.areas])
 
     def at(self, lat: float, lon: float, tolerance_m: float) -> Area | None:
         if not self.areas:
             return None
+        from shapely.geometry import Point
+
         point = Point(lon, lat)
         hits = self._tree.query(point, predicate="intersects")
         if len(hits):
@@ -303,6 +316,9 @@ class _Layer:
         return self._nearest(lat, lon, tolerance_m)
 
     def _nearest(self, lat: float, lon: float, tolerance_m: float) -> Area | None:
+        import shapely
+        from shapely.geometry import Point, box
+
         per_deg_lon, per_deg_lat = metres_per_degree(lat)
         d_lat = tolerance_m / per_deg_lat
         d_lon = 180.0 if per_deg_lon < 1.0 else min(180.0, tolerance_m / per_deg_lon)

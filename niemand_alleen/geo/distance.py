@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from geopy.distance import geodesic
-
 from niemand_alleen.geo.location import HasLatLon, check_lat_lon
 
 __all__ = ["NETHERLANDS", "BoundingBox", "PointLike", "bounding_box", "distance_m"]
@@ -52,6 +50,10 @@ def _lat_lon(point: PointLike) -> tuple[float, float]:
 
 def distance_m(a: PointLike, b: PointLike) -> float:
     """Geodesic (WGS84) distance in metres between two points."""
+    # Here, not with the module: geopy's distance loads geographiclib, which the web
+    # worker needs only on the pages that measure.
+    from geopy.distance import geodesic
+
     return float(geodesic(_lat_lon(a), _lat_lon(b)).meters)
 
 

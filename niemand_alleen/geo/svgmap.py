@@ -23,11 +23,13 @@ import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-
-from shapely.geometry import MultiPolygon, Polygon, shape
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING
 
 from niemand_alleen.geo.areas import short_name
+
+if TYPE_CHECKING:  # shapely is imported where a map is drawn, not with the module
+    from shapely.geometry import Polygon
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "ATTRIBUTION",
@@ -84,6 +86,8 @@ class MapCircle:
 
 def map_area(code: str, name: str, geometry: BaseGeometry | Mapping[str, object] | str) -> MapArea:
     """A MapArea from a stored wijk: ``geometry`` as GeoJSON text/mapping or shapely."""
+    from shapely.geometry import shape
+
     if isinstance(geometry, str):
         geometry = shape(json.loads(geometry))
     elif isinstance(geometry, Mapping):
@@ -134,6 +138,8 @@ class _Plane:
 
 
 def _polygons(geometry: BaseGeometry) -> Iterable[Polygon]:
+    from shapely.geometry import MultiPolygon, Polygon
+
     if isinstance(geometry, Polygon):
         yield geometry
     elif isinstance(geometry, MultiPolygon):

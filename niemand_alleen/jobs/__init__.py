@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import Flask
@@ -32,6 +33,9 @@ from niemand_alleen.mail import send_outbox
 from niemand_alleen.matching import close_due_oproepen, remind_followups
 from niemand_alleen.models import JobRun, JobRunStatus, Oproep, local_today, utcnow
 from niemand_alleen.retention import purge_expired
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
 
 log = logging.getLogger(__name__)
 
@@ -305,9 +309,23 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
 
 
-# At the end: the scheduler reads this module's jobs.
+def build_scheduler(app: Flask, worker: str, *, blocking: bool) -> BaseScheduler:
+    """Every job on its interval, each run once as soon as this worker holds the lease.
+
+    APScheduler is imported here, by the processes that schedule, not by a web worker."""
+    from niemand_alleen.jobs import scheduler
+
+    return scheduler.build_scheduler(app, worker, blocking=blocking)
+
+
+def stop_scheduler(scheduler: BaseScheduler, app: Flask, worker: str) -> None:
+    """The clean stop: running jobs finish first, then the lease is released."""
+    from niemand_alleen.jobs import scheduler as scheduling
+
+    scheduling.stop_scheduler(scheduler, app, worker)
+
+
 from niemand_alleen.jobs.lease import worker_identity  # noqa: E402
-from niemand_alleen.jobs.scheduler import build_scheduler, stop_scheduler  # noqa: E402
 
 __all__ = [
     "JOBS",

@@ -16,6 +16,9 @@ Speed for big pools: an exact geodesic costs ~20 µs, so ranking tens of thousan
 neighbours exactly is too slow. We first compute the great-circle angle for everyone with
 numpy, then run geopy only on a shortlist that provably holds the exact top *k*; see
 :func:`_shortlist_bound` for the margin.
+
+numpy and geographiclib are imported by the functions that rank, not with the module: a web
+worker loads them on the first ranking, not at start.
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import numpy as np
-from geographiclib.geodesic import Geodesic
-from geopy.distance import ELLIPSOIDS
+from typing import TYPE_CHECKING
 
 from niemand_alleen.geo import LocationPrecision
+
+if TYPE_CHECKING:
+    import numpy as np
+    from geographiclib.geodesic import Geodesic
 
 __all__ = [
     "Exclusion",
@@ -221,13 +225,19 @@ def sort_key(distance_m: float, neighbour: Neighbour) -> tuple[float, datetime, 
 # geopy's geodesic distance is geographiclib's Inverse on the WGS84 ellipsoid, but geopy
 # builds a new Geodesic object (~0.3 ms) per call. We keep one, with geopy's own constants,
 # so the numbers are identical to geopy's (tests/matching checks this) and ~20x cheaper.
-_WGS84_GEODESIC = Geodesic(ELLIPSOIDS["WGS-84"][0], ELLIPSOIDS["WGS-84"][2])
+@functools.cache
+def _wgs84_geodesic() -> Geodesic:
+    from geographiclib.geodesic import Geodesic
+    from geopy.distance import ELLIPSOIDS
+
+    return Geodesic(ELLIPSOIDS["WGS-84"][0], ELLIPSOIDS["WGS-84"][2])
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _geodesic(lat0: float, lon0: float, lat: float, lon: float) -> float:
     # Stored points are rounded to 0.001°, so many neighbours share one: measure it once.
-    result = _WGS84_GEODESIC.Inverse(lat0, lon0, lat, lon, Geodesic.DISTANCE)
+    geodesic = _wgs84_geodesic()
+    result = geodesic.Inverse(lat0, lon0, lat, lon, geodesic.DISTANCE)
     return float(result["s12"]) * 1000  # geopy's ellipsoids are in kilometres
 
 
@@ -279,6 +289,8 @@ def _dedupe_key(
 
 def _central_angles(origin: Origin, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     """Great-circle angle (radians) from the origin, treating geodetic lat/lon as spherical."""
+    import numpy as np
+
     phi0, lam0 = math.radians(origin.lat), math.radians(origin.lon)
     phi, lam = np.radians(lats), np.radians(lons)
     half_dphi, half_dlam = (phi - phi0) / 2.0, (lam - lam0) / 2.0
@@ -315,6 +327,8 @@ def rank(origin: Origin | None, neighbours: Iterable[Neighbour], rules: Rules) -
     located = _locatable(origin, eligible, excluded)
     if origin is None or not located:
         return Ranking(origin=origin, rules=rules, excluded=_ordered(excluded))
+
+    import numpy as np
 
     lats = np.fromiter((n.lat for n in located), dtype=float, count=len(located))
     lons = np.fromiter((n.lon for n in located), dtype=float, count=len(located))
@@ -400,6 +414,8 @@ def _within_distance(
 
     Surely too far beyond R_MIN·θ > limit; an exact check only near the limit.
     """
+    import numpy as np
+
     within = np.ones(len(located), dtype=bool)
     exact: dict[int, float] = {}
     if rules.max_distance_m is None:
@@ -430,6 +446,8 @@ def _within_distance(
 
 def _shortlist(angles: np.ndarray, candidates: np.ndarray, wanted: int) -> np.ndarray:
     """The candidates that may be among the ``wanted`` closest (see _shortlist_bound)."""
+    import numpy as np
+
     if wanted >= len(candidates):
         return candidates
     order = candidates[np.argsort(angles[candidates], kind="stable")]

@@ -22,8 +22,6 @@ from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy import Executable, delete, func, or_, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
 from niemand_alleen.audit import RecordType, record_audit, record_saved
@@ -427,13 +425,21 @@ def _queue_once(dialect: str) -> Executable:
     """``_sealed_insert`` of an outbox row that does nothing when its key was queued before
     (``ON CONFLICT DO NOTHING``: SQLite and PostgreSQL share it)."""
     table = OutboxMail.__table__  # type: ignore[attr-defined]
-    insert = sqlite_insert(table) if dialect == "sqlite" else postgresql_insert(table)
     encrypted = {
         column.name: sa.bindparam(column.name, type_=sa.Text())
         for column in table.c
         if isinstance(column.type, EncryptedText)
     }
-    return insert.values(encrypted).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    # The database's own dialect only: a web worker on SQLite never loads PostgreSQL's.
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).values(encrypted)
+        return statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+    pg_statement = postgresql_insert(table).values(encrypted)
+    return pg_statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 @cache

@@ -128,7 +128,8 @@ def production_database_url(
     url = test_databases.new_url("postgresql")
     tmp = tmp_path_factory.mktemp("production-migrate")
     migrating = create_app(
-        load_settings("test", environ={}, instance_path=tmp).with_overrides(database_url=url)
+        load_settings("test", environ={}, instance_path=tmp).with_overrides(database_url=url),
+        migrations=True,
     )
     with migrating.app_context():
         upgrade()
