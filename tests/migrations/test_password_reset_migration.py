@@ -28,7 +28,7 @@ def fresh_app(
     settings = load_settings("test", environ={}, instance_path=tmp_path).with_overrides(
         database_url=url
     )
-    app = create_app(settings)
+    app = create_app(settings, migrations=True)
     yield app
     app.extensions["database"].engine.dispose()
 
