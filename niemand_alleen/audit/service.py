@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from niemand_alleen.audit.records import ACTION_LABELS, RECORD_LABELS, RecordType
 from niemand_alleen.models import LOCAL_TIMEZONE, AuditAction, AuditEvent, User
 
 LOCAL = LOCAL_TIMEZONE
@@ -65,9 +66,11 @@ def actor_names(session: Session) -> dict[uuid.UUID, str]:
 
 
 def export_csv(session: Session, audit_filter: AuditFilter) -> str:
-    """All matching events as CSV (semicolons, as Dutch spreadsheets expect)."""
+    """All matching events as CSV for Dutch Excel: UTF-8 with a BOM, semicolons, Dutch
+    headers and the Dutch names of actions and record types."""
     names = actor_names(session)
     buffer = io.StringIO()
+    buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(["tijdstip", "medewerker", "actie", "soort", "record", "uitkomst", "detail"])
     query = _filtered(select(AuditEvent), audit_filter).order_by(
@@ -76,18 +79,25 @@ def export_csv(session: Session, audit_filter: AuditFilter) -> str:
     for event in session.exec(query.execution_options(yield_per=500)):
         writer.writerow(
             [
-                event.at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S"),
+                event.at.astimezone(LOCAL).strftime("%d-%m-%Y %H:%M:%S"),
                 _spreadsheet_safe(
                     names.get(event.actor_user_id, "") if event.actor_user_id else ""
                 ),
-                event.action.value,
-                event.record_type,
+                ACTION_LABELS.get(event.action, event.action.value),
+                _record_label(event.record_type),
                 event.record_id or "",
                 event.outcome,
                 _spreadsheet_safe(event.detail or ""),
             ]
         )
     return buffer.getvalue()
+
+
+def _record_label(record_type: str) -> str:
+    try:
+        return RECORD_LABELS[RecordType(record_type)]
+    except ValueError:
+        return record_type
 
 
 def _spreadsheet_safe(value: str) -> str:

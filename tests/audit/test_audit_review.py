@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -106,9 +107,13 @@ def test_export_is_csv_and_is_itself_logged(
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)), delimiter=";"))
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff"), "Dutch Excel reads UTF-8 only after a BOM"
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
     assert rows[0][:3] == ["tijdstip", "medewerker", "actie"]
     assert len(rows) == 3
+    assert rows[1][2] == "Bekeken"  # the action in Dutch, as on the page
+    assert re.fullmatch(r"\d{2}-\d{2}-\d{4} \d{2}:\d{2}:\d{2}", rows[1][0])
     assert rows[1][1] == "'=HYPERLINK(1)", "no formula injection into spreadsheets"
     db_session.rollback()
     exports = db_session.exec(
