@@ -509,15 +509,20 @@ def change_password(
             col(UserSession.token_hash) != _token_hash(keep_session_token),
         )
     )
+    _audit_own_account(session, user, "password changed")
+    session.flush()
+
+
+def _audit_own_account(session: Session, user: User, detail: str) -> None:
+    """A change a staff member made to their own account (their password)."""
     record_audit(
         session,
         actor_user_id=user.id,
         action=AuditAction.UPDATE,
         record_type=RecordType.USER,
         record_id=str(user.id),
-        detail="password changed",
+        detail=detail,
     )
-    session.flush()
 
 
 def request_password_reset(
@@ -638,14 +643,7 @@ def reset_password(
     assert user is not None  # checked by _open_reset in this transaction
     _set_password(session, user, new_password, now)
     end_all_sessions(session, user.id)
-    record_audit(
-        session,
-        actor_user_id=user.id,
-        action=AuditAction.UPDATE,
-        record_type=RecordType.USER,
-        record_id=str(user.id),
-        detail="password reset",
-    )
+    _audit_own_account(session, user, "password reset")
     session.flush()
     return user
 

@@ -3,19 +3,12 @@ runs into failed ones that the older code can read (both databases)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlmodel import Session, select
-from support import Databases
 
-from niemand_alleen import create_app
-from niemand_alleen.config import load_settings
 from niemand_alleen.models import JobRun, JobRunStatus
 from niemand_alleen.resources import resource_dir
 
@@ -23,19 +16,6 @@ ADDED = "1e886d7783f2"
 # The revision before it, read from the script: it moves when other migrations merge first.
 BEFORE = ScriptDirectory(str(resource_dir("migrations"))).get_revision(ADDED).down_revision
 assert isinstance(BEFORE, str)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh_app(
-    request: pytest.FixtureRequest, test_databases: Databases, tmp_path: Path
-) -> Iterator[Flask]:
-    url = test_databases.new_url(request.param)
-    settings = load_settings("test", environ={}, instance_path=tmp_path).with_overrides(
-        database_url=url
-    )
-    app = create_app(settings, migrations=True)
-    yield app
-    app.extensions["database"].engine.dispose()
 
 
 def _add_run(connection: sa.Connection, job_name: str, status: str) -> None:

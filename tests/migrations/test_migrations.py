@@ -3,38 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlmodel import SQLModel
-from support import Databases
 
 import niemand_alleen.models  # noqa: F401  (fills SQLModel.metadata)
-from niemand_alleen import create_app
-from niemand_alleen.config import load_settings
 from niemand_alleen.resources import resource_dir
 
 MIGRATIONS = resource_dir("migrations")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh_app(
-    request: pytest.FixtureRequest, test_databases: Databases, tmp_path: Path
-) -> Iterator[Flask]:
-    """An app on a brand-new, empty database of each kind."""
-    url = test_databases.new_url(request.param)
-    settings = load_settings("test", environ={}, instance_path=tmp_path).with_overrides(
-        database_url=url
-    )
-    app = create_app(settings, migrations=True)
-    yield app
-    app.extensions["database"].engine.dispose()
 
 
 def schema_differences(app: Flask) -> list[object]:

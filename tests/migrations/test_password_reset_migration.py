@@ -4,42 +4,14 @@ leaves again without touching them (both databases)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from support import Databases
-
-from niemand_alleen import create_app
-from niemand_alleen.config import load_settings
+from migration_support import table_names, uuid_value
 
 BEFORE = "1e886d7783f2"
 ADDED = "6ba3ed0e869d"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh_app(
-    request: pytest.FixtureRequest, test_databases: Databases, tmp_path: Path
-) -> Iterator[Flask]:
-    url = test_databases.new_url(request.param)
-    settings = load_settings("test", environ={}, instance_path=tmp_path).with_overrides(
-        database_url=url
-    )
-    app = create_app(settings, migrations=True)
-    yield app
-    app.extensions["database"].engine.dispose()
-
-
-def _tables(app: Flask) -> set[str]:
-    return set(sa.inspect(app.extensions["database"].engine).get_table_names())
-
-
-def _id(engine: sa.Engine, value: uuid.UUID) -> object:
-    # SQLAlchemy's Uuid is CHAR(32) hex on SQLite and a native uuid on PostgreSQL.
-    return value.hex if engine.name == "sqlite" else value
 
 
 def test_password_resets_come_and_go_around_existing_accounts(fresh_app: Flask) -> None:
@@ -54,17 +26,17 @@ def test_password_resets_come_and_go_around_existing_accounts(fresh_app: Flask) 
                     "password_hash, active, created_at) VALUES (:id, 'versleuteld', 'h', "
                     "'versleuteld', 'coordinator', 'argon', :yes, CURRENT_TIMESTAMP)"
                 ),
-                {"id": _id(engine, user_id), "yes": True},
+                {"id": uuid_value(engine, user_id), "yes": True},
             )
         upgrade(revision=ADDED)
-        assert "password_reset" in _tables(fresh_app)
+        assert "password_reset" in table_names(fresh_app)
         with engine.begin() as connection:
             connection.execute(
                 sa.text(
                     "INSERT INTO password_reset (token_hash, user_id, requested_at) "
                     "VALUES (:hash, :user, CURRENT_TIMESTAMP)"
                 ),
-                {"hash": "a" * 64, "user": _id(engine, user_id)},
+                {"hash": "a" * 64, "user": uuid_value(engine, user_id)},
             )
             open_links = connection.execute(
                 sa.text("SELECT count(*) FROM password_reset WHERE used_at IS NULL")
@@ -72,7 +44,7 @@ def test_password_resets_come_and_go_around_existing_accounts(fresh_app: Flask) 
         assert open_links == 1
 
         downgrade(revision=BEFORE)
-        assert "password_reset" not in _tables(fresh_app)
+        assert "password_reset" not in table_names(fresh_app)
         with engine.connect() as connection:
             hashes = connection.execute(sa.text("SELECT email_hash FROM user_account")).all()
         assert [row[0] for row in hashes] == ["h"]
