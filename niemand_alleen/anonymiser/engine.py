@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from niemand_alleen.anonymiser.brands import generalise_chains
 from niemand_alleen.anonymiser.check import check_text
 from niemand_alleen.anonymiser.guard import well_formed
 from niemand_alleen.anonymiser.lexicon import (
@@ -269,6 +270,7 @@ class Anonymiser:
             return AnonymisedOproep("", pc4, wijk, ())
         if casing(text) == "upper":
             text = sentence_case(text)  # deduce reads every capitalised word as a name
+        text = generalise_chains(text)
         spans = find_own_fields(fields, text, nicknames=True) + self.detect(fields, text)
         context = self.context(fields, wijk)
         result = rewrite(text, spans, context)

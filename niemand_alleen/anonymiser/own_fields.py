@@ -21,6 +21,7 @@ from niemand_alleen.anonymiser.lexicon import (
     MONTHS,
     TUSSENVOEGSELS,
     fold,
+    wordset,
 )
 from niemand_alleen.anonymiser.model import Kind, ResidentFields, Span
 
@@ -38,6 +39,8 @@ class _Pattern:
     # A word that is also a common noun ("Bakker", "de Boer", "Roos") only counts in lower
     # case when it is not preceded by an article: "naar de bakker" is not the surname.
     capital_sensitive: bool = False
+    # A short form that is also an ordinary word ("Wil", "Ton") counts only with a capital.
+    capital_only: bool = False
     group: int = 0  # the capturing group that is the value (0: the whole match)
 
 
@@ -81,6 +84,16 @@ def _name_patterns(fields: ResidentFields, nicknames: bool) -> Iterator[_Pattern
             category,
             capital_sensitive=capital_sensitive,
         )
+    if nicknames:
+        first_words = [word for word in _words(fields.first_name) if len(word) >= 2]
+        words = set().union(*(_clipped_words(word) for word in first_words)) - set(first_words)
+        if words:
+            yield _Pattern(
+                re.compile(_B + _alternation(words) + possessive + _E),
+                Kind.NAME,
+                "roepnaam",
+                capital_only=True,
+            )
 
 
 def _name_variants(fields: ResidentFields, nicknames: bool) -> dict[tuple[str, bool], set[str]]:
@@ -97,6 +110,7 @@ def _name_variants(fields: ResidentFields, nicknames: bool) -> dict[tuple[str, b
         add("voornaam", True, [word])
     if nicknames:
         shorts = set().union(*(HYPOCORISMS.get(word, frozenset()) for word in first_words))
+        shorts |= set().union(*(_clipped_names(word) for word in first_words))
         for short in sorted(shorts - set(first_words) - LANGUAGES):
             add("roepnaam", True, [short])
     full = _words(fields.last_name)
@@ -108,6 +122,32 @@ def _name_variants(fields: ResidentFields, nicknames: bool) -> dict[tuple[str, b
         if len("".join(core)) >= 2:
             add("achternaam", True, core)
     return groups
+
+
+def _clipped(first_name: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The first names hidden in a longer one: "Ton" in "Anton", "Adri" in "Adriana",
+    "Mina" in "Wilhelmina" (Dutch short forms are most often the name's start or end),
+    split into names and names that are also ordinary words ("wil", "ton")."""
+    if len(first_name) < 5:
+        return frozenset(), frozenset()
+    # The word lists are read only here, for the proposal (the worker), never for the
+    # blocking check in the web worker.
+    from niemand_alleen.anonymiser.vocabulary import vocabulary
+
+    words = vocabulary()
+    pieces = {first_name[:cut] for cut in range(3, len(first_name) - 1)}
+    pieces |= {first_name[cut:] for cut in range(2, len(first_name) - 2)}
+    names = {piece for piece in pieces if piece in words.first_names} - TUSSENVOEGSELS
+    ordinary = {piece for piece in names if words.is_ordinary(piece)}
+    return frozenset(names - ordinary), frozenset(ordinary)
+
+
+def _clipped_names(first_name: str) -> frozenset[str]:
+    return _clipped(first_name)[0]
+
+
+def _clipped_words(first_name: str) -> frozenset[str]:
+    return _clipped(first_name)[1]
 
 
 _STREET_ABBREVIATIONS = (
@@ -344,15 +384,13 @@ def find_own_fields(fields: ResidentFields, text: str, *, nicknames: bool = Fals
     folded = fold(text)
     found: dict[tuple[int, int], Span] = {}
     for pattern in _compiled(fields, nicknames):
-        for match in pattern.regex.finditer(folded):
-            start, end = match.span(pattern.group)
-            if start == end:
-                continue
-            if pattern.capital_sensitive and not _capital_ok(text, start, end):
-                continue
-            key = (start, end)
-            if key not in found:
-                found[key] = Span(start, end, pattern.kind, pattern.category, own=True)
+        for start, end in _matches(pattern, text, folded):
+            found.setdefault(
+                (start, end), Span(start, end, pattern.kind, pattern.category, own=True)
+            )
+    if nicknames:
+        for start, end in list(_first_names_before_surname(text, list(found.values()))):
+            found.setdefault((start, end), Span(start, end, Kind.NAME, "roepnaam", own=True))
     generic = (
         (_postcode_spans(fields.postcode, folded), Kind.ADDRESS_PART, "postcode"),
         (_phone_spans(fields.phone, text), Kind.CONTACT, "telefoonnummer"),
@@ -362,6 +400,43 @@ def find_own_fields(fields: ResidentFields, text: str, *, nicknames: bool = Fals
         for start, end in spans:
             found.setdefault((start, end), Span(start, end, kind, category, own=True))
     return sorted(found.values(), key=lambda span: (span.start, -span.end))
+
+
+def _matches(pattern: _Pattern, text: str, folded: str) -> Iterator[tuple[int, int]]:
+    """Where ``pattern`` matches, as its case rules allow."""
+    for match in pattern.regex.finditer(folded):
+        start, end = match.span(pattern.group)
+        if start == end:
+            continue
+        if pattern.capital_sensitive and not _capital_ok(text, start, end):
+            continue
+        if pattern.capital_only and not text[start].isupper():
+            continue
+        yield start, end
+
+
+_WORD_BEFORE_RE = re.compile(r"([^\W\d_][\w'’]*)[ \t]+$")
+_NOT_A_FIRST_NAME = wordset(
+    "ben van den der ter ten het een met bij aan dan mijn zijn haar meneer mevrouw"
+)
+
+
+def _first_names_before_surname(text: str, spans: Iterable[Span]) -> Iterator[tuple[int, int]]:
+    """ "ton koning": any first name right before the resident's surname is the name they
+    go by, whatever its case."""
+    from niemand_alleen.anonymiser.vocabulary import vocabulary
+
+    first_names = vocabulary().first_names
+    for span in spans:
+        if span.category != "achternaam":
+            continue
+        before = _WORD_BEFORE_RE.search(text[max(0, span.start - 40) : span.start])
+        if before is None:
+            continue
+        word = fold(before.group(1))
+        if word in first_names and word not in _NOT_A_FIRST_NAME:
+            start = span.start - (len(before.group(0)))
+            yield start, start + len(before.group(1))
 
 
 def _capital_ok(text: str, start: int, end: int) -> bool:

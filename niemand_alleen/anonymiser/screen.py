@@ -114,6 +114,13 @@ _COMPOUND_HEADS = wordset(
     """club vereniging kerk kapel moskee tempel koor tuin flat centrum school winkel
     restaurant praktijk"""
 )
+_STAFF_OF_RE = re.compile(r"\.?\s+(?:van|vd|v\.d\.)\s+(?:(?:het|de|'t)\s+)?([^\W\d_][\w-]*)")
+_TEAMS = wordset(
+    """wijkteam buurtteam sociaal gebiedsteam jeugdteam thuiszorg wijkverpleging gemeente
+    ggz ggd uwv woningcorporatie corporatie zorgorganisatie organisatie huisarts
+    huisartsenpraktijk dagbesteding kerk moskee buurtwerk welzijn"""
+)
+_CONTACT_WORDS = wordset("met door via aan en of gesproken overleg contact gebeld belde mailde")
 _NUMBER_LABELS = wordset(
     "nummer nr no huisnummer huisnr nrs appartement app apt kamer kamernr unit"
 )
@@ -257,6 +264,8 @@ def _cue_before(text: str, tokens: list[Token], index: int) -> tuple[int, str, b
     if previous.number or not re.fullmatch(r"\.?[ \t]*[,;:(\"'“‘]?[ \t]*", between):
         return None
     cue = fold(previous.text)
+    if cue == "iemand" and back < index - 1:
+        return back, cue, False  # "iemand de vries": a surname left behind a replaced name
     if cue not in PERSON_CUES and cue not in PET_CUES and not is_head(cue):
         return None
     return back, cue, ":" in between
@@ -443,6 +452,7 @@ class Screen:
         self._mark_words_and_numbers(text, tokens, mode, found)
         self._mark_named_by_context(text, tokens, mode, found)
         self._mark_clubs(text, tokens, found)
+        self._mark_initials_of_staff(text, tokens, found)
         self._mark_own(tokens, mode, found)
         for index in [index for index, suspect in found.items() if suspect.reason in _WORDISH]:
             if self._a_language(text, tokens[index]):
@@ -484,6 +494,36 @@ class Screen:
             for member in range(index, index + length):
                 token = tokens[member]
                 found.setdefault(member, Suspect(token.start, token.end, "voor- en achternaam"))
+
+    def _mark_initials_of_staff(
+        self, text: str, tokens: list[Token], found: dict[int, Suspect]
+    ) -> None:
+        """ "overleg met km van het wijkteam": two or three letters before "van het/de" and
+        an organisation are someone's initials, in any case."""
+        for index, token in enumerate(tokens[:-3]):
+            folded = fold(token.text)
+            if (
+                index in found
+                or token.number
+                or not 2 <= len(folded) <= 3
+                or not folded.isalpha()
+                or folded in _FUNCTION_WORDS
+                or folded in PERSON_CUES
+                or folded in PET_CUES
+                or not self._after_contact_word(text, tokens, index)
+            ):
+                continue
+            following = text[token.end :]
+            match = _STAFF_OF_RE.match(following)
+            if match and (is_head(fold(match.group(1))) or fold(match.group(1)) in _TEAMS):
+                found[index] = Suspect(token.start, token.end, "initialen")
+
+    @staticmethod
+    def _after_contact_word(text: str, tokens: list[Token], index: int) -> bool:
+        """At the start of a sentence or after "met", "door", "via"...: a person's place."""
+        if index == 0 or _sentence_initial(text, tokens[index].start):
+            return True
+        return fold(tokens[index - 1].text) in _CONTACT_WORDS
 
     def _mark_clubs(self, text: str, tokens: list[Token], found: dict[int, Suspect]) -> None:
         """ "FC Dordrecht", "VV Dubbeldam": a club's prefix makes the words after it a name."""
@@ -616,6 +656,8 @@ class Screen:
         if mode != "upper" and token.text[:1].isupper():
             return True  # a capital after the cue: a name
         name_word = self.words.is_name(folded) or folded in self.words.particle_names
+        if cue == "iemand":
+            return name_word
         if after_particle and (is_head(cue) or name_word):
             return True  # "buurthuis de wissel", "buurvrouw van leeuwen"; not "van de overkant"
         parts = [part for part in folded.split("-") if part]

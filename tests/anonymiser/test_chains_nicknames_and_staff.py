@@ -1,0 +1,123 @@
+"""Rules that reach text nobody has seen: chains by their kind, short forms of the
+resident's first name, initials of a staff member, a surname left behind (pure, no deduce)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from niemand_alleen.anonymiser import ResidentFields, find_own_fields
+from niemand_alleen.anonymiser.brands import generalise_chains
+from niemand_alleen.anonymiser.screen import Screen
+
+SCREEN = Screen()
+
+
+def words_of(text: str) -> set[str]:
+    return {word.casefold() for word in re.findall(r"\w+", text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Jumbo om de hoek.", "De supermarkt om de hoek."),
+        ("Ze doet boodschappen bij de jumbo om de hoek.", "bij de supermarkt om de hoek"),
+        ("Ze gaat naar AH en naar de Plus.", "naar de supermarkt en naar de supermarkt"),
+        ("Een lening bij Santander.", "Een lening bij de bank."),
+        ("Hij praat graag over Feyenoord.", "Hij praat graag over een voetbalclub."),
+        ("Huurder bij Woonbron sinds 1990.", "Huurder bij de woningcorporatie sinds 1990."),
+        ("Ze werkte bij de HEMA.", "Ze werkte bij de winkel."),
+        ("Ze gaat naar Albert   Heijn.", "Ze gaat naar de supermarkt."),
+    ],
+)
+def test_chains_are_named_by_their_kind(text: str, expected: str) -> None:
+    result = generalise_chains(text)
+    assert expected in result
+    for chain in ("jumbo", "plus", "santander", "feyenoord", "woonbron", "hema", "heijn", "ah"):
+        assert chain not in words_of(result)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hij was zeeman en kookt graag, plus een kat.",
+        "Dirk komt langs en Gamma-straling is geen zorg.",
+        "Ah, ze heeft een action camera. Het portaal is smal.",
+        "Ze heeft een eigen haard in huis.",
+    ],
+)
+def test_ordinary_words_that_are_also_chains_stay(text: str) -> None:
+    assert generalise_chains(text) == text
+
+
+def fields(first_name: str, last_name: str) -> ResidentFields:
+    return ResidentFields(
+        first_name=first_name,
+        last_name=last_name,
+        street="Haringvlietstraat",
+        house_number="5",
+        postcode="3312RT",
+        phone="+31786142290",
+        email=None,
+        birth_date=dt.date(1954, 6, 6),
+    )
+
+
+def found_words(resident: ResidentFields, text: str) -> list[str]:
+    return [text[span.start : span.end] for span in find_own_fields(resident, text, nicknames=True)]
+
+
+def test_a_short_form_inside_the_first_name_is_the_resident() -> None:
+    assert "Adri" in found_words(fields("Adriana", "Smit"), "Adri woont alleen.")
+    assert "mina" in found_words(fields("Wilhelmina", "Smit"), "Iedereen zegt mina.")
+
+
+def test_a_short_form_that_is_a_word_counts_only_with_a_capital() -> None:
+    resident = fields("Anton", "Koning")
+    assert "Ton" in found_words(resident, "Ton woont alleen.")
+    assert "ton" not in found_words(resident, "Hij tilt geen ton meer.")
+    assert "wil" not in found_words(fields("Wilhelmina", "Smit"), "Ze wil graag wandelen.")
+
+
+def test_any_first_name_right_before_the_surname_is_the_resident() -> None:
+    found = found_words(fields("Anton", "Koning"), "ton koning, 70, alleenstaand.")
+    assert found[:2] == ["ton", "koning"]
+
+
+def test_short_forms_are_not_looked_for_in_the_blocking_check() -> None:
+    spans = find_own_fields(fields("Anton", "Koning"), "Ton woont alleen.")
+    assert spans == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Overleg gehad met km van het wijkteam.",
+        "Contact via TW van de thuiszorg.",
+        "pr van de gemeente belt terug.",
+    ],
+)
+def test_initials_of_a_staff_member_are_suspect(text: str) -> None:
+    assert "initialen" in {suspect.reason for suspect in SCREEN.suspects(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ze gaat met de bus van de gemeente.",
+        "Hij is lid van de kerk.",
+        "Ze gaat met oma van de kerk mee.",
+        "Iemand van de thuiszorg komt elke dag.",
+    ],
+)
+def test_ordinary_short_words_before_an_organisation_stay(text: str) -> None:
+    assert SCREEN.redact(text) == (text, 0)
+
+
+def test_a_surname_left_behind_a_replaced_name_is_suspect() -> None:
+    redacted, count = SCREEN.redact("Iemand de vries heeft een sjoelbak. Ze sjoelt graag.")
+    assert count == 1
+    assert "vries" not in redacted
+    assert "Ze sjoelt graag." in redacted
