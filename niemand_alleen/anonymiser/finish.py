@@ -86,6 +86,20 @@ def _clean_sentence(sentence: str) -> str | None:
     return sentence
 
 
+def _clean_parts(sentence: str) -> str | None:
+    """A quick note written in parts ("COPD; zoon Ruud; BSN ...") loses only the parts
+    that carried what was removed, not the whole sentence."""
+    if ";" not in sentence:
+        return _clean_sentence(sentence)
+    parts = [_clean_sentence(part) for part in sentence.split(";")]
+    kept = [part.strip() for part in parts if part is not None and re.search(r"\w", part)]
+    if not kept:
+        return None
+    ending = re.search(r"[.!?]\s*$", sentence)
+    joined = "; ".join(kept)
+    return joined + ("." if ending and not re.search(r"[.!?]\s*$", joined) else "")
+
+
 def _tidy(sentence: str) -> str:
     sentence = re.sub(r"\(\s*\)", "", sentence)
     sentence = re.sub(r"[ \t]+", " ", sentence)
@@ -103,7 +117,7 @@ def finish(text: str, capitalise: bool) -> str:
     out: list[str] = []
     spans = split_sentences(text)
     for index, (start, end) in enumerate(spans):
-        cleaned = _clean_sentence(text[start:end])
+        cleaned = _clean_parts(text[start:end])
         if cleaned is None:
             continue
         cleaned = _tidy(cleaned)

@@ -37,7 +37,8 @@ _BROKEN = (
     ),
 )
 _LABEL_ONLY = re.compile(
-    r"^\W*(?:geb(?:oren)?|tel(?:efoon)?|adres|bsn|e-?mail|naam|iban|contact(?:persoon)?)"
+    r"^\W*(?:geb(?:oren)?|tel(?:efoon)?|adres|bsn|e-?mail|naam|iban|contact(?:persoon)?|"
+    r"\w*nr|\w*nummer|dossier|zaak|kenmerk)"
     r"\.?\s*:?\s*[.;,]?\s*$",
     re.IGNORECASE,
 )
@@ -140,4 +141,5 @@ def well_formed(output: str, source: str) -> str:
     text = re.sub(r"[ \t]{2,}", " ", text)
     text = re.sub(r"\n[ \t]+", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
+    text = re.sub(r"[;,]\s*$", ".", text.strip())  # the part after it was left out
+    return text

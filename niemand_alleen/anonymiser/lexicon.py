@@ -89,6 +89,13 @@ achterkleinkinderen kennissen"""
 
 PROFESSIONAL_ROLES = frozenset(_PROFESSIONAL.split())
 ROLE_NOUNS = frozenset((_KIN + " " + _PROFESSIONAL + " " + _PLURALS).split())
+PET_NOUNS = wordset(
+    """
+    hond hondje honden kat katje katten kater poes poesje poezen parkiet parkietje
+    kanarie kanarietje vogel vogeltje vogels papegaai konijn konijntje cavia hamster
+    schildpad pony paard ezel geit kip kippen
+    """
+)
 
 FEMALE_ROLES = wordset(
     """vrouw echtgenote vriendin vriendinnetje dochter dochtertje kleindochter

@@ -26,6 +26,7 @@ from niemand_alleen.anonymiser.lexicon import (
     DETERMINERS,
     INSTITUTION_HEADS,
     NICKNAME_VERBS,
+    PET_NOUNS,
     PLACE_HEADS,
     ROLE_NOUNS,
     TITLE_RE,
@@ -42,7 +43,10 @@ from niemand_alleen.anonymiser.persons import (
     title_word,
 )
 
-_ROLE_ALT = "|".join(sorted((re.escape(role) for role in ROLE_NOUNS), key=len, reverse=True))
+# A pet's name goes like a person's after its role: "kat Minoes" -> "de kat", later too.
+_ROLE_ALT = "|".join(
+    sorted((re.escape(role) for role in ROLE_NOUNS | PET_NOUNS), key=len, reverse=True)
+)
 _DET_ALT = "|".join(sorted((re.escape(det) for det in DETERMINERS), key=len, reverse=True))
 _ROLE_LEFT_RE = re.compile(
     r"(?:\b(?P<det>" + _DET_ALT + r")\s+)?(?:[\w\-]+\s+){0,2}?\b(?P<role>" + _ROLE_ALT + r")"
@@ -220,13 +224,30 @@ def _noun_end(text: str, position: int) -> int | None:
 
 # --- per kind -------------------------------------------------------------------------
 
+_PET_ALT = "|".join(sorted((re.escape(pet) for pet in PET_NOUNS), key=len, reverse=True))
+_PET_LEAD_RE = re.compile(rf"({_PET_ALT})\s+(?=[^\W\d_])", re.IGNORECASE)
+_PET_NAMED_RE = re.compile(
+    rf"\b({_PET_ALT})\b\s*[:,(]?\s*(?:heet\s+|genaamd\s+)?([A-Z][\w'’-]+)", re.IGNORECASE
+)
+
+
+def _pet_names(text: str) -> dict[str, str]:
+    """ "hond Bobbie", "kat: Pluis": the pet's name stands for "de hond" wherever it
+    comes back ("die Bobbie uitlaat" -> "die de hond uitlaat")."""
+    found: dict[str, str] = {}
+    for match in _PET_NAMED_RE.finditer(text):
+        name = match.group(2)
+        if name[:1].isupper():
+            found.setdefault(fold(name), "de " + match.group(1).lower())
+    return found
+
 
 class _Rewriter:
     def __init__(self, text: str, context: RewriteContext) -> None:
         self.text = text
         self.context = context
         self.gender = infer_gender(text)
-        self.roles: dict[str, str] = {}  # folded name token → "zijn vriend"
+        self.roles: dict[str, str] = _pet_names(text)  # folded name token → "zijn vriend"
         self.edits: list[Edit] = []
         self.declared = self._declared_nicknames()
         self.context = RewriteContext(
@@ -295,6 +316,13 @@ class _Rewriter:
         start, title = self._absorb_title(group.start)
         end = group.end
         tokens = name_tokens(text[group.start : group.end])
+        pet = _PET_LEAD_RE.match(text[group.start : group.end])
+        if pet:  # "Kat Minoes is haar alles" -> "De kat is haar alles"
+            phrase = "de " + pet.group(1).lower()
+            for token in tokens[1:]:
+                self.roles.setdefault(token, phrase)
+            self.edits.append(Edit(start, end, _cap(phrase, text, start)))
+            return
         previous = self.edits[-1] if self.edits else None
         gap = text[previous.end : start] if previous else ""
         if previous and previous.role_removal and re.fullmatch(r"\s*(?:,|en|of|&)\s*", gap):

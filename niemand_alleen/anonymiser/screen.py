@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from niemand_alleen.anonymiser.lexicon import (
     ADDRESS_SUFFIXES,
     INSTITUTION_HEADS,
+    PET_NOUNS,
     ROLE_NOUNS,
     TUSSENVOEGSELS,
     fold,
@@ -60,13 +61,7 @@ PERSON_CUES = frozenset(ROLE_NOUNS) | wordset(
     bewindvoerder familie fam gezin genaamd heet heette noemt genoemd roepnaam alias
     """
 )
-PET_CUES = wordset(
-    """
-    hond hondje honden kat katje katten kater poes poesje poezen parkiet parkietje
-    kanarie kanarietje vogel vogeltje vogels papegaai konijn konijntje cavia hamster
-    schildpad pony paard ezel geit kip kippen
-    """
-)
+PET_CUES = PET_NOUNS
 HEADS = frozenset(INSTITUTION_HEADS) | wordset(
     """
     kerk kerkje kapel kathedraal basiliek gebedshuis moskee tempel mandir gurdwara synagoge
@@ -311,6 +306,9 @@ class Screen:
             )
             - _FUNCTION_WORDS
             - self.keep
+            - PERSON_CUES  # deduce's "Kat Minoes" is a name; "kat" stays a word
+            - PET_CUES
+            - HEADS
         )
 
     # --- what is suspect ------------------------------------------------------------

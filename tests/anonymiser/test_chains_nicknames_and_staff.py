@@ -1,5 +1,6 @@
 """Rules that reach text nobody has seen: chains by their kind, short forms of the
-resident's first name, initials of a staff member, a surname left behind (pure, no deduce)."""
+resident's first name, initials of a staff member, a surname left behind, pets by their
+kind, quick notes part by part (pure, no deduce)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ import pytest
 
 from niemand_alleen.anonymiser import ResidentFields, find_own_fields
 from niemand_alleen.anonymiser.brands import generalise_chains
+from niemand_alleen.anonymiser.guard import well_formed
+from niemand_alleen.anonymiser.model import Kind, Span
+from niemand_alleen.anonymiser.persons import RewriteContext
+from niemand_alleen.anonymiser.rewrite import rewrite
 from niemand_alleen.anonymiser.screen import Screen
 
 SCREEN = Screen()
@@ -121,3 +126,56 @@ def test_a_surname_left_behind_a_replaced_name_is_suspect() -> None:
     assert count == 1
     assert "vries" not in redacted
     assert "Ze sjoelt graag." in redacted
+
+
+CONTEXT = RewriteContext(
+    first_names=frozenset({"johanna"}),
+    nicknames=frozenset(),
+    surname_words=frozenset({"kok"}),
+    keep_places=frozenset({"dordrecht"}),
+    wijk=None,
+)
+
+
+def name_spans(text: str, *names: str) -> list[Span]:
+    return [
+        Span(match.start(), match.end(), Kind.NAME, "naam")
+        for name in names
+        for match in re.finditer(re.escape(name), text)
+    ]
+
+
+def test_a_pet_named_with_its_kind_becomes_the_kind() -> None:
+    text = "Kat Minoes is haar enige gezelschap."
+    result = rewrite(text, name_spans(text, "Kat Minoes"), CONTEXT).text
+    assert result == "De kat is haar enige gezelschap."
+
+
+def test_a_pets_name_later_on_stands_for_the_pet() -> None:
+    text = "Hond Bobbie is zijn alles. Gezocht: iemand die Bobbie uitlaat."
+    result = rewrite(text, name_spans(text, "Bobbie"), CONTEXT).text
+    assert "die de hond uitlaat" in result
+    assert "Bobbie" not in result
+
+
+def test_a_quick_note_loses_only_the_part_that_held_a_birth_date() -> None:
+    text = "Mw. Kok; geb. 01-07-1958; nierdialyse di/do/za; hulp: gezelschap, markt."
+    spans = [Span(text.index("01-07"), text.index("01-07") + 10, Kind.BIRTH_DATE, "datum")]
+    result = rewrite(text, spans, CONTEXT).text
+    assert "nierdialyse di/do/za" in result
+    assert "hulp: gezelschap, markt" in result
+    assert "1958" not in result
+
+
+@pytest.mark.parametrize("label", ["aanvraagnr.", "Dossiernummer:", "kenmerk"])
+def test_a_number_label_left_alone_is_dropped(label: str) -> None:
+    source = f"Nierdialyse di/do; {label} 2024-08812."
+    assert well_formed(f"Nierdialyse di/do; {label}", source) == "Nierdialyse di/do."
+
+
+def test_a_pet_word_inside_a_found_name_stays_a_word() -> None:
+    screen = Screen(names=["Kat Minoes"])
+    text = "De kat is haar enige gezelschap. Minoes slaapt veel."
+    redacted, _ = screen.redact(text)
+    assert redacted.startswith("De kat is haar enige gezelschap.")
+    assert "Minoes" not in redacted
