@@ -85,9 +85,17 @@ def provisioning_uri(secret: str, account: str) -> str:
 
 
 def qr_svg(uri: str) -> str:
-    """The URI as an inline SVG QR code, drawn here (no external service, no script)."""
+    """The URI as an inline SVG QR code, drawn here (no external service, no script).
+
+    With a viewBox instead of a fixed width and height, so the stylesheet can shrink it to
+    fit a phone's screen without cutting it off."""
     svg: str = segno.make(uri, error="m").svg_inline(
-        scale=5, border=4, dark="#000", light="#fff", title="QR-code voor uw app"
+        scale=5,
+        border=4,
+        dark="#000",
+        light="#fff",
+        title="QR-code voor uw app",
+        omitsize=True,
     )
     return svg
 

@@ -8,9 +8,17 @@ from flask import Flask
 
 from niemand_alleen.intake.batch import anonymise_line
 from niemand_alleen.intake.proposals import pending_oproepen, prepare
+from niemand_alleen.intake.service import HELP_CHOICES
 from niemand_alleen.intake.updates import tell_buurtwerker
 
-__all__ = ["anonymise_line", "init_app", "pending_oproepen", "prepare", "tell_buurtwerker"]
+__all__ = [
+    "HELP_CHOICES",
+    "anonymise_line",
+    "init_app",
+    "pending_oproepen",
+    "prepare",
+    "tell_buurtwerker",
+]
 
 
 def init_app(app: Flask) -> None:

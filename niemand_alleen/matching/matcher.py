@@ -47,6 +47,8 @@ __all__ = [
     "Ranking",
     "Rules",
     "Source",
+    "distance_label",
+    "measured_distance_label",
     "rank",
     "round_distance",
     "sort_key",
@@ -160,6 +162,12 @@ def format_distance(metres: float) -> str:
     return f"{rounded / 1000:.2f}".rstrip("0").rstrip(".").replace(".", ",") + " km"
 
 
+def distance_label(metres: float, *, approximate: bool) -> str:
+    """Dutch, as the coordinator reads it: "350 m" or "bij benadering 1,25 km"."""
+    prefix = "bij benadering " if approximate else ""
+    return prefix + format_distance(metres)
+
+
 @dataclass(frozen=True, slots=True)
 class Ranked:
     neighbour: Neighbour
@@ -171,8 +179,7 @@ class Ranked:
 
     @property
     def distance_label(self) -> str:
-        prefix = "bij benadering " if self.approximate else ""
-        return prefix + format_distance(self.distance_m)
+        return distance_label(self.distance_m, approximate=self.approximate)
 
     @property
     def explanation(self) -> str:
@@ -246,6 +253,16 @@ def geodesic_m(origin: Origin, neighbour: Neighbour) -> float:
     assert neighbour.lat is not None
     assert neighbour.lon is not None
     return _geodesic(origin.lat, origin.lon, neighbour.lat, neighbour.lon)
+
+
+def measured_distance_label(origin: Origin | None, neighbour: Neighbour) -> str | None:
+    """The distance to any neighbour, ranked or not (one who declined or was unreachable):
+    the same geodesic and the same "bij benadering" rule as the ranking. None when either
+    location is unknown."""
+    if origin is None or not neighbour.has_location:
+        return None
+    approximate = origin.precision.is_approximate or neighbour.precision.is_approximate
+    return distance_label(geodesic_m(origin, neighbour), approximate=approximate)
 
 
 def _status_exclusion(neighbour: Neighbour, rules: Rules) -> Excluded | None:

@@ -31,7 +31,15 @@ from niemand_alleen.geo import LocationPrecision, bounding_box, short_name
 from niemand_alleen.intake import tell_buurtwerker
 from niemand_alleen.lifecycle import Move, move_oproep
 from niemand_alleen.mail import queue_mail, render_mail
-from niemand_alleen.matching.matcher import Neighbour, Origin, Ranking, Rules, Source, rank
+from niemand_alleen.matching.matcher import (
+    Neighbour,
+    Origin,
+    Ranking,
+    Rules,
+    Source,
+    measured_distance_label,
+    rank,
+)
 from niemand_alleen.models import (
     LOCAL_TIMEZONE,
     DeclineCode,
@@ -196,6 +204,19 @@ def _neighbour(row: tuple[Any, ...], source: Source, flags: _Flags) -> Neighbour
         unreachable_here=flags.decided_here.get(volunteer_id) == MatchStatus.UNREACHABLE,
         active_networks=flags.busy.get(person, 0) if person else 0,
     )
+
+
+def volunteer_distance_label(origin: Origin | None, volunteer: Volunteer) -> str | None:
+    """The distance from the resident to any sign-up, also one the ranking left out (declined,
+    unreachable): measured as the ranking measures. None when a location is unknown."""
+    neighbour = Neighbour(
+        id=volunteer.id,
+        signed_up_at=volunteer.created_at,
+        lat=volunteer.lat,
+        lon=volunteer.lon,
+        precision=LocationPrecision(volunteer.location_precision),
+    )
+    return measured_distance_label(origin, neighbour)
 
 
 class PoolLoader:

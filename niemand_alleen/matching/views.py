@@ -2,7 +2,13 @@
 ranking with its reasons, the map, closing early, reopening and the six-week check.
 
 Viewing the page is an audited read: one ``view`` event per neighbour whose contact details
-are shown (record type ``volunteer``), so an inzage request can list who saw their data.
+are shown (record type ``volunteer``), so an inzage request can list who saw their data, and
+one for the resident whose wishes are shown (record type ``resident``).
+
+Beside the candidates the page shows what the oproep asks: the help asked and the resident's
+preferences (what the coordinator also sees when reviewing the oproep, without the name,
+address, phone, birth date or situation), and flags candidates who speak a language the
+preferences name.
 """
 
 from __future__ import annotations
@@ -20,11 +26,14 @@ from niemand_alleen.auth import current_staff, roles_required
 from niemand_alleen.db import request_session
 from niemand_alleen.distribution import wijk_names
 from niemand_alleen.geo import MapCircle, MapMarker
+from niemand_alleen.intake import HELP_CHOICES
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.mail import MailKind, register_mail_kind
 from niemand_alleen.matching.forms import CsrfForm, DecisionForm, FollowupForm, ReopenForm
+from niemand_alleen.matching.languages import languages_in
 from niemand_alleen.matching.matcher import Ranked, Ranking, format_distance
 from niemand_alleen.matching.service import (
+    ACTIVE_MATCH,
     DECLINE_LABELS,
     STATUS_LABELS,
     Action,
@@ -38,6 +47,7 @@ from niemand_alleen.matching.service import (
     ranking_for,
     record_followup,
     reopen_oproep,
+    volunteer_distance_label,
 )
 from niemand_alleen.models import (
     AuditAction,
@@ -49,6 +59,7 @@ from niemand_alleen.models import (
     Oproep,
     OproepStatus,
     Organisation,
+    Resident,
     Role,
     Volunteer,
     local_today,
@@ -68,12 +79,42 @@ def _oproep(oproep_id: uuid.UUID) -> Oproep:
 
 
 @dataclass(frozen=True)
+class Wishes:
+    """What the oproep asks, as far as the coordinator needs it to phone the candidates."""
+
+    help_asked: tuple[str, ...]  # labels of the help chosen at the aanmelding
+    help_other: str | None
+    preferences: str | None
+    languages: tuple[str, ...]  # the languages the preferences name
+    known: bool  # False once the resident's data is deleted
+
+
+def _wishes(resident: Resident | None) -> Wishes:
+    if resident is None:
+        return Wishes((), None, None, (), known=False)
+    codes = [code for code in resident.help_wished.split(",") if code]
+    return Wishes(
+        help_asked=tuple(HELP_CHOICES.get(code, code) for code in codes),
+        help_other=resident.help_other,
+        preferences=resident.preferences,
+        languages=languages_in(resident.preferences),
+        known=True,
+    )
+
+
+@dataclass(frozen=True)
 class ProposalRow:
     match: Match
     volunteer: Volunteer | None
     organisation: str | None
     ranked: Ranked | None
     distance_label: str
+    shared_languages: tuple[str, ...]  # languages of the preferences this neighbour speaks
+
+    @property
+    def active(self) -> bool:
+        """Proposed, approached or confirmed: one of the neighbours for this resident."""
+        return self.match.status in ACTIVE_MATCH
 
 
 def _organisation_name(session: Session, volunteer: Volunteer | None) -> str | None:
@@ -84,19 +125,29 @@ def _organisation_name(session: Session, volunteer: Volunteer | None) -> str | N
     return organisation.name if organisation else None
 
 
-def _rows(session: Session, oproep: Oproep, ranking: Ranking) -> list[ProposalRow]:
+def _distance_label(ranking: Ranking, ranked: Ranked | None, volunteer: Volunteer | None) -> str:
+    """The ranking's distance; for those it left out (declined, unreachable) measured alike."""
+    if ranked is not None:
+        return ranked.distance_label
+    measured = volunteer_distance_label(ranking.origin, volunteer) if volunteer else None
+    return measured or "onbekend"
+
+
+def _rows(session: Session, oproep: Oproep, ranking: Ranking, wishes: Wishes) -> list[ProposalRow]:
     by_id = {entry.neighbour.id: entry for entry in ranking.ranked}
     rows = []
     for match in sorted(matches_of(session, oproep.id), key=lambda m: (m.created_at, m.rank)):
         volunteer = session.get(Volunteer, match.volunteer_id) if match.volunteer_id else None
         ranked = by_id.get(match.volunteer_id) if match.volunteer_id else None
+        spoken = languages_in(volunteer.languages) if volunteer else ()
         rows.append(
             ProposalRow(
                 match=match,
                 volunteer=volunteer,
                 organisation=_organisation_name(session, volunteer),
                 ranked=ranked,
-                distance_label=ranked.distance_label if ranked else "onbekend",
+                distance_label=_distance_label(ranking, ranked, volunteer),
+                shared_languages=tuple(name for name in wishes.languages if name in spoken),
             )
         )
     return rows
@@ -150,8 +201,19 @@ def _page(
     session = request_session()
     settings = current_settings()
     ranking = ranking_for(session, settings, oproep, reserve_size=PAGE_RESERVE)
-    rows = _rows(session, oproep, ranking)
+    resident = session.get(Resident, oproep.resident_id) if oproep.resident_id else None
+    wishes = _wishes(resident)
+    rows = _rows(session, oproep, ranking, wishes)
     actor = current_staff().user_id
+    if resident is not None:
+        record_audit(
+            session,
+            actor_user_id=actor,
+            action=AuditAction.VIEW,
+            record_type=RecordType.RESIDENT,
+            record_id=str(resident.id),
+            detail="matching page",
+        )
     for row in rows:
         if row.volunteer is not None:
             record_audit(
@@ -167,6 +229,8 @@ def _page(
         "matching/oproep.html",
         oproep=oproep,
         rows=rows,
+        wishes=wishes,
+        speakers=[row for row in rows if row.active and row.shared_languages],
         ranking=ranking,
         proposed_ids=proposed_ids,
         status_labels=OPROEP_STATUS_LABELS,

@@ -252,3 +252,12 @@ def test_the_link_after_enrolment_stays_on_this_site(
     )
     hrefs = re.findall(r'href="([^"]*)"[^>]*>Ik heb de codes bewaard', done.get_data(as_text=True))
     assert hrefs == ["/"]
+
+
+def test_the_qr_code_scales_down_to_a_phone_screen_instead_of_being_cut_off() -> None:
+    """A viewBox and no fixed size: the stylesheet shrinks the whole code to the screen."""
+    svg = totp.qr_svg(totp.provisioning_uri(totp.new_secret(), "iemand@example.org"))
+    opening = svg[: svg.index(">")]
+    assert 'viewBox="0 0 ' in opening
+    assert "width=" not in opening
+    assert "height=" not in opening
