@@ -214,9 +214,11 @@ class Evaluation:
 
 
 def days_between(start: datetime, end: datetime | None) -> float | None:
+    """Days from ``start`` to ``end``; never below zero (clocks of two processes, or data
+    entered by hand, can put a step a moment before the one it follows)."""
     if end is None:
         return None
-    return (end - start).total_seconds() / 86_400
+    return max(0.0, (end - start).total_seconds() / 86_400)
 
 
 def durations(values: Iterable[float | None]) -> Durations:

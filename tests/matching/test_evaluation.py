@@ -29,6 +29,7 @@ from niemand_alleen.matching.evaluation import (
     OproepRow,
     Rows,
     SignupRow,
+    days_between,
     days_nl,
     evaluate,
     evaluation_csv,
@@ -506,3 +507,10 @@ def test_only_coordinators_see_the_evaluation(app: Flask, make_user: MakeUser, r
     login(client, make_user(role).email)
     for path in ("/evaluatie", "/evaluatie/export.csv"):
         assert client.get(path).status_code == 403
+
+
+def test_a_step_recorded_a_moment_before_the_one_it_follows_counts_as_zero_days() -> None:
+    created = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    assert days_between(created, created - timedelta(minutes=5)) == 0.0
+    assert days_between(created, created + timedelta(days=2)) == 2.0
+    assert days_between(created, None) is None
