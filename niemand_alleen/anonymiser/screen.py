@@ -69,6 +69,8 @@ HEADS = frozenset(INSTITUTION_HEADS) | wordset(
     zorgcentrum verpleeghuis flat wooncomplex complex vereniging club sportclub
     voetbalclub biljartclub koor zangkoor restaurant café eethuis toko bakkerij winkel
     slagerij supermarkt kapper kapsalon tuin volkstuin moestuin buurttuin dagbesteding
+    grillroom snackbar cafetaria pizzeria lunchroom eetcafé kroeg shoarmazaak sportschool
+    zwembad bibliotheek wasserette garage atelier boekhandel bloemist sportvereniging
     buurthuis school basisschool stichting praktijk apotheek hofje hof residentie huis
     tehuis centrum markt
     """
@@ -627,7 +629,7 @@ class Screen:
         back, cue, labelled = found
         token = tokens[index]
         folded = fold(token.text)
-        if self._never_cued_name(folded):
+        if self._never_cued_name(folded, place=is_head(cue) and token.text[:1].isupper()):
             return False
         if (_sentence_initial(text, token.start) and not labelled) or self._abbreviated(
             text, token
@@ -637,11 +639,13 @@ class Screen:
             return True  # "kat heet Snuf"
         return self._name_after_cue(cue, token, mode, after_particle=back < index - 1)
 
-    def _never_cued_name(self, folded: str) -> bool:
-        """A word that is not a name even right after a cue."""
+    def _never_cued_name(self, folded: str, *, place: bool = False) -> bool:
+        """A word that is not a name even right after a cue. After a place's head noun a
+        capitalised place or country is the place's own name ("grillroom Balkan",
+        "restaurant Istanbul"); an origin stays ("kerk Molukse", see below)."""
         if folded in _FUNCTION_WORDS or folded in self.keep:
             return True
-        if folded in self.words.allowed and not self.words.is_name(folded):
+        if folded in self.words.allowed and not self.words.is_name(folded) and not place:
             return True  # "zijn broer Frans", "vriendin holland" are names; "spreekt Frans" not
         return folded in PERSON_CUES or folded in PET_CUES or folded in HEADS
 

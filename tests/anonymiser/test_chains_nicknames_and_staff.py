@@ -179,3 +179,19 @@ def test_a_pet_word_inside_a_found_name_stays_a_word() -> None:
     redacted, _ = screen.redact(text)
     assert redacted.startswith("De kat is haar enige gezelschap.")
     assert "Minoes" not in redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Zondag eet ze bij grillroom Balkan in de wijk.",
+            "Zondag eet ze bij een grillroom in de wijk.",
+        ),
+        ("Hij gaat graag naar restaurant Istanbul.", "Hij gaat graag naar een restaurant."),
+        ("Ze bezoekt de Molukse kerk.", "Ze bezoekt de Molukse kerk."),
+        ("Ze spreekt Frans en Turks.", "Ze spreekt Frans en Turks."),
+    ],
+)
+def test_a_place_name_after_a_head_noun_is_the_places_own_name(text: str, expected: str) -> None:
+    assert SCREEN.redact(text)[0] == expected
