@@ -141,5 +141,4 @@ def well_formed(output: str, source: str) -> str:
     text = re.sub(r"[ \t]{2,}", " ", text)
     text = re.sub(r"\n[ \t]+", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
-    text = re.sub(r"[;,]\s*$", ".", text.strip())  # the part after it was left out
-    return text
+    return re.sub(r"[;,]\s*$", ".", text.strip())  # the part after it was left out
