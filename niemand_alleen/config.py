@@ -7,6 +7,7 @@ folder), ``test`` (throw-away keys, CSRF on) and ``production`` (every secret re
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import secrets
@@ -19,6 +20,8 @@ from typing import Any
 from cryptography.fernet import Fernet
 
 PRESETS = ("demo", "test", "production")
+# The service area by default: Dordrecht's postcode areas (PC4).
+DORDRECHT_PC4 = frozenset({*(str(code) for code in range(3311, 3320)), "3328", "3329"})
 
 
 class ConfigError(RuntimeError):
@@ -60,6 +63,10 @@ class Settings:
     match_max_distance_m: int = 3000
     match_max_active_networks: int = 2
     match_followup_days: int = 42
+    # The service area (PC4). A neighbour from elsewhere signs up only after ticking that they
+    # still want to help, and is never proposed further from the resident than this.
+    service_area_pc4: frozenset[str] = DORDRECHT_PC4
+    outside_area_max_distance_km: float = 2.0
     # Fewer confirmed sign-ups than this, this many days before the deadline: remind.
     reminder_min_signups: int = 3
     reminder_days_before_deadline: int = 3
@@ -168,6 +175,8 @@ def _float(environ: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(name, "moet een getal zijn", "must be a number") from None
+    if not math.isfinite(value):
+        raise ConfigError(name, "moet een getal zijn", "must be a number")
     if value <= 0:
         raise ConfigError(name, "moet groter dan 0 zijn", "must be greater than 0")
     return value
@@ -200,6 +209,43 @@ def _contact_email(environ: Mapping[str, str]) -> str | None:
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", raw):
         raise ConfigError("CONTACT_EMAIL", "moet een e-mailadres zijn", "must be an e-mail address")
     return raw
+
+
+_PC4 = re.compile(r"[1-9][0-9]{3}")
+_PC4_RANGE = re.compile(r"([1-9][0-9]{3})-([1-9][0-9]{3})")
+
+
+def parse_service_area(raw: str, setting: str = "SERVICE_AREA_PC4") -> frozenset[str]:
+    """PC4 codes and ranges separated by commas or spaces (``3311-3319, 3328, 3329``)."""
+    codes: set[str] = set()
+    for part in re.split(r"[\s,;]+", re.sub(r"\s*-\s*", "-", raw.strip())):
+        if not part:
+            continue
+        if _PC4.fullmatch(part):
+            codes.add(part)
+            continue
+        found = _PC4_RANGE.fullmatch(part)
+        if found is None or int(found[1]) > int(found[2]):
+            shown = part if len(part) <= 20 else part[:20] + "…"
+            raise ConfigError(
+                setting,
+                f"'{shown}' is geen postcodegebied: gebruik 4 cijfers (3311) of een reeks "
+                "(3311-3319)",
+                f"'{shown}' is not a postcode area: use 4 digits (3311) or a range (3311-3319)",
+            )
+        codes.update(str(code) for code in range(int(found[1]), int(found[2]) + 1))
+    if not codes:
+        raise ConfigError(
+            setting,
+            "bevat geen postcodegebied; laat de instelling weg voor Dordrecht",
+            "holds no postcode area; leave it unset for Dordrecht",
+        )
+    return frozenset(codes)
+
+
+def _service_area(environ: Mapping[str, str]) -> frozenset[str]:
+    raw = environ.get("SERVICE_AREA_PC4")
+    return DORDRECHT_PC4 if raw is None or raw == "" else parse_service_area(raw)
 
 
 @dataclass(frozen=True)
@@ -379,6 +425,7 @@ def load_settings(
         signup_rate_general_per_hour=signup_limits.general,
         contact_phone=_contact_phone(env, preset),
         contact_email=_contact_email(env),
+        service_area_pc4=_service_area(env),
         generated_keys_file=generated_keys_file,
     )
     generic: dict[str, Any] = {
@@ -602,6 +649,25 @@ DECLARED_SETTINGS: tuple[Declared, ...] = (
         meaning=(
             "good neighbours further from the resident are not proposed; `0`: no limit (neighbours"
             " who asked to be asked again are then sought within 3 km)"
+        ),
+    ),
+    Declared(
+        env="SERVICE_AREA_PC4",
+        attribute="service_area_pc4",
+        shown_default="Dordrecht: `3311-3319,3328,3329`",
+        meaning=(
+            "the service area: postcode areas (PC4) and ranges, separated by commas. A neighbour "
+            "whose postcode lies outside it signs up only after ticking that they still want to "
+            "help, and is marked *buiten werkgebied*"
+        ),
+    ),
+    Declared(
+        env="OUTSIDE_AREA_MAX_DISTANCE_KM",
+        attribute="outside_area_max_distance_km",
+        kind="float",
+        meaning=(
+            "a good neighbour from outside the service area is proposed only to residents within "
+            "this many kilometres (and within `MATCH_MAX_DISTANCE_M`, whichever is smaller)"
         ),
     ),
     Declared(

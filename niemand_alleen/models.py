@@ -474,6 +474,9 @@ class Volunteer(SQLModel, table=True):
     languages: str | None = _secret()
     consent_at: datetime = _created()
     contact_again: bool = False
+    # The postcode lies outside the service area (``SERVICE_AREA_PC4``) and the neighbour
+    # ticked that they still want to help: never proposed beyond the distance set for that.
+    outside_area: bool = False
     status: VolunteerStatus = Field(
         default=VolunteerStatus.UNCONFIRMED, sa_type=enum_type(VolunteerStatus)
     )

@@ -121,4 +121,5 @@ class AddNeighbour(Protocol):
         contact_again: bool = False,
         located: bool = True,
         wijk_code: str | None = ...,
+        outside_area: bool = False,
     ) -> Volunteer: ...

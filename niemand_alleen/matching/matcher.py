@@ -85,6 +85,7 @@ class Exclusion(enum.StrEnum):
     NO_ORIGIN = "no_origin"
     NO_LOCATION = "no_location"
     TOO_FAR = "too_far"
+    OUTSIDE_AREA_TOO_FAR = "outside_area_too_far"
 
 
 EXCLUSION_LABELS: dict[Exclusion, str] = {
@@ -98,6 +99,9 @@ EXCLUSION_LABELS: dict[Exclusion, str] = {
     Exclusion.NO_ORIGIN: "De plek van de bewoner is onbekend, dus er is geen afstand te berekenen.",
     Exclusion.NO_LOCATION: "Geen bruikbare plek bekend (postcode niet gevonden).",
     Exclusion.TOO_FAR: "Woont verder weg dan {limit} (ongeveer {distance}).",
+    Exclusion.OUTSIDE_AREA_TOO_FAR: (
+        "Woont buiten het werkgebied en verder weg dan {limit} (ongeveer {distance})."
+    ),
 }
 
 
@@ -127,6 +131,7 @@ class Neighbour:
     declined_before: bool = False  # declined this resident (this or an earlier oproep)
     unreachable_here: bool = False  # marked unreachable for this oproep
     active_networks: int = 0  # confirmed in this many other, still active networks
+    outside_area: bool = False  # signed up from outside the service area
 
     @property
     def has_location(self) -> bool:
@@ -147,6 +152,24 @@ class Rules:
     max_distance_m: float | None = 3000.0  # None: no limit
     max_active_networks: int | None = 2  # exclude when already in this many; None: no limit
     reserve_size: int | None = None  # rank at most places + reserve_size exactly; None: all
+    # Neighbours from outside the service area: never further than this (nor than
+    # max_distance_m); None: the same limit as everybody.
+    outside_area_max_distance_m: float | None = None
+
+    def limit_for(self, neighbour: Neighbour) -> tuple[float, Exclusion] | None:
+        """The furthest a neighbour may live from the resident, and the reason given when
+        they live further; ``None``: no limit."""
+        general = self.max_distance_m
+        outside = self.outside_area_max_distance_m
+        if (
+            neighbour.outside_area
+            and outside is not None
+            and (general is None or outside < general)
+        ):
+            return outside, Exclusion.OUTSIDE_AREA_TOO_FAR
+        if general is None:
+            return None
+        return general, Exclusion.TOO_FAR
 
 
 def round_distance(metres: float, step: int = 50) -> int:
@@ -426,39 +449,53 @@ def _within_distance(
     rules: Rules,
     excluded: list[Excluded],
 ) -> tuple[np.ndarray, dict[int, float]]:
-    """Which located neighbours are within the maximum distance, and the exact distances
-    computed on the way; adds the ones too far to ``excluded``.
+    """Which located neighbours are within their maximum distance (``Rules.limit_for``), and
+    the exact distances computed on the way; adds the ones too far to ``excluded``.
 
     Surely too far beyond R_MIN·θ > limit; an exact check only near the limit.
     """
     import numpy as np
 
-    within = np.ones(len(located), dtype=bool)
     exact: dict[int, float] = {}
-    if rules.max_distance_m is None:
-        return within, exact
-    limit = rules.max_distance_m
+    limits = _limits(located, rules)
+    if limits is None:
+        return np.ones(len(located), dtype=bool), exact
     lower = angles * R_MIN_M * (1 - _FLOAT_SLACK)
     upper = angles * R_MAX_M * (1 + _FLOAT_SLACK)
-    surely_far = lower > limit
-    unsure = np.flatnonzero(~surely_far & (upper > limit))
+    surely_far = lower > limits
+    unsure = np.flatnonzero(~surely_far & (upper > limits))
     for index in unsure.tolist():
         exact[index] = geodesic_m(origin, located[index])
-        if exact[index] > limit:
+        if exact[index] > limits[index]:
             surely_far[index] = True
     for index in np.flatnonzero(surely_far).tolist():
         estimate = exact.get(index, float(angles[index]) * _R_MEAN_M)
+        limit = rules.limit_for(located[index])
+        assert limit is not None
         excluded.append(
             Excluded(
                 located[index],
-                Exclusion.TOO_FAR,
-                EXCLUSION_LABELS[Exclusion.TOO_FAR].format(
-                    limit=format_distance(limit), distance=format_distance(estimate)
+                limit[1],
+                EXCLUSION_LABELS[limit[1]].format(
+                    limit=format_distance(limit[0]), distance=format_distance(estimate)
                 ),
                 distance_m=estimate,
             )
         )
     return ~surely_far, exact
+
+
+def _limits(located: list[Neighbour], rules: Rules) -> np.ndarray | None:
+    """Each located neighbour's maximum distance in metres (infinite: none); ``None`` when
+    nobody has one."""
+    import numpy as np
+
+    general = math.inf if rules.max_distance_m is None else rules.max_distance_m
+    limits = np.full(len(located), general, dtype=float)
+    if rules.outside_area_max_distance_m is not None:
+        outside = [i for i, neighbour in enumerate(located) if neighbour.outside_area]
+        limits[outside] = np.minimum(limits[outside], rules.outside_area_max_distance_m)
+    return limits if np.isfinite(limits).any() else None
 
 
 def _shortlist(angles: np.ndarray, candidates: np.ndarray, wanted: int) -> np.ndarray:

@@ -15,6 +15,7 @@ def _ranked(entry: Ranked) -> dict[str, Any]:
         "distance_m": round_distance(entry.distance_m),
         "approximate": entry.approximate,
         "source": entry.neighbour.source.value,
+        "outside_area": entry.neighbour.outside_area,
         "signed_up_at": entry.neighbour.signed_up_at.isoformat(timespec="seconds"),
         "explanation": entry.explanation,
     }
@@ -27,6 +28,7 @@ def ranking_report(oproep: Oproep, ranking: Ranking) -> dict[str, Any]:
         "status": oproep.status.value,
         "places": ranking.rules.places,
         "max_distance_m": ranking.rules.max_distance_m,
+        "outside_area_max_distance_m": ranking.rules.outside_area_max_distance_m,
         "resident_location": None if origin is None else origin.precision.value,
         "proposed": [_ranked(entry) for entry in ranking.proposed],
         "reserve": [_ranked(entry) for entry in ranking.reserve],
@@ -34,6 +36,7 @@ def ranking_report(oproep: Oproep, ranking: Ranking) -> dict[str, Any]:
             {
                 "volunteer_id": str(entry.neighbour.id),
                 "reason": entry.reason.value,
+                "outside_area": entry.neighbour.outside_area,
                 "explanation": entry.explanation,
                 "distance_m": None
                 if entry.distance_m is None
@@ -62,12 +65,16 @@ def ranking_text(report: dict[str, Any]) -> str:
                 f"{approx}{format_distance(entry['distance_m'])}  "
                 f"aangemeld {entry['signed_up_at']}"
                 + ("  (opnieuw vragen)" if entry["source"] == "contact_again" else "")
+                + ("  (buiten werkgebied)" if entry["outside_area"] else "")
             )
     lines.append("Valt af:")
     if not report["excluded"]:
         lines.append("  (niemand)")
     for entry in report["excluded"]:
-        lines.append(f"  {entry['volunteer_id']}  {entry['reason']}: {entry['explanation']}")
+        outside = "  (buiten werkgebied)" if entry["outside_area"] else ""
+        lines.append(
+            f"  {entry['volunteer_id']}  {entry['reason']}: {entry['explanation']}{outside}"
+        )
     if report["further"]:
         lines.append(f"En nog {report['further']} verder weg (niet exact gerangschikt).")
     return "\n".join(lines)

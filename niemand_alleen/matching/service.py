@@ -91,6 +91,7 @@ def match_rules(settings: Settings, oproep: Oproep, reserve_size: int | None = N
         max_distance_m=float(settings.match_max_distance_m) or None,
         max_active_networks=settings.match_max_active_networks,
         reserve_size=reserve_size,
+        outside_area_max_distance_m=settings.outside_area_max_distance_km * 1000,
     )
 
 
@@ -103,6 +104,7 @@ def _pool_select() -> Any:
         col(Volunteer.location_precision),
         col(Volunteer.status),
         col(Volunteer.email_hash),
+        col(Volunteer.outside_area),
     )
 
 
@@ -186,7 +188,7 @@ def _flags(session: Session, oproep: Oproep) -> _Flags:
 
 
 def _neighbour(row: tuple[Any, ...], source: Source, flags: _Flags) -> Neighbour:
-    volunteer_id, created_at, lat, lon, precision, status, email_hash = row
+    volunteer_id, created_at, lat, lon, precision, status, email_hash, outside_area = row
     person = str(email_hash or "")
     return Neighbour(
         id=volunteer_id,
@@ -203,6 +205,7 @@ def _neighbour(row: tuple[Any, ...], source: Source, flags: _Flags) -> Neighbour
         or (bool(person) and person in flags.declined_people),
         unreachable_here=flags.decided_here.get(volunteer_id) == MatchStatus.UNREACHABLE,
         active_networks=flags.busy.get(person, 0) if person else 0,
+        outside_area=bool(outside_area),
     )
 
 

@@ -8,11 +8,16 @@ message is plain Dutch (B1) and names what to do.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from niemand_alleen import validation
-from niemand_alleen.geo import normalise_house_number, normalise_postcode
+from niemand_alleen.geo import (
+    PostcodeError,
+    format_postcode,
+    normalise_house_number,
+    normalise_postcode,
+)
 from niemand_alleen.signup.service import SignupInput
 
 AVAILABILITY_MAX_LENGTH = 300
@@ -22,8 +27,33 @@ MSG_CONSENT = (
     "Vink aan dat u de privacyverklaring hebt gelezen. "
     "Zonder uw toestemming kunnen we uw aanmelding niet bewaren."
 )
+# The service area as people know it (the default of ``SERVICE_AREA_PC4``).
+AREA_NAME = "Dordrecht"
 # An unticked checkbox is absent; these values also mean "no" (as in WTForms).
 _NOT_TICKED = ("", "false")
+
+
+def msg_outside_area(postcode: str) -> str:
+    """Why a sign-up from outside the service area waits for the "toch helpen" box."""
+    return (
+        f"Niemand Alleen is er voor {AREA_NAME}. Uw postcode {format_postcode(postcode)} ligt "
+        f"buiten {AREA_NAME}. Wilt u toch helpen? Vink dan het vakje aan."
+    )
+
+
+def outside_area(raw_postcode: str | None, service_area: Collection[str]) -> bool:
+    """A valid postcode whose area (PC4) lies outside the service area; ``False`` for a
+    postcode that is not valid (its own message says what is wrong)."""
+    try:
+        postcode = normalise_postcode(raw_postcode or "")
+    except PostcodeError:
+        return False
+    return postcode[:4] not in service_area
+
+
+def kilometres(value: float) -> str:
+    """Dutch: "2 km", "2,5 km"."""
+    return f"{value:g}".replace(".", ",") + " km"
 
 
 @dataclass
@@ -40,8 +70,11 @@ def _one_line(raw: str | None, label: str, max_length: int) -> str:
     return validation.free_text(value, label=label, max_length=max_length)
 
 
-def read_signup(form: Mapping[str, str]) -> SignupAnswers:
-    """Check every field of a posted sign-up form (its first value per name)."""
+def read_signup(form: Mapping[str, str], service_area: Collection[str]) -> SignupAnswers:
+    """Check every field of a posted sign-up form (its first value per name).
+
+    A postcode outside ``service_area`` (PC4 codes) is taken only with the box
+    ``outside_area`` ticked: the neighbour still wants to help."""
     errors: dict[str, str] = {}
 
     def check(name: str, call: Callable[[str | None], str]) -> str:
@@ -58,6 +91,9 @@ def read_signup(form: Mapping[str, str]) -> SignupAnswers:
     phone = check("phone", validation.phone_number)
     postcode = check("postcode", lambda v: normalise_postcode(v or ""))
     house_number = check("house_number", lambda v: str(normalise_house_number(v or "")))
+    outside = bool(postcode) and postcode[:4] not in service_area
+    if outside and form.get("outside_area", "") in _NOT_TICKED:
+        errors["outside_area"] = msg_outside_area(postcode)
     availability = check(
         "availability", lambda v: _one_line(v, "wanneer u kunt", AVAILABILITY_MAX_LENGTH)
     )
@@ -82,5 +118,6 @@ def read_signup(form: Mapping[str, str]) -> SignupAnswers:
             motivation=motivation or None,
             languages=languages or None,
             contact_again=form.get("contact_again", "") not in _NOT_TICKED,
+            outside_area=outside,
         )
     )

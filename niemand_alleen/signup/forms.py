@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, TelField, TextAreaField
 
+from niemand_alleen.signup.answers import AREA_NAME
+
 HONEYPOT_FIELD = "website"
 
 
@@ -42,6 +44,8 @@ class SignupForm(FlaskForm):
     house_number = StringField(
         "Huisnummer en toevoeging", render_kw={"spellcheck": "false", "class": "short"}
     )
+    # Shown only when the postcode lies outside the service area (``answers.outside_area``).
+    outside_area = BooleanField(f"Ik wil toch helpen, ook al woon ik buiten {AREA_NAME}.")
     availability = StringField("Wanneer kunt u? (niet verplicht)")
     motivation = TextAreaField(
         "Waarom wilt u goede buur zijn? (niet verplicht)", render_kw={"rows": 4}

@@ -65,6 +65,7 @@ class SignupInput:
     motivation: str | None
     languages: str | None
     contact_again: bool
+    outside_area: bool = False  # outside the service area, and still wants to help
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,7 @@ def prepare_signup(
         "consent_at": now,
         # The general sign-up is itself the wish to be asked for oproepen in the wijk.
         "contact_again": data.contact_again or link is None,
+        "outside_area": data.outside_area,
         "status": VolunteerStatus.UNCONFIRMED,
         "created_at": now,
     }

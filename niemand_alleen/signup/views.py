@@ -27,7 +27,7 @@ from niemand_alleen.db import (
 from niemand_alleen.mail import MailKind, register_mail_kind
 from niemand_alleen.models import VolunteerStatus, local_today, utcnow
 from niemand_alleen.signup import ratelimit
-from niemand_alleen.signup.answers import read_signup
+from niemand_alleen.signup.answers import AREA_NAME, kilometres, outside_area, read_signup
 from niemand_alleen.signup.forms import HONEYPOT_FIELD, LinkForm, SignupForm
 from niemand_alleen.signup.service import (
     OproepLink,
@@ -65,6 +65,7 @@ def _form_page(
     """The form, with what was typed. ``held_back``: why it was not stored this time
     (``sender``, ``shared`` or ``busy``), explained above the form."""
     oproep = link.oproep if link and not closed else None
+    settings = current_settings()
     return render_template(
         "signup/form.html",
         form=form,
@@ -75,6 +76,12 @@ def _form_page(
         wijk_name=wijk_name(request_session(), oproep.wijk_code) if oproep else None,
         action=request.path if oproep else url_for("signup.general"),
         honeypot=HONEYPOT_FIELD,
+        # Asked again with what was typed: a postcode outside the service area gets the
+        # question whether they still want to help.
+        outside_area=request.method == "POST"
+        and outside_area(request.form.get("postcode"), settings.service_area_pc4),
+        area_name=AREA_NAME,
+        outside_area_distance=kilometres(settings.outside_area_max_distance_km),
     )
 
 
@@ -116,7 +123,7 @@ def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Pag
     if flooding:
         log.info("sign-up refused: sender endpoint=%s", request.endpoint)
         return _held_back(link, "sender")
-    answers = read_signup(request.form)
+    answers = read_signup(request.form, settings.service_area_pc4)
     bot = bool((request.form.get(HONEYPOT_FIELD) or "").strip())
     if answers.input is None or bot:
         return _refuse_answers(link, answers.errors, client, bot=bot, now=now)

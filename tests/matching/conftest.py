@@ -62,6 +62,7 @@ def add_neighbour(app: Flask, db_session: Session) -> AddNeighbour:
         contact_again: bool = False,
         located: bool = True,
         wijk_code: str | None = STERRENBURG,
+        outside_area: bool = False,
     ) -> Volunteer:
         number = next(counter)
         resident = db_session.exec(select(Resident)).first()
@@ -88,6 +89,7 @@ def add_neighbour(app: Flask, db_session: Session) -> AddNeighbour:
             availability="Dinsdagmiddag",
             motivation="Ik woon hier al lang.",
             contact_again=contact_again,
+            outside_area=outside_area,
             status=status,
             created_at=created,
             confirmed_at=created if status == VolunteerStatus.CONFIRMED else None,

@@ -74,8 +74,12 @@ def brute_force(
             excluded[n.id] = Exclusion.NO_LOCATION
         else:
             d = geodesic((origin.lat, origin.lon), (n.lat, n.lon)).meters
-            if rules.max_distance_m is not None and d > rules.max_distance_m:
-                excluded[n.id] = Exclusion.TOO_FAR
+            limit, reason = rules.max_distance_m, Exclusion.TOO_FAR
+            outside = rules.outside_area_max_distance_m
+            if n.outside_area and outside is not None and (limit is None or outside < limit):
+                limit, reason = outside, Exclusion.OUTSIDE_AREA_TOO_FAR
+            if limit is not None and d > limit:
+                excluded[n.id] = reason
             else:
                 scored.append(((d, n.signed_up_at, str(n.id)), n.id))
     scored.sort()
@@ -107,6 +111,7 @@ def neighbours(draw: st.DrawFn) -> Neighbour:
         declined_before=draw(st.integers(0, 9)) == 0,
         unreachable_here=draw(st.integers(0, 9)) == 0,
         active_networks=draw(st.integers(0, 3)),
+        outside_area=draw(st.integers(0, 3)) == 0,
     )
 
 
@@ -116,6 +121,7 @@ rules_strategy = st.builds(
     max_distance_m=st.one_of(st.none(), st.integers(200, 6000).map(float)),
     max_active_networks=st.one_of(st.none(), st.integers(1, 3)),
     reserve_size=st.one_of(st.none(), st.integers(0, 4)),
+    outside_area_max_distance_m=st.one_of(st.none(), st.integers(200, 6000).map(float)),
 )
 origin_strategy = st.one_of(
     st.none(),
