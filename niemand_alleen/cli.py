@@ -35,6 +35,7 @@ from niemand_alleen.config import (
     settings_table,
     with_settings_table,
 )
+from niemand_alleen.dates import short_date
 from niemand_alleen.db import database
 from niemand_alleen.demo import seed_accounts, seed_organisations
 from niemand_alleen.geo import (
@@ -58,7 +59,7 @@ from niemand_alleen.jobs import (
 )
 from niemand_alleen.maintenance import reencrypt_all
 from niemand_alleen.matching import ranking_for, ranking_report, ranking_text
-from niemand_alleen.models import LOCAL_TIMEZONE, Oproep, Role
+from niemand_alleen.models import Oproep, Role
 from niemand_alleen.privacy import (
     SubjectKind,
     SubjectRef,
@@ -463,7 +464,7 @@ def jobs_list_command() -> None:
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return "nog nooit"
-    return moment.astimezone(LOCAL_TIMEZONE).strftime("%d-%m-%Y %H:%M:%S")
+    return short_date(moment, seconds=True)
 
 
 @jobs_group.command("run")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from niemand_alleen.audit import RecordType, record_audit
+from niemand_alleen.audit import RecordType, details, record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.models import (
     AuditAction,
@@ -64,7 +64,7 @@ def _log(session: Session, table: str, rows: int, cutoff: datetime) -> None:
         action=AuditAction.DELETE,
         record_type=RecordType(table),
         record_id=None,
-        detail=f"retention purge rows={rows} cutoff={cutoff.isoformat(timespec='seconds')}",
+        detail=details.retention_purge(rows, cutoff),
     )
 
 

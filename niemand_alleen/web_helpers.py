@@ -1,17 +1,19 @@
-"""Small pieces the feature views share: the settings of the running app, the wijken map
-and an audited CSV download. Views only; services never import this module."""
+"""Small pieces the feature views share: the settings of the running app, the date filters
+of every template and mail, the wijken map and an audited CSV download. Views only;
+services never import this module."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
-from flask import Response, current_app
+from flask import Flask, Response, current_app
 from markupsafe import Markup
 from sqlmodel import Session
 
-from niemand_alleen.audit import AuditAction, RecordType, record_audit
+from niemand_alleen.audit import AuditAction, AuditDetail, RecordType, record_audit
 from niemand_alleen.auth import current_staff
 from niemand_alleen.config import Settings
+from niemand_alleen.dates import long_date, short_date
 from niemand_alleen.geo import MapCircle, MapMarker, map_area, wijk_map_svg
 from niemand_alleen.models import LOCAL_TIMEZONE, utcnow
 from niemand_alleen.reference import cached_gazetteer
@@ -21,6 +23,14 @@ def current_settings() -> Settings:
     """The settings the app was created with."""
     value: Settings = current_app.config["SETTINGS"]
     return value
+
+
+def register_date_filters(app: Flask) -> None:
+    """The one way pages and mails write dates, in local time (see ``niemand_alleen.dates``):
+    ``{{ day | long_date }}`` "4 december 2026", ``long_date(time=True)`` "4 december 2026
+    om 14:05", ``{{ day | short_date }}`` "4-12-2026" for tables."""
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["short_date"] = short_date
 
 
 def wijk_map(
@@ -46,7 +56,7 @@ def csv_download(
     *,
     name: str,
     record_type: RecordType,
-    detail: str | None = None,
+    detail: AuditDetail | None = None,
 ) -> Response:
     """Log the export in the audit log, then answer with the CSV as the download
     ``<name>-<local date and time>.csv``."""

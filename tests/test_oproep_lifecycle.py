@@ -25,6 +25,19 @@ TIMESTAMPS = {
     Move.MATCH: "matched_at",
     Move.CANCEL: "closed_at",
 }
+# What the audit log says about each move (its detail, in Dutch).
+LOGGED = {
+    Move.APPROVE: "goedgekeurd",
+    Move.SEND: "verstuurd",
+    Move.CLOSE: "gesloten",
+    Move.REOPEN: "weer geopend",
+    Move.MATCH: "gekoppeld",
+    Move.CANCEL: "gestopt",
+}
+
+
+def test_every_move_has_its_dutch_words_in_the_audit_log() -> None:
+    assert set(LOGGED) == set(Move)
 
 
 def oproep_in(session: Session, status: OproepStatus) -> Oproep:
@@ -56,7 +69,7 @@ def test_every_allowed_move_works(
     event = db_session.exec(select(AuditEvent).where(AuditEvent.record_id == str(oproep.id))).one()
     assert (event.record_type, event.detail, event.actor_user_id) == (
         "oproep",
-        move.value,
+        LOGGED[move],
         coordinator.id,
     )
 

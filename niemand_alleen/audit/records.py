@@ -36,6 +36,9 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.DENIED: "Geweigerd",
 }
 
+# An event's outcome as stored ("ok", "denied") and as the beheerder reads it.
+OUTCOME_LABELS: dict[str, str] = {"ok": "in orde", "denied": "geweigerd"}
+
 RECORD_LABELS: dict[RecordType, str] = {
     RecordType.RESIDENT: "Aanmelding (bewoner)",
     RecordType.OPROEP: "Oproep",

@@ -11,7 +11,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from niemand_alleen.audit.records import ACTION_LABELS, RECORD_LABELS, RecordType
+from niemand_alleen.audit.details import shown_detail
+from niemand_alleen.audit.records import ACTION_LABELS, OUTCOME_LABELS, RECORD_LABELS, RecordType
+from niemand_alleen.dates import short_date
 from niemand_alleen.models import LOCAL_TIMEZONE, AuditAction, AuditEvent, User
 
 LOCAL = LOCAL_TIMEZONE
@@ -67,7 +69,7 @@ def actor_names(session: Session) -> dict[uuid.UUID, str]:
 
 def export_csv(session: Session, audit_filter: AuditFilter) -> str:
     """All matching events as CSV for Dutch Excel: UTF-8 with a BOM, semicolons, Dutch
-    headers and the Dutch names of actions and record types."""
+    headers, local times and the Dutch words of actions, record types, outcomes and details."""
     names = actor_names(session)
     buffer = io.StringIO()
     buffer.write("\ufeff")
@@ -79,15 +81,15 @@ def export_csv(session: Session, audit_filter: AuditFilter) -> str:
     for event in session.exec(query.execution_options(yield_per=500)):
         writer.writerow(
             [
-                event.at.astimezone(LOCAL).strftime("%d-%m-%Y %H:%M:%S"),
+                short_date(event.at, seconds=True),
                 _spreadsheet_safe(
                     names.get(event.actor_user_id, "") if event.actor_user_id else ""
                 ),
                 ACTION_LABELS.get(event.action, event.action.value),
                 _record_label(event.record_type),
                 event.record_id or "",
-                event.outcome,
-                _spreadsheet_safe(event.detail or ""),
+                OUTCOME_LABELS.get(event.outcome, event.outcome),
+                _spreadsheet_safe(shown_detail(event.detail)),
             ]
         )
     return buffer.getvalue()

@@ -9,9 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import Field, SelectChoice, SelectField, StringField
 
 from niemand_alleen import validation
-from niemand_alleen.audit import ACTION_LABELS, RECORD_LABELS, RecordType
+from niemand_alleen.audit import ACTION_LABELS, OUTCOME_LABELS, RECORD_LABELS, RecordType
+from niemand_alleen.audit.details import shown_detail
 from niemand_alleen.audit.service import (
-    LOCAL,
     PAGE_SIZE,
     AuditFilter,
     actor_names,
@@ -99,8 +99,9 @@ def audit_log() -> str | tuple[str, int]:
         names=names,
         action_labels=ACTION_LABELS,
         record_labels=RECORD_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        shown_detail=shown_detail,
         confirm=ConfirmForm(),
-        local=LOCAL,
         page_url=lambda number: url_for(
             "audit.audit_log", **{**request.args.to_dict(), "pagina": number}
         ),

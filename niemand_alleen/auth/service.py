@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from niemand_alleen import validation
-from niemand_alleen.audit import RecordType, record_audit
+from niemand_alleen.audit import AuditDetail, RecordType, details, record_audit
 from niemand_alleen.auth import totp
 from niemand_alleen.auth.passwords import (
     PasswordPolicyError,
@@ -362,7 +362,7 @@ def verify_second_factor(
         record_type=RecordType.USER,
         record_id=str(user.id),
         outcome="ok" if method else "denied",
-        detail=f"second factor ({method})" if method else "second factor",
+        detail=details.second_factor(method),
     )
     session.refresh(user)
     return method
@@ -495,7 +495,7 @@ def change_password(
             record_type=RecordType.USER,
             record_id=str(user.id),
             outcome="denied",
-            detail="password change: wrong current password",
+            detail=details.wrong_current_password(),
         )
         raise AccountError("current_password", "Uw huidige wachtwoord klopt niet.")
     check_new_password(new_password, repeated)
@@ -509,11 +509,11 @@ def change_password(
             col(UserSession.token_hash) != _token_hash(keep_session_token),
         )
     )
-    _audit_own_account(session, user, "password changed")
+    _audit_own_account(session, user, details.password_changed())
     session.flush()
 
 
-def _audit_own_account(session: Session, user: User, detail: str) -> None:
+def _audit_own_account(session: Session, user: User, detail: AuditDetail) -> None:
     """A change a staff member made to their own account (their password)."""
     record_audit(
         session,
@@ -587,7 +587,7 @@ def request_password_reset(
         action=AuditAction.UPDATE,
         record_type=RecordType.USER,
         record_id=str(user.id) if user is not None and known else None,
-        detail="password reset requested",
+        detail=details.password_reset_requested(),
     )
     session.flush()
 
@@ -643,7 +643,7 @@ def reset_password(
     assert user is not None  # checked by _open_reset in this transaction
     _set_password(session, user, new_password, now)
     end_all_sessions(session, user.id)
-    _audit_own_account(session, user, "password reset")
+    _audit_own_account(session, user, details.password_reset())
     session.flush()
     return user
 
@@ -657,7 +657,7 @@ def record_reset_failure(session: Session) -> None:
         record_type=RecordType.USER,
         record_id=None,
         outcome="denied",
-        detail="password reset link refused",
+        detail=details.reset_link_refused(),
     )
 
 

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
-from niemand_alleen.audit import RecordType, record_audit
+from niemand_alleen.audit import RecordType, details, record_audit
 from niemand_alleen.auth import (
     StaffUser,
     current_staff,
@@ -234,7 +234,7 @@ def _audit_enrolment(db_session: Session, user: User) -> None:
         action=AuditAction.UPDATE,
         record_type=RecordType.USER,
         record_id=str(user.id),
-        detail="second factor enrolled",
+        detail=details.second_factor_enrolled(),
     )
 
 
@@ -254,7 +254,7 @@ def reset_user_second_factor(user_id: uuid.UUID) -> Response:
         action=AuditAction.UPDATE,
         record_type=RecordType.USER,
         record_id=str(user.id),
-        detail="second factor reset",
+        detail=details.second_factor_cleared(),
     )
     log.info("second factor reset user=%s", user.id)
     flash(
@@ -352,7 +352,7 @@ def set_user_active(user_id: uuid.UUID, change: str) -> Response:
         action=AuditAction.UPDATE,
         record_type=RecordType.USER,
         record_id=str(user.id),
-        detail=change,
+        detail=details.switched_on(change == "activeren"),
     )
     flash("Het account is aangepast.", "info")
     return redirect(url_for("auth.users"))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from niemand_alleen.audit import RecordType, record_audit
+from niemand_alleen.audit import AuditDetail, RecordType, details, record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.distribution import links
 from niemand_alleen.distribution.selection import Candidate, SearchArea, propose, search_area
@@ -57,7 +57,9 @@ class DistributionError(ValueError):
         self.message = message
 
 
-def _audit_oproep(session: Session, actor_id: uuid.UUID, oproep: Oproep, detail: str) -> None:
+def _audit_oproep(
+    session: Session, actor_id: uuid.UUID, oproep: Oproep, detail: AuditDetail
+) -> None:
     """The event names the oproep and what happened, never the text or the organisations."""
     record_audit(
         session,
@@ -271,11 +273,11 @@ def send_oproep(
             )
         dispatches.append(dispatch)
 
-    detail = f"sent to {len(dispatches)} organisations"
     if oproep.status == OproepStatus.APPROVED:
+        detail = details.oproep_sent(len(dispatches))
         move_oproep(session, settings, oproep, Move.SEND, actor_id=actor_id, detail=detail)
     else:  # already open: more organisations, no move
-        _audit_oproep(session, actor_id, oproep, detail)
+        _audit_oproep(session, actor_id, oproep, details.oproep_sent(len(dispatches), more=True))
     return dispatches
 
 
@@ -340,7 +342,7 @@ def cancel_oproep(
 ) -> list[OutboxMail]:
     """Stop an oproep; organisations that received it are asked to stop forwarding it."""
     try:
-        move_oproep(session, settings, oproep, Move.CANCEL, actor_id=actor_id, detail="cancelled")
+        move_oproep(session, settings, oproep, Move.CANCEL, actor_id=actor_id)
     except MoveRefused as refused:
         raise DistributionError(refused.message) from None
     return _queue_followups(session, settings, oproep, "oproep_cancelled")
@@ -448,7 +450,7 @@ def remind_organisations(
     oproep.organisations_reminded_at = utcnow()
     session.add(oproep)
     session.flush()
-    _audit_oproep(session, actor_id, oproep, "organisations reminded")
+    _audit_oproep(session, actor_id, oproep, details.organisations_reminded())
     return queued
 
 

@@ -12,6 +12,12 @@ y = Δlat · metres-per-degree-north). Over a city the size of Dordrecht (~15 km
 by far less than the ~100 m generalisation of the CBS boundaries, it keeps a radius in
 metres a true circle, and it needs no projection library.
 
+Labels: every wijk is named as CBS writes it (``short_name`` of its ``statnaam``). Labels
+are placed so that no two collide, nor with a marker: each tries its wijk's deepest inner
+point, then nearby spots, nearest first, and takes the first whose estimated box (from the
+number of characters and the font size) is free; a label that had to move gets a thin line
+to its wijk. Marker labels go beside their dot, on the first side that is free.
+
 Every text that comes from data (wijk names, marker labels, the title) is escaped.
 """
 
@@ -21,7 +27,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -164,34 +170,194 @@ def _path(geometry: BaseGeometry, plane: _Plane) -> str:
     return "".join(parts)
 
 
-def _placed_labels(
-    wijken: Sequence[MapArea], highlighted: Collection[str], plane: _Plane, font: float
-) -> list[tuple[MapArea, float, float]]:
-    """Every highlighted wijk's label, then the larger wijken's labels that still fit.
+Box = tuple[float, float, float, float]  # left, top, right, bottom in SVG pixels
 
-    Another label that would collide is left out; the wijk keeps its name in its ``<title>``
-    (a tooltip), and the page names it in text (a list, or the ``<desc>``).
+# A label's size is estimated, not measured (the server has no fonts): about 0.6 em per
+# character, a little more in bold, from just above the capitals to below the descenders.
+_CHAR_EM = 0.6
+_BOLD_CHAR_EM = 0.66
+_LABEL_MARGIN = 2.0
+
+
+def label_box(x: float, y: float, text: str, font: float, *, bold: bool = False) -> Box:
+    """The space a centred label with its baseline at ``y`` takes, with a small margin."""
+    half = len(text) * font * (_BOLD_CHAR_EM if bold else _CHAR_EM) / 2 + _LABEL_MARGIN
+    return (x - half, y - font, x + half, y + 0.3 * font + _LABEL_MARGIN)
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _offsets(font: float, lines: int = 10) -> list[tuple[float, float]]:
+    """Where to try a label, nearest first: on its point, then on a grid around it, a line
+    (1.2 em) up or down and two characters (1.2 em) left or right at a time, up to ``lines``
+    lines away."""
+    step = 1.2 * font
+    around = [
+        (dx * step, dy * step)
+        for dx in range(-2 * lines, 2 * lines + 1)
+        for dy in range(-lines, lines + 1)
+        if (dx, dy) != (0, 0)
+    ]
+    return [(0.0, 0.0), *sorted(around, key=lambda offset: (math.hypot(*offset), offset))]
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedLabel:
+    area: MapArea
+    x: float
+    y: float
+    anchor: tuple[float, float]  # the wijk's label point
+    box: Box
+
+    @property
+    def moved(self) -> bool:
+        """Away from its wijk's point: a leader line shows where it belongs."""
+        ax, ay = self.anchor
+        left, top, right, bottom = self.box
+        return not (left <= ax <= right and top <= ay <= bottom)
+
+
+def _label_point(geometry: BaseGeometry) -> tuple[float, float]:
+    """Lon/lat of the point deepest inside the wijk (its largest part), where a label
+    has the most room; the representative point if that cannot be found."""
+    from shapely.ops import polylabel
+
+    try:
+        polygon = max(_polygons(geometry), key=lambda part: part.area)
+        point = polylabel(polygon, tolerance=0.0002)  # degrees: about 15-20 m
+    except (ValueError, TypeError):
+        point = geometry.representative_point()
+    return point.x, point.y
+
+
+def _inside(box: Box, plane: _Plane) -> Box | None:
+    """The box moved inside the map's frame (left/right only), or None if it sticks out."""
+    shift = max(0.0, _PADDING / 2 - box[0]) - max(0.0, box[2] - (plane.width - _PADDING / 2))
+    if box[1] < _PADDING / 2 or box[3] > plane.map_height:
+        return None
+    return (box[0] + shift, box[1], box[2] + shift, box[3])
+
+
+def place_labels(
+    wijken: Sequence[MapArea],
+    highlighted: Collection[str],
+    plane: _Plane,
+    font: float,
+    obstacles: Sequence[Box] = (),
+) -> list[PlacedLabel]:
+    """Labels that collide with no other label and no obstacle (the markers).
+
+    Deterministic: the highlighted wijken first, then the larger ones; each label takes the
+    first free spot of ``_offsets`` around its wijk's point. A label that finds none is left
+    out; its wijk keeps its name in its ``<title>`` (a tooltip), and the page names it in
+    text (a list, or the ``<desc>``).
     """
     order = sorted(
         wijken, key=lambda area: (area.code not in highlighted, -area.geometry.area, area.code)
     )
-    placed: list[tuple[MapArea, float, float]] = []
-    boxes: list[tuple[float, float, float, float]] = []
+    taken: list[Box] = list(obstacles)
+    placed: list[PlacedLabel] = []
+    offsets = _offsets(font)
     for area in order:
-        point = area.geometry.representative_point()
-        x, y = plane.xy(point.x, point.y)
-        half = len(area.label) * font * 0.3  # about 0.6 em per character
-        # Keep the text inside the frame (a wijk at the edge would push it out).
-        x = min(max(x, _PADDING + half), plane.width - _PADDING - half)
-        box = (x - half - 2, y - font, x + half + 2, y + 3)
-        if area.code not in highlighted and any(
-            box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]
-            for other in boxes
-        ):
-            continue
-        boxes.append(box)
-        placed.append((area, x, y))
-    return sorted(placed, key=lambda item: item[0].code)
+        anchor = plane.xy(*_label_point(area.geometry))
+        bold = area.code in highlighted
+        for dx, dy in offsets:
+            box = _inside(
+                label_box(anchor[0] + dx, anchor[1] + dy, area.label, font, bold=bold), plane
+            )
+            if box is None or any(_overlap(box, other) for other in taken):
+                continue
+            x, y = (box[0] + box[2]) / 2, anchor[1] + dy
+            taken.append(box)
+            placed.append(PlacedLabel(area, x, y, anchor, box))
+            break
+    return sorted(placed, key=lambda label: label.area.code)
+
+
+def _leader(label: PlacedLabel) -> str:
+    """A thin line from the wijk's point to the nearest edge of its moved label."""
+    ax, ay = label.anchor
+    left, top, right, bottom = label.box
+    ex, ey = min(max(ax, left), right), min(max(ay, top), bottom)
+    return (
+        f'<line class="map-leader" x1="{_fmt(ax)}" y1="{_fmt(ay)}" x2="{_fmt(ex)}"'
+        f' y2="{_fmt(ey)}" stroke="#4a4a4a" stroke-width="0.75"/>'
+    )
+
+
+_DOT = 6.0  # half the size of a marker's dot with its white ring
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedMarker:
+    marker: MapMarker
+    x: float  # the dot
+    y: float
+    text_x: float
+    text_y: float
+    text_anchor: str
+    box: Box  # the label's
+
+
+def _marker_spots(
+    x: float, y: float, width: float, font: float
+) -> Iterator[tuple[str, float, float, Box]]:
+    """A marker label's places, in order: right of the dot, left, above, below, then right
+    and left a line higher or lower at a time."""
+    low = 0.3 * font + 1
+    yield "start", x + 8, y + 4, (x + 7, y + 4 - font, x + 9 + width, y + 4 + low)
+    yield "end", x - 8, y + 4, (x - 9 - width, y + 4 - font, x - 7, y + 4 + low)
+    above = y - _DOT - low
+    yield "middle", x, above, (x - width / 2 - 1, above - font, x + width / 2 + 1, above + low)
+    below = y + _DOT + font + 1
+    yield "middle", x, below, (x - width / 2 - 1, below - font, x + width / 2 + 1, below + low)
+    for step in range(1, 5):
+        for dy in (-step * 1.2 * font, step * 1.2 * font):
+            ty = y + 4 + dy
+            yield "start", x + 8, ty, (x + 7, ty - font, x + 9 + width, ty + low)
+            yield "end", x - 8, ty, (x - 9 - width, ty - font, x - 7, ty + low)
+
+
+def place_marker_labels(
+    markers: Sequence[MapMarker], plane: _Plane, font: float
+) -> list[PlacedMarker]:
+    """Every marker with its label beside the dot, clear of the other dots and labels where
+    there is room (a marker is always labelled: the page refers to it by its label)."""
+    dots = [plane.xy(marker.lon, marker.lat) for marker in markers]
+    taken = [(x - _DOT, y - _DOT, x + _DOT, y + _DOT) for x, y in dots]
+    placed = []
+    for index, (marker, (x, y)) in enumerate(zip(markers, dots, strict=True)):
+        others = taken[:index] + taken[index + 1 :]
+        width = len(marker.label) * font * _BOLD_CHAR_EM  # bold in the stylesheet
+        spots = list(_marker_spots(x, y, width, font))
+        anchor, tx, ty, box = next(
+            (spot for spot in spots if not any(_overlap(spot[3], other) for other in others)),
+            spots[0],
+        )
+        taken.append(box)
+        placed.append(PlacedMarker(marker, x, y, tx, ty, anchor, box))
+    return placed
+
+
+def _markers_svg(placed: Sequence[PlacedMarker], font: float) -> list[str]:
+    out = ['<g class="map-markers">']
+    for item in placed:
+        out.append(
+            f'<g class="map-marker map-marker-{_css_class(item.marker.kind)}">'
+            f'<circle cx="{_fmt(item.x)}" cy="{_fmt(item.y)}" r="5" fill="#b3141d"'
+            f' stroke="#ffffff" stroke-width="1.5"/>'
+            f'<text x="{_fmt(item.text_x)}" y="{_fmt(item.text_y)}"'
+            f' text-anchor="{item.text_anchor}" font-size="{_fmt(font)}" fill="#1b1b1b"'
+            f" {_HALO}>{_escape(item.marker.label)}</text></g>"
+        )
+    out.append("</g>")
+    return out
+
+
+# A white edge around label text keeps it readable over boundaries and leader lines.
+_HALO = 'stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
 
 
 def _bounds(
@@ -305,26 +471,24 @@ def wijk_map_svg(
         )
 
     out.append('<g class="map-labels">')
-    for area, x, y in _placed_labels(wijken, highlighted, plane, font):
-        classes = "map-label map-label-highlighted" if area.code in highlighted else "map-label"
+    placed_markers = place_marker_labels(markers, plane, font)
+    obstacles = [item.box for item in placed_markers] + [
+        (item.x - _DOT, item.y - _DOT, item.x + _DOT, item.y + _DOT) for item in placed_markers
+    ]
+    labels = place_labels(wijken, highlighted, plane, font, obstacles)
+    out.extend(_leader(label) for label in labels if label.moved)
+    for label in labels:
+        code = label.area.code
+        classes = "map-label map-label-highlighted" if code in highlighted else "map-label"
         out.append(
-            f'<text class="{classes}" x="{_fmt(x)}" y="{_fmt(y)}" text-anchor="middle"'
-            f' font-size="{_fmt(font)}" fill="#1b1b1b">{_escape(area.label)}</text>'
+            f'<text class="{classes}" data-code="{_escape(code)}" x="{_fmt(label.x)}"'
+            f' y="{_fmt(label.y)}" text-anchor="middle" font-size="{_fmt(font)}"'
+            f' fill="#1b1b1b" {_HALO}>{_escape(label.area.label)}</text>'
         )
     out.append("</g>")
 
-    if markers:
-        out.append('<g class="map-markers">')
-        for marker in markers:
-            x, y = plane.xy(marker.lon, marker.lat)
-            out.append(
-                f'<g class="map-marker map-marker-{_css_class(marker.kind)}">'
-                f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="5" fill="#b3141d"'
-                f' stroke="#ffffff" stroke-width="1.5"/>'
-                f'<text x="{_fmt(x + 8)}" y="{_fmt(y + 4)}" font-size="{_fmt(font)}"'
-                f' fill="#1b1b1b">{_escape(marker.label)}</text></g>'
-            )
-        out.append("</g>")
+    if placed_markers:
+        out.extend(_markers_svg(placed_markers, font))
 
     out.append(
         f'<text class="map-attribution" x="{_fmt(_PADDING)}" y="{_fmt(height - 5)}"'

@@ -300,6 +300,4 @@ def approve_oproep(
     if not text.strip():
         raise ApprovalError("Schrijf eerst de tekst van de oproep.")
     oproep.text = text.strip()
-    return move_oproep(
-        session, settings, oproep, Move.APPROVE, actor_id=approved_by, detail="approved"
-    )
+    return move_oproep(session, settings, oproep, Move.APPROVE, actor_id=approved_by)

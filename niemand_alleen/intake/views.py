@@ -42,6 +42,7 @@ bp = Blueprint("intake", __name__)
 
 
 def _dutch_date(value: date) -> str:
+    """A date as the form fields take it: dd-mm-jjjj."""
     return value.strftime("%d-%m-%Y")
 
 
@@ -65,7 +66,6 @@ def _context() -> dict[str, object]:
         "status_labels": OPROEP_STATUS_LABELS,
         "format_phone": format_phone,
         "wijk_name": _wijk_name,
-        "dutch_date": lambda iso: _dutch_date(date.fromisoformat(iso)),
     }
 
 

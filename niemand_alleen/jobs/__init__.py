@@ -42,10 +42,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Job:
-    name: str
+    name: str  # for the command line and the logs (``jobs run <name>``)
     run: Callable[[Flask], None]
     every_seconds: int
     description: str
+    title: str = ""  # the Dutch name on the beheerder's page
 
 
 def purge_staff_sessions(app: Flask) -> None:
@@ -130,18 +131,21 @@ JOBS: dict[str, Job] = {
     for job in [
         Job(
             name="purge-staff-sessions",
+            title="Sessies opruimen",
             run=purge_staff_sessions,
             every_seconds=15 * 60,
             description="Verwijdert verlopen sessies en oude inlogpogingen van medewerkers.",
         ),
         Job(
             name="purge-expired",
+            title="Persoonsgegevens verwijderen na de bewaartermijn",
             run=purge_expired_data,
             every_seconds=6 * 3600,
             description="Verwijdert persoonsgegevens na de bewaartermijnen.",
         ),
         Job(
             name="prepare-proposals",
+            title="Oproepteksten voorbereiden",
             run=prepare_proposals,
             every_seconds=15,
             description="Maakt voorstellen voor oproepteksten en kijkt teksten na op "
@@ -149,6 +153,7 @@ JOBS: dict[str, Job] = {
         ),
         Job(
             name="remind-coordinators",
+            title="Coördinatoren herinneren aan de einddatum",
             run=remind_coordinators_job,
             every_seconds=3600,
             description="Mailt de coördinator als een oproep vlak voor de einddatum te weinig "
@@ -156,6 +161,7 @@ JOBS: dict[str, Job] = {
         ),
         Job(
             name="close-oproepen",
+            title="Oproepen sluiten na de einddatum",
             run=close_oproepen_job,
             every_seconds=15 * 60,
             description="Sluit oproepen na de einddatum en stelt de dichtstbijzijnde goede "
@@ -163,6 +169,7 @@ JOBS: dict[str, Job] = {
         ),
         Job(
             name="remind-followups",
+            title="Herinneren aan de nacontrole",
             run=remind_followups_job,
             every_seconds=6 * 3600,
             description="Vraagt de coördinator enkele weken na een koppeling of het netwerk nog "
@@ -170,6 +177,7 @@ JOBS: dict[str, Job] = {
         ),
         Job(
             name="send-outbox",
+            title="Mails versturen",
             run=send_outbox,
             every_seconds=10,
             description="Verstuurt de mails uit de wachtrij en probeert mislukte later opnieuw.",

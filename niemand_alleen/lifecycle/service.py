@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from niemand_alleen.audit import RecordType, record_saved
+from niemand_alleen.audit import AuditDetail, RecordType, details, record_saved
 from niemand_alleen.config import Settings
 from niemand_alleen.lifecycle.states import Move, target_of
 from niemand_alleen.models import Oproep, OproepStatus, utcnow
@@ -54,13 +54,13 @@ def move_oproep(
     move: Move,
     *,
     actor_id: uuid.UUID | None,
-    detail: str | None = None,
+    detail: AuditDetail | None = None,
     now: datetime | None = None,
 ) -> Oproep:
     """Make ``move``; raises ``MoveRefused`` (nothing changed) when the table forbids it.
 
-    ``detail`` goes into the audit event (ids and counts only, never text); it defaults to
-    the move's name."""
+    ``detail`` goes into the audit event (from ``audit.details``: counts, never text); it
+    defaults to the move's Dutch word."""
     oproep.status = target_of(move, oproep.status)
     _stamp(oproep, move, now or utcnow(), actor_id)
     record_saved(
@@ -68,7 +68,7 @@ def move_oproep(
         oproep,
         actor_user_id=actor_id,
         record_type=RecordType.OPROEP,
-        detail=detail or move.value,
+        detail=detail or details.oproep_moved(move.value),
     )
     for hook in _ENTERING[oproep.status].values():
         hook(session, settings, oproep, actor_id)

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from niemand_alleen.audit import RecordType, record_audit
+from niemand_alleen.audit import RecordType, details, record_audit
 from niemand_alleen.mail.kinds import after_outcome, kind_label, mail_kind
 from niemand_alleen.models import (
     AuditAction,
@@ -154,7 +154,7 @@ def retry_mail(
         action=AuditAction.UPDATE,
         record_type=RecordType.OUTBOX_MAIL,
         record_id=str(mail_id),
-        detail=f"opnieuw versturen (was {previous.value})",
+        detail=details.mail_sent_again(previous),
     )
     session.flush()
     return _line(row)

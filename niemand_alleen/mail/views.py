@@ -15,7 +15,6 @@ from niemand_alleen.mail.status import (
     retry_mail,
     status_counts,
 )
-from niemand_alleen.models import LOCAL_TIMEZONE as LOCAL
 from niemand_alleen.models import Role
 
 bp = Blueprint("mail_admin", __name__, url_prefix="/beheer/mail")
@@ -43,7 +42,6 @@ def mail_overview() -> str:
         mails=mails_needing_attention(session),
         retry_form=RetryForm(),
         link_oproep=_may_open_oproep(),
-        local=LOCAL,
     )
 
 

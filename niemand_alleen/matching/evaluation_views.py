@@ -15,8 +15,9 @@ from markupsafe import Markup
 from wtforms import Field, StringField
 
 from niemand_alleen import validation
-from niemand_alleen.audit import RecordType
+from niemand_alleen.audit import RecordType, details
 from niemand_alleen.auth import roles_required
+from niemand_alleen.dates import short_date
 from niemand_alleen.db import request_session
 from niemand_alleen.distribution import wijk_names
 from niemand_alleen.forms import checked
@@ -24,7 +25,6 @@ from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.matching.charts import Bar, bar_chart_svg
 from niemand_alleen.matching.evaluation import (
     FOLLOWUP_LABELS,
-    LOCAL,
     Evaluation,
     Period,
     days_nl,
@@ -32,7 +32,6 @@ from niemand_alleen.matching.evaluation import (
     evaluate,
     evaluation_csv,
     load_rows,
-    local_date,
     number_nl,
 )
 from niemand_alleen.matching.service import DECLINE_LABELS
@@ -71,7 +70,7 @@ def _form() -> tuple[PeriodForm, bool]:
 
 
 def _oproep_label(created_at: datetime, wijk: str) -> str:
-    return f"{created_at.astimezone(LOCAL).strftime('%d-%m-%Y')}, {wijk}"
+    return f"{short_date(created_at)}, {wijk}"
 
 
 def _charts(evaluation: Evaluation, names: dict[str, str]) -> dict[str, Markup]:
@@ -144,7 +143,6 @@ def evaluation_page() -> str | tuple[str, int]:
         followup_labels=FOLLOWUP_LABELS,
         days_nl=days_nl,
         number_nl=number_nl,
-        local_date=local_date,
         export_args={key: value for key, value in request.args.items() if key in ("van", "tot")},
     )
     return html if valid else (html, 400)
@@ -164,11 +162,7 @@ def evaluation_export() -> Response:
         status_labels=OPROEP_STATUS_LABELS,
         decline_labels=DECLINE_LABELS,
     )
-    detail = (
-        f"periode {period.start or '…'} t/m {period.end or '…'}"
-        if period.start or period.end
-        else None
-    )
+    detail = details.export_period(period.start, period.end)
     return csv_download(
         session, body, name="evaluatie", record_type=RecordType.EVALUATION, detail=detail
     )

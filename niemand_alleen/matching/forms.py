@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, Field, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from niemand_alleen import validation
+from niemand_alleen.forms import checked
 from niemand_alleen.matching.service import (
     DECLINE_LABELS,
     DECLINE_REASON_MAX,
@@ -40,9 +42,15 @@ class CsrfForm(FlaskForm):
 
 
 class ReopenForm(FlaskForm):
-    deadline = DateField(
-        "Nieuwe einddatum", validators=[InputRequired("Vul een nieuwe einddatum in.")]
+    # A text field, not a date picker: a picker shows the computer's date order (often
+    # mm/dd/yyyy); typed dates are read as dd-mm-jjjj (see validation.parse_date).
+    deadline = StringField(
+        "Nieuwe einddatum",
+        render_kw={"autocomplete": "off", "class": "short", "inputmode": "numeric"},
     )
+
+    def validate_deadline(self, field: Field) -> None:
+        field.parsed = checked(lambda: validation.parse_date(field.data, label="nieuwe einddatum"))
 
 
 class FollowupForm(FlaskForm):

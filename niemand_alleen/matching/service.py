@@ -20,8 +20,9 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from niemand_alleen import signup
-from niemand_alleen.audit import RecordType, record_saved
+from niemand_alleen.audit import RecordType, details, record_saved
 from niemand_alleen.config import Settings
+from niemand_alleen.dates import long_date
 from niemand_alleen.distribution import (
     general_signup_url,
     oproep_contact,
@@ -41,7 +42,6 @@ from niemand_alleen.matching.matcher import (
     rank,
 )
 from niemand_alleen.models import (
-    LOCAL_TIMEZONE,
     DeclineCode,
     FollowupOutcome,
     Match,
@@ -447,7 +447,7 @@ def close_oproep(
         oproep,
         Move.CLOSE,
         actor_id=actor_id,
-        detail=f"closed proposals={len(proposed)} confirmed_signups={signups}",
+        detail=details.oproep_closed(len(proposed), signups),
         now=now,
     )
     if proposed:
@@ -507,7 +507,7 @@ def reopen_oproep(
     if deadline <= today:
         raise MatchingError("Kies een nieuwe einddatum na vandaag.")
     oproep.deadline = deadline
-    return move_oproep(session, settings, oproep, Move.REOPEN, actor_id=actor_id, detail="reopened")
+    return move_oproep(session, settings, oproep, Move.REOPEN, actor_id=actor_id)
 
 
 # --- the coordinator's decisions --------------------------------------------------------
@@ -583,7 +583,7 @@ def decide(
         match,
         actor_user_id=actor_id,
         record_type=RecordType.MATCH,
-        detail=f"status={match.status.value}" + (" veto" if veto else ""),
+        detail=details.match_decided(match.status, veto=veto),
     )
     decision = Decision(match=match)
     if action in (Action.DECLINED, Action.UNREACHABLE):
@@ -724,7 +724,7 @@ def complete_match(
         oproep,
         Move.MATCH,
         actor_id=actor_id,
-        detail=f"matched confirmed={len(confirmed)}",
+        detail=details.oproep_matched(len(confirmed)),
     )
 
 
@@ -828,7 +828,7 @@ def record_followup(
     if early and early_reason is None:
         assert due is not None
         raise MatchingError(
-            f"De nacontrole is pas vanaf {due.astimezone(LOCAL_TIMEZONE):%d-%m-%Y}. "
+            f"De nacontrole is pas vanaf {long_date(due)}. "
             "Wilt u hem nu al vastleggen? Kies dan waarom."
         )
     oproep.followup_outcome = outcome
@@ -839,8 +839,9 @@ def record_followup(
         oproep,
         actor_user_id=actor_id,
         record_type=RecordType.OPROEP,
-        detail=f"followup={outcome.value}"
-        + (f" early={early_reason.value}" if early and early_reason else ""),
+        detail=details.followup_recorded(
+            outcome, early_reason.value if early and early_reason else None
+        ),
     )
     tell_buurtwerker(session, settings, oproep, "followup")
     return oproep

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
 from markupsafe import Markup
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
-from niemand_alleen.audit import RecordType, record_audit
+from niemand_alleen.audit import RecordType, details, record_audit
 from niemand_alleen.auth import current_staff, roles_required
 from niemand_alleen.db import request_session
 from niemand_alleen.distribution import wijk_names
@@ -222,7 +223,7 @@ def _page(
                 action=AuditAction.VIEW,
                 record_type=RecordType.VOLUNTEER,
                 record_id=str(row.volunteer.id),
-                detail="matching page",
+                detail=details.viewed_for_matching(),
             )
     proposed_ids = {row.match.volunteer_id for row in rows}
     html = render_template(
@@ -356,14 +357,20 @@ def reopen(oproep_id: uuid.UUID) -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-        return _page(oproep, reopen_form=form, error="Vul een geldige einddatum in.", status=422)
-    assert form.deadline.data is not None
+        message = form.deadline.errors[0] if form.deadline.errors else None
+        return _page(
+            oproep,
+            reopen_form=form,
+            error=str(message or "Vul een geldige einddatum in."),
+            status=422,
+        )
+    deadline: date = form.deadline.parsed
     try:
         reopen_oproep(
             request_session(),
             current_settings(),
             oproep_id,
-            form.deadline.data,
+            deadline,
             current_staff().user_id,
             local_today(),
         )

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from niemand_alleen.audit import details
+from niemand_alleen.dates import short_date
 from niemand_alleen.geo import short_name
-from niemand_alleen.models import LOCAL_TIMEZONE, Organisation
+from niemand_alleen.models import Organisation
 from niemand_alleen.organisations.service import (
     CleanOrganisation,
     KnownValues,
@@ -44,7 +46,6 @@ COLUMNS = ("naam", "e-mailadressen", "wijken", "notitie", "actief", "afgemeld_op
 REQUIRED_COLUMNS = ("naam", "e-mailadressen", "wijken")
 MAX_IMPORT_BYTES = 1024 * 1024
 MAX_IMPORT_ROWS = 2000
-LOCAL = LOCAL_TIMEZONE
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _YES = {"ja", "j", "1", "waar", "true", "yes", "y", "actief"}
 _NO = {"nee", "n", "0", "onwaar", "false", "no", "niet actief", "inactief"}
@@ -77,11 +78,7 @@ def export_csv(session: Session) -> str:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for organisation in all_organisations(session):
-        unsubscribed = (
-            organisation.unsubscribed_at.astimezone(LOCAL).strftime("%Y-%m-%d")
-            if organisation.unsubscribed_at
-            else ""
-        )
+        unsubscribed = short_date(organisation.unsubscribed_at)  # 4-12-2026, local
         writer.writerow(
             [
                 spreadsheet_safe(organisation.name),
@@ -359,14 +356,15 @@ def apply_import(
     result = ImportResult()
     for row in rows:
         organisation = session.get(Organisation, row.existing_id) if row.existing_id else None
+        imported = details.organisation_imported()
         if organisation is None:
             organisation = create_organisation(
-                session, row.clean, actor_user_id=actor_user_id, detail="import"
+                session, row.clean, actor_user_id=actor_user_id, detail=imported
             )
             result.created += 1
         else:
             update_organisation(
-                session, organisation, row.clean, actor_user_id=actor_user_id, detail="import"
+                session, organisation, row.clean, actor_user_id=actor_user_id, detail=imported
             )
             result.updated += 1
         if row.active is not None and row.active != organisation.active:

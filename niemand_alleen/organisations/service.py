@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from niemand_alleen import distribution, validation
-from niemand_alleen.audit import RecordType, record_audit
+from niemand_alleen.audit import AuditDetail, RecordType, details, record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.geo import short_name
 from niemand_alleen.mail import queue_mail, render_mail
@@ -272,7 +272,7 @@ def _audit(
     organisation: Organisation,
     action: AuditAction,
     actor_user_id: uuid.UUID | None,
-    detail: str | None = None,
+    detail: AuditDetail | None = None,
 ) -> None:
     record_audit(
         session,
@@ -310,7 +310,7 @@ def create_organisation(
     data: OrganisationInput | CleanOrganisation,
     *,
     actor_user_id: uuid.UUID | None,
-    detail: str | None = None,
+    detail: AuditDetail | None = None,
 ) -> Organisation:
     clean = data if isinstance(data, CleanOrganisation) else validate_organisation(session, data)
     organisation = Organisation(name="", contact_emails="")
@@ -329,7 +329,7 @@ def update_organisation(
     data: OrganisationInput | CleanOrganisation,
     *,
     actor_user_id: uuid.UUID | None,
-    detail: str | None = None,
+    detail: AuditDetail | None = None,
 ) -> Organisation:
     clean = (
         data
@@ -356,7 +356,7 @@ def set_organisation_active(
         organisation,
         AuditAction.UPDATE,
         actor_user_id,
-        "activeren" if active else "deactiveren",
+        details.switched_on(active),
     )
 
 
@@ -369,7 +369,13 @@ def resubscribe(
     organisation.unsubscribed_at = None
     session.add(organisation)
     session.flush()
-    _audit(session, organisation, AuditAction.UPDATE, actor_user_id, "weer aangemeld")
+    _audit(
+        session,
+        organisation,
+        AuditAction.UPDATE,
+        actor_user_id,
+        details.organisation_resubscribed(),
+    )
     return True
 
 
@@ -396,7 +402,7 @@ def unsubscribe(
     organisation: Organisation,
     *,
     now: datetime | None = None,
-    how: str = "link",
+    how: details.UnsubscribeRoute = "link",
 ) -> bool:
     """Record the unsubscription (idempotent); True if it changed anything."""
     if organisation.unsubscribed_at is not None:
@@ -404,7 +410,7 @@ def unsubscribe(
     organisation.unsubscribed_at = now or utcnow()
     session.add(organisation)
     session.flush()
-    _audit(session, organisation, AuditAction.UPDATE, None, f"afgemeld via {how}")
+    _audit(session, organisation, AuditAction.UPDATE, None, details.organisation_unsubscribed(how))
     log.info("organisation unsubscribed id=%s via=%s", organisation.id, how)
     return True
 

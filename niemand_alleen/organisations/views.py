@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -23,11 +22,12 @@ from werkzeug.wrappers import Response
 
 from niemand_alleen.audit import RecordType
 from niemand_alleen.auth import current_staff, public, roles_required
+from niemand_alleen.dates import long_date
 from niemand_alleen.db import request_session
 from niemand_alleen.forms import ConfirmForm
 from niemand_alleen.geo import map_area, wijk_map_svg
 from niemand_alleen.mail import MailKind, register_mail_kind
-from niemand_alleen.models import LOCAL_TIMEZONE, Organisation, Role, Wijk, utcnow
+from niemand_alleen.models import Organisation, Role, Wijk, utcnow
 from niemand_alleen.organisations import csv_io
 from niemand_alleen.organisations.forms import ImportForm, OrganisationForm
 from niemand_alleen.organisations.service import (
@@ -54,11 +54,6 @@ from niemand_alleen.web_helpers import csv_download, current_settings
 
 bp = Blueprint("organisations", __name__)
 log = logging.getLogger(__name__)
-LOCAL = LOCAL_TIMEZONE
-
-
-def _dutch_date(value: datetime | None) -> str:
-    return value.astimezone(LOCAL).strftime("%d-%m-%Y") if value else ""
 
 
 def _organisation(organisation_id: uuid.UUID) -> Organisation:
@@ -93,7 +88,6 @@ def organisation_list() -> str:
         organisations=all_organisations(session),
         wijken_of=wijken_of,
         emails_of=contact_emails_of,
-        dutch_date=_dutch_date,
         confirm=ConfirmForm(),
     )
 
@@ -106,7 +100,6 @@ def _form_page(form: OrganisationForm, organisation: Organisation | None) -> str
         organisation=organisation,
         wijk_map=_map(saved),
         saved_wijken=sorted(wijk_names(request_session()).get(code, code) for code in saved),
-        dutch_date=_dutch_date,
         confirm=ConfirmForm(),
     )
 
@@ -297,12 +290,12 @@ def unsubscribe_one_click(token: str) -> str | tuple[str, int]:
         return render_template(
             "organisations/unsubscribe_done.html",
             organisation=organisation,
-            since=_dutch_date(organisation.unsubscribed_at),
+            since=long_date(organisation.unsubscribed_at),
         )
     return render_template(
         "organisations/unsubscribe_one_click.html",
         organisation=organisation,
-        since=_dutch_date(organisation.unsubscribed_at),
+        since=long_date(organisation.unsubscribed_at),
     )
 
 
@@ -325,13 +318,13 @@ def unsubscribe_confirm(token: str) -> str | tuple[str, int]:
         return render_template(
             "organisations/unsubscribe_done.html",
             organisation=pending.organisation,
-            since=_dutch_date(pending.organisation.unsubscribed_at),
+            since=long_date(pending.organisation.unsubscribed_at),
         )
     return render_template(
         "organisations/unsubscribe_confirm.html",
         form=form,
         organisation=pending.organisation,
-        since=_dutch_date(pending.organisation.unsubscribed_at),
+        since=long_date(pending.organisation.unsubscribed_at),
     )
 
 

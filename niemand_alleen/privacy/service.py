@@ -22,7 +22,7 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import Session, SQLModel, col, select
 
 from niemand_alleen import validation
-from niemand_alleen.audit import RecordType, record_audit
+from niemand_alleen.audit import RecordType, details, record_audit
 from niemand_alleen.crypto import lookup_hash
 from niemand_alleen.models import (
     AuditAction,
@@ -79,8 +79,7 @@ def _uuid(raw: str, what: str) -> uuid.UUID:
         return uuid.UUID(raw.strip())
     except (ValueError, AttributeError):
         raise UnknownSubjectError(
-            f"Geen geldig nummer van een {what}: verwacht een id zoals "
-            "'0b7c…-…' (UUID) / not a valid id."
+            f"Geen geldig nummer van een {what}: verwacht een id zoals '0b7c…-…' (UUID)."
         ) from None
 
 
@@ -91,23 +90,17 @@ def find_volunteers(session: Session, ref: SubjectRef) -> list[Volunteer]:
         try:
             email = validation.email_address(ref.email, required=True)
         except validation.InvalidInput:
-            raise UnknownSubjectError(
-                "Geen geldig e-mailadres / not a valid e-mail address."
-            ) from None
+            raise UnknownSubjectError("Geen geldig e-mailadres.") from None
         assert email is not None
         found = list(
             session.exec(select(Volunteer).where(Volunteer.email_hash == lookup_hash(email))).all()
         )
         if not found:
-            raise UnknownSubjectError(
-                "Er is geen goede buur met dit e-mailadres / no neighbour with this address."
-            )
+            raise UnknownSubjectError("Er is geen goede buur met dit e-mailadres.")
     else:
         volunteer = session.get(Volunteer, _uuid(ref.record_id or "", "goede buur"))
         if volunteer is None:
-            raise UnknownSubjectError(
-                "Er is geen goede buur met dit nummer / no neighbour with this id."
-            )
+            raise UnknownSubjectError("Er is geen goede buur met dit nummer.")
         found = [volunteer]
         if volunteer.email_hash:
             found = list(
@@ -121,7 +114,7 @@ def find_volunteers(session: Session, ref: SubjectRef) -> list[Volunteer]:
 def find_resident(session: Session, ref: SubjectRef) -> Resident:
     resident = session.get(Resident, _uuid(ref.record_id or "", "bewoner"))
     if resident is None:
-        raise UnknownSubjectError("Er is geen bewoner met dit nummer / no resident with this id.")
+        raise UnknownSubjectError("Er is geen bewoner met dit nummer.")
     return resident
 
 
@@ -372,7 +365,7 @@ def _audit(
         action=action,
         record_type=record_type,
         record_id=str(record_id),
-        detail="privacy request",
+        detail=details.privacy_request(),
     )
 
 

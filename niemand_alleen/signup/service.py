@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy import Executable, delete, func, or_, update
 from sqlmodel import Session, SQLModel, col, select
 
-from niemand_alleen.audit import RecordType, record_audit, record_saved
+from niemand_alleen.audit import RecordType, details, record_audit, record_saved
 from niemand_alleen.config import Settings
 from niemand_alleen.crypto import EncryptedText, keyring, lookup_hash
 from niemand_alleen.mail import RenderedMail, outbox_values, render_mail
@@ -531,7 +531,7 @@ def confirm_volunteer(session: Session, volunteer: Volunteer, now: datetime) -> 
         volunteer,
         actor_user_id=None,
         record_type=RecordType.VOLUNTEER,
-        detail="e-mailadres bevestigd door de goede buur",
+        detail=details.volunteer_confirmed(),
     )
     log.info("sign-up confirmed volunteer=%s", volunteer.id)
 
@@ -573,6 +573,6 @@ def withdraw_volunteer(session: Session, volunteer: Volunteer, now: datetime) ->
         action=AuditAction.DELETE,
         record_type=RecordType.VOLUNTEER,
         record_id=str(volunteer.id),
-        detail="aanmelding ingetrokken door de goede buur",
+        detail=details.volunteer_withdrew(),
     )
     log.info("sign-up withdrawn volunteer=%s", volunteer.id)

@@ -23,6 +23,7 @@ from niemand_alleen.forms import ConfirmForm
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.models import Oproep, Role, User, Wijk
 from niemand_alleen.validation import format_phone
+from niemand_alleen.web_helpers import register_date_filters
 
 bp = Blueprint("web", __name__)
 
@@ -80,6 +81,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["service_settings"] = LocalProxy(lambda: current_app.config["SETTINGS"])
     # Stored numbers are E.164 (+316...): shown the Dutch way, dialled as stored.
     app.jinja_env.filters["phone"] = format_phone
+    register_date_filters(app)
 
     @app.context_processor
     def _shell() -> dict[str, object]:

@@ -113,7 +113,9 @@ def test_export_is_csv_and_is_itself_logged(
     assert rows[0][:3] == ["tijdstip", "medewerker", "actie"]
     assert len(rows) == 3
     assert rows[1][2] == "Bekeken"  # the action in Dutch, as on the page
-    assert re.fullmatch(r"\d{2}-\d{2}-\d{4} \d{2}:\d{2}:\d{2}", rows[1][0])
+    # The house's short date with the time to the second, in local time: 4-12-2026 14:05:09.
+    assert re.fullmatch(r"[1-9]\d?-[1-9]\d?-\d{4} \d{2}:\d{2}:\d{2}", rows[1][0])
+    assert rows[1][5] == "in orde"  # the outcome in Dutch, as on the page
     assert rows[1][1] == "'=HYPERLINK(1)", "no formula injection into spreadsheets"
     db_session.rollback()
     exports = db_session.exec(

@@ -101,7 +101,7 @@ def test_a_change_ends_the_other_sessions_keeps_this_one_and_mails_the_user(
     assert STAFF_PASSWORD not in mail.text
 
     events = db_session.exec(
-        select(AuditEvent).where(AuditEvent.detail == "password changed")
+        select(AuditEvent).where(AuditEvent.detail == "wachtwoord gewijzigd")
     ).all()
     assert [(e.actor_user_id, e.record_id, e.outcome) for e in events] == [
         (user.id, str(user.id), "ok")
@@ -160,7 +160,9 @@ def test_a_wrong_current_password_counts_for_the_login_throttle(
     )
     assert refused.status_code == 429
     denied = db_session.exec(
-        select(AuditEvent).where(AuditEvent.detail == "password change: wrong current password")
+        select(AuditEvent).where(
+            AuditEvent.detail == "wachtwoord wijzigen: huidige wachtwoord klopt niet"
+        )
     ).all()
     assert len(denied) == settings.login_free_failures
     assert {event.outcome for event in denied} == {"denied"}

@@ -134,9 +134,9 @@ def test_the_same_answer_and_work_whether_the_account_exists_or_not(
     resets = db_session.exec(select(PasswordReset)).all()
     assert [(reset.user_id, reset.used_at) for reset in resets] == [(known.id, None)]
     assert audit_details(db_session) == [
-        ("password reset requested", str(known.id), "ok"),
-        ("password reset requested", None, "ok"),
-        ("password reset requested", None, "ok"),
+        ("nieuw wachtwoord aangevraagd", str(known.id), "ok"),
+        ("nieuw wachtwoord aangevraagd", None, "ok"),
+        ("nieuw wachtwoord aangevraagd", None, "ok"),
     ]
 
 
@@ -254,9 +254,9 @@ def test_the_link_sets_a_new_password_once_and_ends_every_session(
     assert mails[-1].message["Subject"] == "Uw wachtwoord voor Niemand Alleen is gewijzigd"
     assert all(NEW not in mail.text for mail in mails)
     details = audit_details(db_session)
-    assert ("password reset requested", str(user.id), "ok") in details
-    assert ("password reset", str(user.id), "ok") in details
-    assert ("password reset link refused", None, "denied") in details
+    assert ("nieuw wachtwoord aangevraagd", str(user.id), "ok") in details
+    assert ("nieuw wachtwoord ingesteld met de link", str(user.id), "ok") in details
+    assert ("link voor een nieuw wachtwoord geweigerd", None, "denied") in details
     assert all("anna" not in repr(row) for row in details)
 
 
@@ -286,7 +286,11 @@ def test_the_link_expires_after_30_minutes(
     assert state(app) == before
     assert choose(client, path).status_code == 404
     assert verify_password(stored(db_session, user).password_hash, STAFF_PASSWORD)
-    assert audit_details(db_session)[-1] == ("password reset link refused", None, "denied")
+    assert audit_details(db_session)[-1] == (
+        "link voor een nieuw wachtwoord geweigerd",
+        None,
+        "denied",
+    )
 
 
 def test_bad_links_get_one_neutral_page(app: Flask, client: FlaskClient) -> None:

@@ -142,7 +142,7 @@ def test_the_whole_flow(client: FlaskClient, make_user: MakeUser, db_session: Se
     hashes = db_session.exec(select(RecoveryCode.code_hash)).all()
     assert all(len(h) == 64 and codes[0] not in h for h in hashes)
     details = {e.detail for e in db_session.exec(select(AuditEvent)).all()}
-    assert {"second factor enrolled", "second factor (totp)", "second factor (recovery)"} <= details
+    assert {"tweede stap ingesteld", "tweede stap (app)", "tweede stap (herstelcode)"} <= details
 
 
 def test_wrong_codes_are_throttled(client: FlaskClient, make_user: MakeUser) -> None:
@@ -188,7 +188,7 @@ def test_the_beheerder_resets_a_second_factor(
     ).all()
     assert password_step(theirs, coordinator.email).endswith("/inloggen/instellen")
     event = db_session.exec(
-        select(AuditEvent).where(AuditEvent.detail == "second factor reset")
+        select(AuditEvent).where(AuditEvent.detail == "tweede stap gewist")
     ).one()
     assert event.actor_user_id == beheerder.id
     assert event.record_id == str(coordinator.id)

@@ -101,7 +101,7 @@ def test_sending_queues_one_mail_per_address_with_its_own_referral_link(
         assert "Cor de Coördinator" in (mail.body_text or "")
         assert mail.status == MailStatus.PENDING
     events = geography.exec(select(AuditEvent).where(AuditEvent.record_id == str(oproep.id)))
-    assert any(event.detail == "sent to 2 organisations" for event in events)
+    assert any(event.detail == "verstuurd naar 2 organisaties" for event in events)
 
 
 def test_sending_twice_mails_each_organisation_once(

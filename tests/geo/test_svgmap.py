@@ -60,7 +60,7 @@ def test_map_is_valid_accessible_svg(dordrecht: list[MapArea]) -> None:
 
 
 def _labels(root: ET.Element) -> list[ET.Element]:
-    return [text for text in root.iter(f"{SVG}text") if "map-label" in text.attrib["class"]]
+    return [text for text in root.iter(f"{SVG}text") if "map-label" in text.attrib.get("class", "")]
 
 
 def test_every_wijk_is_drawn_with_its_short_name_as_tooltip(dordrecht: list[MapArea]) -> None:
@@ -70,33 +70,128 @@ def test_every_wijk_is_drawn_with_its_short_name_as_tooltip(dordrecht: list[MapA
     tooltips = {code: path.findtext(f"{SVG}title") for code, path in paths.items()}
     assert tooltips[STERRENBURG] == "Sterrenburg"
     labels = {text.text for text in _labels(root)}
-    assert "Verspreide bebouwing" in labels  # the largest wijk always has room
-    assert labels <= set(tooltips.values())
+    assert labels == set(tooltips.values())
     assert not any(label and label.startswith("Wijk ") for label in labels)
 
 
-@pytest.mark.parametrize("width", [240, 480, 960])
-def test_labels_of_other_wijken_do_not_overlap_and_chosen_ones_always_show(
-    dordrecht: list[MapArea], width: int
+def _box(text: ET.Element) -> tuple[float, float, float, float]:
+    """The label's space as the map estimates it (0.6 em per character, 0.66 in bold),
+    from the text's position and anchor."""
+    x, y = float(text.attrib["x"]), float(text.attrib["y"])
+    size = float(text.attrib["font-size"])
+    bold = "map-label-highlighted" in text.attrib.get("class", "") or "class" not in text.attrib
+    width = len(text.text or "") * size * (0.66 if bold else 0.6)
+    anchor = text.attrib.get("text-anchor", "start")
+    left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+    return (left, y - size, left + width, y + 0.3 * size)
+
+
+def _collisions(texts: list[ET.Element]) -> list[tuple[str | None, str | None]]:
+    boxes = [_box(text) for text in texts]
+    return [
+        (texts[i].text, texts[j].text)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes)
+        if i < j and a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    ]
+
+
+SETS = {
+    "none": (),
+    "one": (STERRENBURG,),
+    "crowded centre": ("WK050501", "WK050502", "WK050503", "WK050504", STERRENBURG),
+    "all": None,
+}
+
+
+@pytest.mark.parametrize("width", [240, 320, 480, 960])
+@pytest.mark.parametrize("chosen", SETS)
+def test_every_wijk_is_named_and_no_two_labels_overlap(
+    dordrecht: list[MapArea], width: int, chosen: str
 ) -> None:
-    small = ["WK050501", "WK050502", "WK050503", STERRENBURG]  # crowded city centre
-    root = _parse(wijk_map_svg(dordrecht, small, width=width))
+    highlighted = SETS[chosen] or [area.code for area in dordrecht]
+    root = _parse(wijk_map_svg(dordrecht, highlighted, width=width))
     labels = _labels(root)
-    chosen = {text.text for text in labels if "map-label-highlighted" in text.attrib["class"]}
-    assert {"Binnenstad", "Noordflank", "Oud Krispijn", "Sterrenburg"} <= chosen
-    boxes = []
+    assert {text.attrib["data-code"] for text in labels} == {area.code for area in dordrecht}
+    assert not _collisions(labels)
     for text in labels:
-        x, y = float(text.attrib["x"]), float(text.attrib["y"])
-        size = float(text.attrib["font-size"])
-        half = len(text.text or "") * size * 0.3
-        assert half <= x <= width - half
-        boxes.append((x - half, y - size, x + half, y))
-    for i, (frame, text) in enumerate(zip(boxes, labels, strict=True)):
-        if "map-label-highlighted" in text.attrib["class"]:
-            continue  # a chosen wijk is always named, even in a crowded centre
-        for j, other in enumerate(boxes):
-            overlap = frame[0] < other[2] and other[0] < frame[2] and frame[1] < other[3]
-            assert i == j or not (overlap and other[1] < frame[3]), (text.text, labels[j].text)
+        left, top, right, bottom = _box(text)
+        assert left >= 0, text.text
+        assert right <= width, text.text
+        assert top >= 0, text.text
+    bold = {text.attrib["data-code"] for text in labels if "highlighted" in text.attrib["class"]}
+    assert bold == set(highlighted)
+
+
+def test_a_moved_label_has_a_line_to_its_wijk(dordrecht: list[MapArea]) -> None:
+    root = _parse(wijk_map_svg(dordrecht, width=480))
+    lines = [line for line in root.iter(f"{SVG}line") if line.attrib["class"] == "map-leader"]
+    assert lines, "the crowded centre moves some labels"
+    boxes = [_box(text) for text in _labels(root)]
+    for line in lines:
+        x2, y2 = float(line.attrib["x2"]), float(line.attrib["y2"])
+        # The line ends on the edge of a label.
+        assert any(
+            left - 3 <= x2 <= right + 3 and top - 3 <= y2 <= bottom + 3
+            for left, top, right, bottom in boxes
+        )
+
+
+def test_labels_keep_clear_of_markers_and_marker_labels_of_each_other(
+    dordrecht: list[MapArea],
+) -> None:
+    # A resident and candidates a few hundred metres apart, in the crowded south-west.
+    markers = [MapMarker(51.7936, 4.6934, "Bewoner", kind="resident")] + [
+        MapMarker(51.7936 + d_lat, 4.6934 + d_lon, str(number), kind="candidate")
+        for number, (d_lat, d_lon) in enumerate(
+            [(0.001, 0.001), (-0.001, 0.0015), (0.0005, -0.002), (0.002, 0.0)], start=1
+        )
+    ]
+    root = _parse(wijk_map_svg(dordrecht, {STERRENBURG}, markers=markers, width=480))
+    marker_groups = [
+        g for g in root.iter(f"{SVG}g") if "map-marker " in g.attrib.get("class", "") + " "
+    ]
+    marker_texts = [g.find(f"{SVG}text") for g in marker_groups]
+    assert all(text is not None for text in marker_texts)
+    texts = [text for text in marker_texts if text is not None]
+    assert [text.text for text in texts] == ["Bewoner", "1", "2", "3", "4"]
+    dots = []
+    for g in marker_groups:
+        dot = g.find(f"{SVG}circle")
+        assert dot is not None
+        cx, cy = float(dot.attrib["cx"]), float(dot.attrib["cy"])
+        dots.append((cx - 5, cy - 5, cx + 5, cy + 5))
+    everything = _labels(root) + texts
+    assert not _collisions(everything)
+    for left, top, right, bottom in (_box(text) for text in everything):
+        assert not any(left < d[2] and d[0] < right and top < d[3] and d[1] < bottom for d in dots)
+
+
+def _cbs_short_names(postcodes_dir: Path) -> dict[str, str]:
+    """The wijk names as CBS writes them in the shipped file, without "Wijk 04 "."""
+    data = json.loads((postcodes_dir / "dordrecht_wijken_2024.geojson").read_text("utf-8"))
+    names = {}
+    for feature in data["features"]:
+        properties = feature["properties"]
+        match = re.fullmatch(r"Wijk \d{2} (.+)", properties["statnaam"])
+        assert match is not None, properties
+        names[properties["statcode"]] = match.group(1)
+    return names
+
+
+def test_every_name_on_the_map_is_spelled_as_cbs_writes_it(
+    dordrecht: list[MapArea], postcodes_dir: Path
+) -> None:
+    cbs = _cbs_short_names(postcodes_dir)
+    assert len(cbs) == 13
+    root = _parse(wijk_map_svg(dordrecht, width=480))
+    labels = {text.attrib["data-code"]: text.text for text in _labels(root)}
+    tooltips = {code: path.findtext(f"{SVG}title") for code, path in _paths(root).items()}
+    assert labels == cbs
+    assert tooltips == cbs
+    # Capitals and hyphens as CBS has them; the map neither corrects nor title-cases them.
+    assert labels["WK050503"] == "Oud Krispijn"
+    assert labels["WK050504"] == "Nieuw-krispijn"
 
 
 def test_highlighted_wijk_has_its_class(dordrecht: list[MapArea]) -> None:

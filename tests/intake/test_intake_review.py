@@ -81,7 +81,7 @@ def test_review_shows_aanmelding_beside_proposal_and_audits_the_view(
     coordinator = login_as(Role.COORDINATOR)
     page = client.get(review_path(oproep)).get_data(as_text=True)
     assert "Wilhelmina Jansen" in page
-    assert "12-03-1941" in page
+    assert "12 maart 1941" in page
     assert "Een weduwe in de 80 zoekt gezelschap" in page
     views = db_session.exec(select(AuditEvent).where(AuditEvent.action == AuditAction.VIEW)).all()
     assert [(event.actor_user_id, event.record_type) for event in views] == [

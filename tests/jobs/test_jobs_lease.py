@@ -199,8 +199,14 @@ def test_the_beheerder_sees_job_errors(
     login_as(Role.BEHEERDER)
     page = client.get("/beheer/taken").get_data(as_text=True)
     assert "Mislukt" in page
-    assert "RuntimeError" in page
-    assert "purge-expired" in page
+    assert "Technische fout (RuntimeError)" in page
+    # Jobs by their Dutch names; the command-line names stay off the page.
+    assert "Persoonsgegevens verwijderen na de bewaartermijn" in page
+    assert "purge-expired" not in page
+
+
+def test_every_job_has_a_dutch_title() -> None:
+    assert all(job.title and job.title[0].isupper() for job in jobs.JOBS.values())
 
 
 def test_only_the_beheerder_sees_the_jobs(client: FlaskClient, login_as: LoginAs) -> None:

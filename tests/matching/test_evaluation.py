@@ -452,7 +452,8 @@ def test_period_filter_limits_page_and_export(
     client = app.test_client()
     login(client, built.coordinator_email)
     today = local_today()
-    later = (today + timedelta(days=1)).strftime("%d-%m-%Y")
+    tomorrow = today + timedelta(days=1)
+    later = tomorrow.strftime("%d-%m-%Y")
     html = client.get(f"/evaluatie?van={later}").get_data(as_text=True)
     assert "<dt>Oproepen</dt><dd>0</dd>" in html
     assert "Nog geen oproepen in deze periode" in html
@@ -464,7 +465,7 @@ def test_period_filter_limits_page_and_export(
     assert response.get_data(as_text=True).count("\r\n") == 1  # the header only
     db_session.rollback()
     event = db_session.exec(select(AuditEvent).where(AuditEvent.record_type == "evaluation")).one()
-    assert event.detail == f"periode {today + timedelta(days=1)} t/m …"
+    assert event.detail == f"periode vanaf {tomorrow.day}-{tomorrow.month}-{tomorrow.year}"
 
 
 @pytest.mark.parametrize(

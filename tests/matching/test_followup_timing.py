@@ -55,9 +55,9 @@ def test_on_day_0_the_check_needs_a_reason(
     assert accepted.status_code == 302
     assert recorded(db_session, open_scenario).followup_outcome == "ended"
     details = db_session.exec(
-        select(AuditEvent.detail).where(col(AuditEvent.detail).startswith("followup="))
+        select(AuditEvent.detail).where(col(AuditEvent.detail).startswith("nacontrole:"))
     ).all()
-    assert details == ["followup=ended early=ended"]
+    assert details == ["nacontrole: netwerk gestopt; eerder vastgelegd: netwerk was al gestopt"]
 
 
 def test_from_day_42_no_reason_is_asked(

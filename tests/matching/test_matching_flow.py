@@ -141,6 +141,6 @@ def test_two_coordinators_confirming_at_once_make_one_confirmation(
     matches = _matches(db_session, oproep.id)
     assert [m.status for m in matches].count(MatchStatus.CONFIRMED) == 1
     confirmations = db_session.exec(
-        select(AuditEvent).where(AuditEvent.detail == "status=confirmed")
+        select(AuditEvent).where(AuditEvent.detail == "bevestigd")
     ).all()
     assert len(confirmations) == 1

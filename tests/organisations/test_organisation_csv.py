@@ -79,7 +79,8 @@ def test_export_for_dutch_excel_and_against_formula_injection(
     ]
     assert rows[2][0] == "Zonnebloem Dordrecht"
     assert rows[2][4] == "nee"
-    assert rows[2][5] == utcnow().astimezone(AMSTERDAM).strftime("%Y-%m-%d")
+    today = utcnow().astimezone(AMSTERDAM)
+    assert rows[2][5] == f"{today.day}-{today.month}-{today.year}"  # as the list shows it
     event = db_session.exec(select(AuditEvent).where(AuditEvent.action == AuditAction.EXPORT)).one()
     assert event.record_type == "organisation"
     assert event.detail is None

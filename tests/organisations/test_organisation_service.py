@@ -261,7 +261,7 @@ def test_activate_deactivate_and_resubscribe(
     assert resubscribe(db_session, organisation, actor_user_id=None) is False
     db_session.commit()
     details = [event.detail for event in _audit(db_session, organisation.id)]
-    assert details == ["deactiveren", "activeren", "weer aangemeld"]
+    assert details == ["uitgezet", "aangezet", "weer aangemeld"]
 
 
 def test_organisations_in_wijken_only_active_and_subscribed(
@@ -307,7 +307,9 @@ def test_unsubscribe_is_idempotent_and_audited_without_data(
     assert organisation.unsubscribed_at == first  # the first date stays
     db_session.commit()
     events = _audit(db_session, organisation.id)
-    assert [(e.actor_user_id, e.detail) for e in events] == [(None, "afgemeld via een-klik-link")]
+    assert [(e.actor_user_id, e.detail) for e in events] == [
+        (None, "afgemeld met één klik in het mailprogramma")
+    ]
 
 
 def _outbox(db_session: Session) -> list[OutboxMail]:
@@ -375,7 +377,7 @@ def test_a_confirmation_works_once_and_spends_every_open_request(
         used_token = unsubscribe_confirm_token(key, used.id)
         assert unsubscribe_request_for_token(db_session, key, used_token, now=now) is None
     details = [event.detail for event in _audit(db_session, organisation.id)]
-    assert details == ["afgemeld via bevestigingslink", "weer aangemeld"]
+    assert details == ["afgemeld via de bevestigingslink", "weer aangemeld"]
 
 
 def test_a_confirmation_link_expires_by_its_signature_and_by_its_request(

@@ -196,7 +196,7 @@ def test_the_mailed_link_unsubscribes_once(
     assert first is not None
     (event,) = _audit(db_session)
     assert (event.actor_user_id, event.record_id) == (None, str(organisation.id))
-    assert event.detail == "afgemeld via bevestigingslink"
+    assert event.detail == "afgemeld via de bevestigingslink"
 
     form = csrf_token(reader, "/inloggen")
     again = (reader.get(confirm_path), reader.post(confirm_path, data={"csrf_token": form}))
@@ -315,7 +315,10 @@ def test_rfc8058_one_click_post_unsubscribes_once_and_confirms(
     assert client.post(header_path).status_code == 200  # idempotent
     assert _reload(db_session, organisation).unsubscribed_at == first
     (event,) = _audit(db_session)
-    assert (event.actor_user_id, event.detail) == (None, "afgemeld via een-klik-link")
+    assert (event.actor_user_id, event.detail) == (
+        None,
+        "afgemeld met één klik in het mailprogramma",
+    )
 
     page = client.get(header_path).get_data(as_text=True)
     assert "is al afgemeld sinds" in page
@@ -374,7 +377,8 @@ def test_beheerder_list_shows_the_unsubscription(
     client.post(header_path)
     login_as(Role.BEHEERDER)
     page = client.get("/beheer/organisaties").get_data(as_text=True)
-    assert f"Afgemeld op {utcnow().astimezone(AMSTERDAM).strftime('%d-%m-%Y')}" in page
+    today = utcnow().astimezone(AMSTERDAM)
+    assert f"Afgemeld op {today.day}-{today.month}-{today.year}" in page
     assert "Weer aanmelden<span" in page
 
 

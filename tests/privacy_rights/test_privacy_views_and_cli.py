@@ -32,7 +32,7 @@ def post(client: FlaskClient, path: str, prefix: str, **fields: str) -> object:
 def privacy_events(session: Session) -> list[AuditEvent]:
     session.rollback()
     events = list(
-        session.exec(select(AuditEvent).where(AuditEvent.detail == "privacy request")).all()
+        session.exec(select(AuditEvent).where(AuditEvent.detail == "privacyverzoek")).all()
     )
     session.rollback()
     return events
@@ -162,6 +162,8 @@ def test_every_rejection_says_so_and_changes_nothing(
     assert response.status_code == status  # type: ignore[attr-defined]
     html = response.get_data(as_text=True)  # type: ignore[attr-defined]
     assert message in html, html[html.find('<div class="error-summary"') :][:600]
+    for english in ("not a valid", "no neighbour", "no resident"):
+        assert english not in html  # the message is Dutch only
     assert row_counts(db_session) == before_counts
     assert all_text(db_session) == before_text
 
