@@ -213,7 +213,7 @@ def _page(
             action=AuditAction.VIEW,
             record_type=RecordType.RESIDENT,
             record_id=str(resident.id),
-            detail="matching page",
+            detail=details.viewed_for_matching(),
         )
     for row in rows:
         if row.volunteer is not None:

@@ -123,7 +123,7 @@ def test_the_wishes_panel_shows_the_help_and_preferences_and_nothing_else_person
         )
     ).all()
     # One per view of the page: the one that gave the form's token, and this one.
-    assert [event.detail for event in views] == ["matching page"] * 2
+    assert [event.detail for event in views] == ["bekeken op de pagina koppelen"] * 2
 
 
 def test_the_panel_says_so_when_the_resident_is_deleted(
