@@ -31,6 +31,7 @@ FROZEN_TEST_SPLIT = {
     "outside-g.jsonl": "a2e76512a591eb759abb14efcf713d39f05b21fc9a02e0ca7eef8ee92d8518b4",
     "outside-h.jsonl": "2d6f867ecd94b16fc3c8e0085a93309707d3198936b1edc3b6615fced51ecb11",
     "team-heldout.jsonl": "d4e07c8f7affd490864bd919d05d5efeb2c4b3b872e6430fba0e5980d065ed9a",
+    "outside-i.jsonl": "1ca6e6d2ad4a1343cde89e819bf9b7a7a2aa9764409e7590a30314df419df633",
 }
 
 
