@@ -2,9 +2,11 @@
 
 A chain's name identifies nobody by itself, but beside "om de hoek" it tells where the
 resident lives, and a volunteer needs only the kind of place. So every mention of a
-supermarket, shop, bank, football club or housing corporation of this region becomes the
-general word before anything else reads the text. Names that are also ordinary words or
-first names ("Plus", "Dirk", "Action") count only with a capital right after "de".
+supermarket, shop, bank, football club, housing corporation or transport company of this
+region becomes the general word before anything else reads the text. Names that are also
+ordinary words or first names ("Plus", "Dirk", "Action") count only with a capital right
+after "de"; some only as written ("RET", "AH"). Care organisations that deduce's lists
+lack are found here too, as institutions for the rewrite.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ _CHAINS: dict[str, tuple[str, str, str]] = {
         Sparta|Excelsior|NAC|Willem II|ADO Den Haag|Go Ahead Eagles|NEC|Heracles|
         PEC Zwolle|RKC|Fortuna Sittard|Roda JC|FC Den Bosch|Almere City""",
     ),
+    "transport": (
+        "vervoerbedrijf",
+        "het",
+        """Arriva|Qbuzz|Connexxion|RET|HTM|GVB|Waterbus|Valys|Hermes""",
+    ),
     "housing": (
         "woningcorporatie",
         "de",
@@ -51,7 +58,7 @@ _AS_WRITTEN = frozenset(
     re.split(
         r"\s+",
         """AH ING SNS CZ VGZ AZ NEC NAC PSV RKC DELA Zeeman Praxis Trekpleister Bruna Primera
-        Portaal Boni Picnic Knab Bunq Sparta Excelsior""",
+        Portaal Boni Picnic Knab Bunq Sparta Excelsior RET HTM GVB Hermes Valys""",
     )
 ) | {"Eigen Haard"}
 # Chain names that are ordinary words or first names: only "de Plus", "de Dirk".
@@ -69,7 +76,10 @@ def _alternation(names: list[str]) -> str:
 
 def _pattern(names: list[str], flags: int) -> re.Pattern[str]:
     return re.compile(
-        r"(?<![\w&])(?:(de|het|De|Het)\s+)?(" + _alternation(names) + r")(?:'s)?(?![\w&])", flags
+        # not inside an e-mail address or a web address ("j.jansen@i-psy.nl")
+        r"(?<![\w&@./-])(?:(de|het|De|Het)\s+)?(" + _alternation(names) + r")(?:'s)?"
+        r"(?![\w&@-]|\.\w)",
+        flags,
     )
 
 
@@ -94,13 +104,43 @@ _ARTICLE_ONLY = re.compile(
 def _general(kind: str, text: str, start: int, article: str | None) -> str:
     """The general words for a chain at ``start`` in ``text``; its article is kept."""
     noun, default_article, _ = _CHAINS[kind]
-    if article:
-        return f"{article} {noun}"
+    if article:  # "de RET" -> "het vervoerbedrijf": the noun's own article
+        own = default_article if default_article in ("de", "het") else article.lower()
+        return f"{own.capitalize() if article[:1].isupper() else own} {noun}"
     before = text[:start].rstrip(" \t\"'“‘")
     phrase = f"{default_article} {noun}"
     if not before or before[-1] in ".!?:\n(-*•":
         return phrase[:1].upper() + phrase[1:]
     return phrase
+
+
+# Care organisations that deduce's list lacks; found as institutions, so the rewrite
+# phrases them as it does the others ("de thuiszorg van Careyn" -> "de thuiszorg").
+_CARE = _pattern(
+    [
+        "i-psy",
+        "Arkin",
+        "Emergis",
+        "Waardeburgh",
+        "Internos",
+        "Gemiva",
+        "Kwadraad",
+        "Tzorg",
+        "Trivium Lindenhof",
+        "Sterk Huis",
+        "MEE Plus",
+        "Stichting MEE",
+    ],  # fmt: skip
+    re.IGNORECASE,
+)
+_CARE_AS_WRITTEN = _pattern(["Buurtzorg"], 0)
+
+
+def care_organisations(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names a care organisation that deduce's lists do not know."""
+    return [
+        match.span(2) for pattern in (_CARE, _CARE_AS_WRITTEN) for match in pattern.finditer(text)
+    ]
 
 
 def generalise_chains(text: str) -> str:

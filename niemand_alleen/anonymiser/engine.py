@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from niemand_alleen.anonymiser.brands import generalise_chains
+from niemand_alleen.anonymiser.brands import care_organisations, generalise_chains
 from niemand_alleen.anonymiser.check import check_text
 from niemand_alleen.anonymiser.guard import well_formed
 from niemand_alleen.anonymiser.lexicon import (
@@ -272,6 +272,10 @@ class Anonymiser:
             text = sentence_case(text)  # deduce reads every capitalised word as a name
         text = generalise_chains(text)
         spans = find_own_fields(fields, text, nicknames=True) + self.detect(fields, text)
+        spans += [
+            Span(start, end, Kind.INSTITUTION, "instelling")
+            for start, end in care_organisations(text)
+        ]
         context = self.context(fields, wijk)
         result = rewrite(text, spans, context)
         sentences = split_sentences(text)

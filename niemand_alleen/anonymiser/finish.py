@@ -86,17 +86,21 @@ def _clean_sentence(sentence: str) -> str | None:
     return sentence
 
 
+_PART_SEPARATORS = (";", " / ", " | ", " - ")
+
+
 def _clean_parts(sentence: str) -> str | None:
     """A quick note written in parts ("COPD; zoon Ruud; BSN ...") loses only the parts
     that carried what was removed, not the whole sentence."""
-    if ";" not in sentence:
+    separator = next((mark for mark in _PART_SEPARATORS if mark in sentence), None)
+    if separator is None:
         return _clean_sentence(sentence)
-    parts = [_clean_sentence(part) for part in sentence.split(";")]
+    parts = [_clean_sentence(part) for part in sentence.split(separator)]
     kept = [part.strip() for part in parts if part is not None and re.search(r"\w", part)]
     if not kept:
         return None
     ending = re.search(r"[.!?]\s*$", sentence)
-    joined = "; ".join(kept)
+    joined = (separator if separator.startswith(" ") else separator + " ").join(kept)
     return joined + ("." if ending and not re.search(r"[.!?]\s*$", joined) else "")
 
 

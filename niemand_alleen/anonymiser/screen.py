@@ -83,6 +83,9 @@ _HET_HEADS = wordset(
     bejaardenhuis bejaardentehuis
     """
 )
+# Words are compared folded ("cafe"); the written forms ("café") are kept for phrasing.
+HEADS |= frozenset(fold(head) for head in HEADS)
+_HET_HEADS |= frozenset(fold(head) for head in _HET_HEADS)
 _STREET_SUFFIXES = tuple(suffix for suffix in ADDRESS_SUFFIXES if len(suffix) >= 3) + (
     "plein", "plaats", "hof", "markt", "park",
 )  # fmt: skip
@@ -946,7 +949,7 @@ def _without_place_phrase(sentence: str, start: int, end: int) -> str | None:
     return None if _dangles(cut) else cut
 
 
-_CLAUSE_BREAK_RE = re.compile(r"\s*(?:[,;]|\s-\s|\s–\s)\s*")
+_CLAUSE_BREAK_RE = re.compile(r"\s*(?:[,;|]|\s-\s|\s–\s|\s/\s)\s*")
 
 
 def _without_clause(sentence: str, start: int, end: int) -> str | None:

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from niemand_alleen.anonymiser import ResidentFields, find_own_fields
-from niemand_alleen.anonymiser.brands import generalise_chains
+from niemand_alleen.anonymiser.brands import care_organisations, generalise_chains
 from niemand_alleen.anonymiser.guard import well_formed
 from niemand_alleen.anonymiser.model import Kind, Span
 from niemand_alleen.anonymiser.persons import RewriteContext
@@ -195,3 +195,20 @@ def test_a_pet_word_inside_a_found_name_stays_a_word() -> None:
 )
 def test_a_place_name_after_a_head_noun_is_the_places_own_name(text: str, expected: str) -> None:
     assert SCREEN.redact(text)[0] == expected
+
+
+def test_a_chain_inside_an_address_is_left_to_the_address_rules() -> None:
+    text = "Mail j.jansen@i-psy.nl of kijk op www.arriva.nl."
+    assert generalise_chains(text) == text
+
+
+def test_transport_companies_are_named_by_their_kind() -> None:
+    text = "Hij reed bus bij Arriva; nu gaat hij met de RET."
+    assert generalise_chains(text) == (
+        "Hij reed bus bij het vervoerbedrijf; nu gaat hij met het vervoerbedrijf."
+    )
+
+
+def test_care_organisations_that_deduce_lacks_are_found_as_institutions() -> None:
+    text = "Behandeling bij i-psy loopt; Buurtzorg komt, buurtzorg is fijn (j.a@i-psy.nl)."
+    assert [text[start:end] for start, end in care_organisations(text)] == ["i-psy", "Buurtzorg"]
