@@ -26,6 +26,7 @@ _ENDING = (
 _BROKEN = (
     re.compile(rf"\b{_ARTICLE}\s+iemand\b", re.IGNORECASE),
     re.compile(r"\w-iemand\b|\biemand-\w", re.IGNORECASE),
+    re.compile(r"\b(?:iemand|bewoner)[A-Z]|[a-z](?:Iemand|De bewoner)\b"),  # "bewonerM."
     re.compile(r"\b(?:heet|heette|genaamd|genoemd|noemt)\s+iemand\b", re.IGNORECASE),
     re.compile(r"[:—–]\s*[-—–]?\s*iemand\s*[.!?]?\s*$", re.IGNORECASE),
     re.compile(r",\s*iemand\s*,", re.IGNORECASE),  # "een hulphond, iemand, een retriever"
@@ -95,6 +96,14 @@ def _mended(sentence: str, source: str) -> str:
     mended = re.sub(r",\s*iemand\s*,\s*(?=(?:een|de|het)\b)", ", ", mended)
     mended = re.sub(r",\s*iemand\s*,\s*", " ", mended)
     mended = re.sub(r"\s+heet\s+iemand\s+en\s+", " ", mended)  # "teckel heet iemand en gaat"
+    # the resident named twice over: "(de bewoner) de bewoner", "de bewoner (de bewoner)"
+    mended = re.sub(
+        r"(?:\(\s*)?\b([Dd]e bewoner)(?:\s*\))?(?:\s*(?:\(\s*)?de bewoner\b(?:\s*\))?)+",
+        r"\1",
+        mended,
+    )
+    if not re.search(r"\(\s*iemand\s*\)", source, re.IGNORECASE):
+        mended = re.sub(r"\s*\(\s*iemand\s*\)", "", mended)  # "heeft zoon (iemand) en ex"
     mended = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", mended)
     mended = re.sub(r"[,;:]\s*([.!?])", r"\1", mended)
     return re.sub(r"[ \t]+([,.;:!?])(?![-']?[()DPp])", r"\1", mended)  # not before ";)"
@@ -120,6 +129,35 @@ def _with_article(sentence: str, source: str) -> str:
     return f"{match.group(1)}Een {noun}{match.group(3)}{sentence[match.end() :]}"
 
 
+_PART_SEPARATORS = (" / ", " - ", " | ")
+
+
+def _part_broken(part: str, source: str) -> bool:
+    """One item of a quick note: broken by a removal, or a label left empty."""
+    for pattern in _BROKEN:
+        match = pattern.search(part)
+        if match and _flat(match.group()) not in source:
+            return True
+    plain = _EMOTICON_RE.sub("", part)
+    unbalanced = any(plain.count(opening) != plain.count(closing) for opening, closing in _PAIRS)
+    return unbalanced or bool(_LABEL_ONLY.match(part))
+
+
+def _without_broken_parts(sentence: str, source: str) -> str | None:
+    """A quick note written as items ("- COPD / zoon woont in Breda / ...") keeps the items
+    that read well when one of them is broken; None when it is not such a note."""
+    separator = next((mark for mark in _PART_SEPARATORS if sentence.count(mark) >= 1), None)
+    if separator is None:
+        return None
+    parts = sentence.split(separator)
+    kept = [part for part in parts if part.strip() and not _part_broken(part, source)]
+    if not kept or len(kept) == len(parts):
+        return None
+    joined = separator.join(kept).rstrip()
+    ending = re.search(r"[.!?]$", sentence.rstrip())
+    return joined + ending.group() if ending and not re.search(r"[.!?]$", joined) else joined
+
+
 def well_formed(output: str, source: str) -> str:
     """``output`` without the sentences that a rewrite of ``source`` left broken."""
     folded_source = _flat(source)
@@ -133,7 +171,11 @@ def well_formed(output: str, source: str) -> str:
         gap, sentence = output[position:start], _mended(output[start:end], source)
         sentence = _with_article(sentence, source)
         if _broken(sentence, folded_source, source_sentences):
-            pieces.append("\n" if "\n" in gap else "")  # a list keeps its lines
+            items = _without_broken_parts(sentence, folded_source)
+            if items is not None and not _broken(items, folded_source, source_sentences):
+                pieces.append(gap + items)
+            else:
+                pieces.append("\n" if "\n" in gap else "")  # a list keeps its lines
         else:
             pieces.append(gap + sentence)
         position = end

@@ -212,3 +212,28 @@ def test_transport_companies_are_named_by_their_kind() -> None:
 def test_care_organisations_that_deduce_lacks_are_found_as_institutions() -> None:
     text = "Behandeling bij i-psy loopt; Buurtzorg komt, buurtzorg is fijn (j.a@i-psy.nl)."
     assert [text[start:end] for start, end in care_organisations(text)] == ["i-psy", "Buurtzorg"]
+
+
+def test_a_broken_item_of_a_quick_note_goes_alone() -> None:
+    source = "Hij wil iemand die mee naar de haven gaat / vist bij de Kop. Zo is het."
+    output = "Hij wil iemand die mee naar de haven gaat / vist bij de iemand. Zo is het."
+    assert well_formed(output, source) == "Hij wil iemand die mee naar de haven gaat. Zo is het."
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        ("(de bewoner) de bewoner, in de tachtig, woont alleen.", "de bewoner, in de tachtig"),
+        ("Cliënt de bewoner (de bewoner) woont alleen.", "Cliënt de bewoner woont alleen."),
+        ("Hij heeft een zoon (iemand) en een ex.", "Hij heeft een zoon en een ex."),
+    ],
+)
+def test_placeholders_left_twice_or_in_brackets_are_mended(output: str, expected: str) -> None:
+    assert expected in well_formed(output, "Cliënt M. Mulder (Marinus), zoon Piet.")
+
+
+def test_a_placeholder_glued_to_a_letter_drops_its_sentence() -> None:
+    output = "Cliënt de bewonerM. woont alleen. Hij houdt van vissen."
+    assert well_formed(output, "Cliënt Mulder M. woont alleen. Hij houdt van vissen.") == (
+        "Hij houdt van vissen."
+    )
