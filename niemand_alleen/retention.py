@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from niemand_alleen.audit import RecordType, details, record_audit
 from niemand_alleen.config import Settings
+from niemand_alleen.geo import LocationPrecision
 from niemand_alleen.models import (
     AuditAction,
     AuditEvent,
@@ -42,6 +43,8 @@ BLANK_VOLUNTEER = {
     "house_number": "",
     "lat": None,
     "lon": None,
+    "pc4": None,
+    "location_precision": LocationPrecision.UNKNOWN,
     "availability": None,
     "motivation": None,
     "languages": None,

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from niemand_alleen.config import ConfigError, Settings, load_settings
+from niemand_alleen.geo import LocationPrecision
 from niemand_alleen.models import (
     AuditAction,
     AuditEvent,
@@ -60,8 +61,10 @@ def volunteer(oproep: Oproep, **extra: Any) -> Volunteer:
         phone="+31687654321",
         postcode="3311AB",
         house_number="3",
+        pc4="3311",
         lat=51.81,
         lon=4.67,
+        location_precision=LocationPrecision.ADDRESS,
         status=extra.pop("status", "confirmed"),
         **extra,
     )
@@ -135,6 +138,7 @@ def test_unmatched_volunteers_are_blanked_after_the_oproep_ended(
         "",
         None,
     )
+    assert (unmatched.pc4, unmatched.location_precision) == (None, LocationPrecision.UNKNOWN)
     assert (unmatched.status, unmatched.oproep_id) == ("confirmed", ended.id), "counts stay"
     for kept in (matched, asked_again, too_recent, still_open):
         db_session.refresh(kept)
