@@ -74,6 +74,14 @@ class Scenario:
     oproep: Oproep
 
 
+@dataclass
+class OpenScenario(Scenario):
+    """tests/matching's ``open_scenario``: the oproep sent, with the coordinator's e-mail
+    address read before that commit expired the user."""
+
+    coordinator_email: str
+
+
 def approved_oproep(
     app: Flask, session: Session, coordinator: User, text: str = APPROVED_TEXT, **changes: object
 ) -> tuple[Resident, Oproep]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -47,6 +48,25 @@ _RANDOM_ID = re.compile(
 
 def without_random_ids(text: str) -> str:
     return _RANDOM_ID.sub("<id>", text)
+
+
+def first_group(pattern: str, text: str) -> str:
+    """The first group of ``pattern``'s first match in ``text``; no match fails the test."""
+    found = re.search(pattern, text)
+    assert found is not None, f"{pattern!r} not found in {text[:600]!r}"
+    return found.group(1)
+
+
+def view_roles(app: Flask, endpoint: str) -> frozenset[Role] | None:
+    """The roles ``roles_required`` lets into the view of ``endpoint``; None for ``public``.
+
+    Flask types its views as plain callables: the attribute the auth decorators add is
+    checked here, so a view marked neither way fails the test that asks."""
+    view = app.view_functions[endpoint]
+    assert hasattr(view, "allowed_roles"), f"{endpoint} is marked neither public nor by role"
+    roles = view.allowed_roles
+    assert roles is None or isinstance(roles, frozenset), f"{endpoint}: {roles!r}"
+    return roles
 
 
 # What the fixtures of tests/conftest.py and the packages' conftests hand out. The conftests are

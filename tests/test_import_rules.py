@@ -20,7 +20,8 @@ def packages() -> dict[str, set[str]]:
             if isinstance(node, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
             ):
-                names = {str(ast.literal_eval(item)) for item in node.value.elts}  # type: ignore[attr-defined]
+                assert isinstance(node.value, ast.List | ast.Tuple), f"{init}: __all__ is no list"
+                names = {str(ast.literal_eval(item)) for item in node.value.elts}
         exposed[init.parent.name] = names
     return exposed
 

@@ -165,7 +165,7 @@ def test_record_audit_refuses_a_detail_that_is_text(db_session: Session) -> None
             action=AuditAction.UPDATE,
             record_type=RecordType.OPROEP,
             record_id=str(uuid.uuid4()),
-            detail="sent to 3 organisations",  # type: ignore[arg-type]
+            detail="sent to 3 organisations",  # type: ignore[arg-type]  # a str on purpose
         )
     assert db_session.exec(select(func.count()).select_from(AuditEvent)).one() == 0
     event = record_audit(

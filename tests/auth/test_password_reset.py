@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from smtp import TestSmtpServer
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from support import STAFF_PASSWORD, MakeUser, csrf_token, login
 from werkzeug.test import TestResponse
 
@@ -95,7 +95,7 @@ def stored(db_session: Session, user: User) -> User:
 
 def audit_details(db_session: Session) -> list[tuple[str | None, str | None, str]]:
     db_session.rollback()  # a fresh snapshot: the app committed meanwhile
-    events = db_session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()  # type: ignore[arg-type]
+    events = db_session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
     return [(event.detail, event.record_id, event.outcome) for event in events]
 
 

@@ -15,7 +15,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
-from support import STAFF_PASSWORD, MakeUser, csrf_token
+from support import STAFF_PASSWORD, MakeUser, csrf_token, first_group
+from werkzeug.test import TestResponse
 
 from niemand_alleen.auth import totp
 from niemand_alleen.config import ConfigError, Settings, load_settings
@@ -76,7 +77,7 @@ def enrol(client: FlaskClient) -> tuple[str, list[str], str]:
     """Enrols with a valid code; returns the secret, the recovery codes and that code."""
     html = client.get("/inloggen/instellen").get_data(as_text=True)
     assert "<svg" in html
-    secret = re.search(r'name="secret" type="hidden" value="([A-Z2-7]{32})"', html).group(1)  # type: ignore[union-attr]
+    secret = first_group(r'name="secret" type="hidden" value="([A-Z2-7]{32})"', html)
     token = csrf_token(client, "/inloggen/instellen")
     wrong = client.post(
         "/inloggen/instellen", data={"code": "000000", "secret": secret, "csrf_token": token}
@@ -93,7 +94,7 @@ def enrol(client: FlaskClient) -> tuple[str, list[str], str]:
     return secret, codes, code
 
 
-def code_step(client: FlaskClient, code: str) -> object:
+def code_step(client: FlaskClient, code: str) -> TestResponse:
     return client.post(
         "/inloggen/code", data={"code": code, "csrf_token": csrf_token(client, "/inloggen/code")}
     )
@@ -124,19 +125,19 @@ def test_the_whole_flow(client: FlaskClient, make_user: MakeUser, db_session: Se
     # The code used at enrolment is refused, still in its window or not. (Recomputing it
     # from the clock here drew the next step's code when a 30-s step had just ended.)
     refused = code_step(client, enrolment_code)
-    assert "Deze code klopt niet" in refused.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "Deze code klopt niet" in refused.get_data(as_text=True)
     fresh = totp.code_at(secret, totp.time_step(time.time()))
-    assert code_step(client, fresh).status_code == 302  # type: ignore[attr-defined]
+    assert code_step(client, fresh).status_code == 302
     assert client.get("/oproepen").status_code == 200
     logout(client)
 
     # A recovery code works once.
     password_step(client, user.email)
-    assert code_step(client, codes[0].upper()).status_code == 302  # type: ignore[attr-defined]
+    assert code_step(client, codes[0].upper()).status_code == 302
     assert client.get("/oproepen").status_code == 200
     logout(client)
     password_step(client, user.email)
-    assert code_step(client, codes[0]).status_code == 200  # type: ignore[attr-defined]
+    assert code_step(client, codes[0]).status_code == 200
     db_session.rollback()
     db_session.expire_all()
     hashes = db_session.exec(select(RecoveryCode.code_hash)).all()
@@ -152,10 +153,10 @@ def test_wrong_codes_are_throttled(client: FlaskClient, make_user: MakeUser) -> 
     logout(client)
     password_step(client, user.email)
     for _ in range(3):  # login_free_failures
-        assert code_step(client, "000000").status_code == 200  # type: ignore[attr-defined]
+        assert code_step(client, "000000").status_code == 200
     response = code_step(client, "000000")
-    assert response.status_code == 429  # type: ignore[attr-defined]
-    assert "te vaak een verkeerde code" in response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert response.status_code == 429
+    assert "te vaak een verkeerde code" in response.get_data(as_text=True)
 
 
 def test_the_beheerder_resets_a_second_factor(
@@ -244,7 +245,7 @@ def test_the_link_after_enrolment_stays_on_this_site(
     )
     assert response.status_code == 302
     page = client.get("/inloggen/instellen").get_data(as_text=True)
-    secret = re.search(r'name="secret" type="hidden" value="([A-Z2-7]{32})"', page).group(1)  # type: ignore[union-attr]
+    secret = first_group(r'name="secret" type="hidden" value="([A-Z2-7]{32})"', page)
     code = totp.code_at(secret, totp.time_step(time.time()) - 1)
     token = csrf_token(client, "/inloggen/instellen")
     done = client.post(

@@ -24,6 +24,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import template_rendered
 from sqlmodel import Session, col, select
+from support import view_roles
 from werkzeug.exceptions import NotFound
 
 from niemand_alleen import create_app
@@ -731,8 +732,7 @@ def test_every_get_route_is_visited_by_every_role_that_may_see_it(live_server: A
                 continue
             if rule.endpoint in NOT_PAGES:
                 continue
-            view = app.view_functions[rule.endpoint]
-            roles: frozenset[Role] | None = view.allowed_roles  # type: ignore[union-attr]
+            roles = view_roles(app, rule.endpoint)
             for role in sorted(roles, key=str) if roles is not None else [None]:
                 if (rule.endpoint, role) not in covered:
                     missing.append(f"{rule.rule} as {role.value if role else 'visitor'}")

@@ -201,8 +201,8 @@ def test_values_written_under_an_old_key_stay_readable_after_rotation(
     db_session.add(new)
     db_session.commit()
     with Session(app.extensions["database"].engine) as fresh:
-        assert fresh.get(Resident, old.id).first_name == "Oude Sleutel"  # type: ignore[union-attr]
-        assert fresh.get(Resident, new.id).first_name == "Nieuwe Sleutel"  # type: ignore[union-attr]
+        assert fresh.get_one(Resident, old.id).first_name == "Oude Sleutel"
+        assert fresh.get_one(Resident, new.id).first_name == "Nieuwe Sleutel"
 
     tokens = {row["id"]: str(row["first_name"]) for row in raw_rows(app, "resident")}
     old_token = next(

@@ -7,7 +7,13 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from oproep_support import STERRENBURG, Scenario, add_organisation, approved_oproep, load_geography
+from oproep_support import (
+    STERRENBURG,
+    OpenScenario,
+    add_organisation,
+    approved_oproep,
+    load_geography,
+)
 from sqlmodel import Session, select
 from support import AddNeighbour, MakeUser
 
@@ -26,7 +32,7 @@ def geography(app: Flask, db_session: Session) -> Session:
 
 
 @pytest.fixture
-def open_scenario(app: Flask, geography: Session, make_user: MakeUser) -> Scenario:
+def open_scenario(app: Flask, geography: Session, make_user: MakeUser) -> OpenScenario:
     coordinator = make_user(Role.COORDINATOR, name="Cor de Coördinator")
     coordinator_email = coordinator.email
     resident, oproep = approved_oproep(app, geography, coordinator)
@@ -42,9 +48,12 @@ def open_scenario(app: Flask, geography: Session, make_user: MakeUser) -> Scenar
             local_today(),
         )
     geography.commit()
-    scenario = Scenario(coordinator=coordinator, resident=resident, oproep=oproep)
-    scenario.coordinator_email = coordinator_email  # type: ignore[attr-defined]
-    return scenario
+    return OpenScenario(
+        coordinator=coordinator,
+        resident=resident,
+        oproep=oproep,
+        coordinator_email=coordinator_email,
+    )
 
 
 @pytest.fixture

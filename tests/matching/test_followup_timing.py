@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
-from oproep_support import Scenario
+from oproep_support import OpenScenario, Scenario
 from sqlmodel import Session, col, select
 from support import csrf_token, login
+from werkzeug.test import TestResponse
 
 from niemand_alleen.models import AuditEvent, Oproep, OproepStatus, utcnow
 
@@ -23,9 +24,10 @@ def matched(session: Session, scenario: Scenario, days_ago: int) -> Oproep:
     return oproep
 
 
-def followup(app: Flask, scenario: Scenario, **data: str):  # type: ignore[no-untyped-def]  # a TestResponse
+def followup(app: Flask, scenario: OpenScenario, **data: str) -> tuple[str, TestResponse]:
+    """The matching page as shown, and the answer to posting the six-week check."""
     client = app.test_client()
-    login(client, scenario.coordinator_email)  # type: ignore[attr-defined]  # set by the fixture
+    login(client, scenario.coordinator_email)
     page = f"/oproepen/{scenario.oproep.id}/koppelen"
     shown = client.get(page).get_data(as_text=True)
     response = client.post(
@@ -43,7 +45,7 @@ def recorded(session: Session, scenario: Scenario) -> Oproep:
 
 
 def test_on_day_0_the_check_needs_a_reason(
-    app: Flask, db_session: Session, open_scenario: Scenario
+    app: Flask, db_session: Session, open_scenario: OpenScenario
 ) -> None:
     matched(db_session, open_scenario, days_ago=0)
     shown, refused = followup(app, open_scenario, outcome="active")
@@ -61,7 +63,7 @@ def test_on_day_0_the_check_needs_a_reason(
 
 
 def test_from_day_42_no_reason_is_asked(
-    app: Flask, db_session: Session, open_scenario: Scenario
+    app: Flask, db_session: Session, open_scenario: OpenScenario
 ) -> None:
     matched(db_session, open_scenario, days_ago=42)
     shown, response = followup(app, open_scenario, outcome="active")
@@ -72,7 +74,7 @@ def test_from_day_42_no_reason_is_asked(
 
 
 def test_a_made_up_reason_is_refused(
-    app: Flask, db_session: Session, open_scenario: Scenario
+    app: Flask, db_session: Session, open_scenario: OpenScenario
 ) -> None:
     matched(db_session, open_scenario, days_ago=1)
     _, response = followup(app, open_scenario, outcome="active", early_reason="zomaar")

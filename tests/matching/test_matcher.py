@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict, Unpack
 
 import pytest
 from geopy.distance import geodesic
@@ -190,15 +192,27 @@ def test_distance_is_geopys_geodesic(a: tuple[float, float], b: tuple[float, flo
     assert ours == geodesic(a, b).meters
 
 
-def neighbour(**changes: object) -> Neighbour:
-    values: dict[str, object] = {
-        "id": uuid.uuid4(),
-        "signed_up_at": T0,
-        "lat": DORDRECHT[0],
-        "lon": DORDRECHT[1],
-    }
-    values.update(changes)
-    return Neighbour(**values)  # type: ignore[arg-type]
+class NeighbourChanges(TypedDict, total=False):
+    """The fields of a ``Neighbour`` a test may set (its id is always new)."""
+
+    signed_up_at: datetime
+    lat: float | None
+    lon: float | None
+    precision: LocationPrecision
+    source: Source
+    confirmed: bool
+    withdrawn: bool
+    person: str
+    vetoed: bool
+    declined_before: bool
+    unreachable_here: bool
+    active_networks: int
+    outside_area: bool
+
+
+def neighbour(**changes: Unpack[NeighbourChanges]) -> Neighbour:
+    base = Neighbour(id=uuid.uuid4(), signed_up_at=T0, lat=DORDRECHT[0], lon=DORDRECHT[1])
+    return dataclasses.replace(base, **changes)
 
 
 def test_ties_by_signup_time_and_explained() -> None:

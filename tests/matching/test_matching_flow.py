@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 from flask import Flask
-from oproep_support import Scenario
+from oproep_support import OpenScenario
 from smtp import TestSmtpServer
 from sqlmodel import Session, col, select
 from support import AddNeighbour, MakeUser, csrf_token, login
@@ -29,7 +29,7 @@ def _matches(session: Session, oproep_id: object) -> list[Match]:
 def test_from_open_oproep_to_confirmed_match_with_real_mails(
     app: Flask,
     db_session: Session,
-    open_scenario: Scenario,
+    open_scenario: OpenScenario,
     add_neighbour: AddNeighbour,
     smtp_server: TestSmtpServer,
 ) -> None:
@@ -38,7 +38,7 @@ def test_from_open_oproep_to_confirmed_match_with_real_mails(
     smtp_server.reset()
     neighbours = [add_neighbour(oproep.id, 150 * i, email=f"buur{i}@example.org") for i in range(5)]
     client = app.test_client()
-    login(client, open_scenario.coordinator_email)  # type: ignore[attr-defined]
+    login(client, open_scenario.coordinator_email)
     page = f"/oproepen/{oproep.id}/koppelen"
     token = csrf_token(client, page)
     assert client.post(f"{page}/sluiten", data={"csrf_token": token}).status_code == 302
@@ -69,7 +69,7 @@ def test_from_open_oproep_to_confirmed_match_with_real_mails(
     assert post(fourth, action="confirmed").status_code == 302
 
     db_session.rollback()
-    assert db_session.get(Oproep, oproep.id).status == OproepStatus.MATCHED  # type: ignore[union-attr]
+    assert db_session.get_one(Oproep, oproep.id).status == OproepStatus.MATCHED
     send_pending(app)
     mails = smtp_server.messages
     subjects = {tuple(m.recipients): str(m.message["Subject"]) for m in mails}
@@ -91,7 +91,7 @@ def test_from_open_oproep_to_confirmed_match_with_real_mails(
 def test_two_coordinators_confirming_at_once_make_one_confirmation(
     app: Flask,
     db_session: Session,
-    open_scenario: Scenario,
+    open_scenario: OpenScenario,
     add_neighbour: AddNeighbour,
     make_user: MakeUser,
 ) -> None:

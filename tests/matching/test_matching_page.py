@@ -10,7 +10,7 @@ import uuid
 
 from flask import Flask
 from flask.testing import FlaskClient
-from oproep_support import Scenario
+from oproep_support import OpenScenario, Scenario
 from sqlmodel import Session, col, select
 from support import AddNeighbour, csrf_token, login
 
@@ -36,9 +36,9 @@ def _set_languages(session: Session, volunteer: Volunteer, languages: str | None
     session.commit()
 
 
-def _closed(client: FlaskClient, scenario: Scenario) -> str:
+def _closed(client: FlaskClient, scenario: OpenScenario) -> str:
     """Log in as the coordinator, close the oproep (three proposals), return the page."""
-    login(client, scenario.coordinator_email)  # type: ignore[attr-defined]
+    login(client, scenario.coordinator_email)
     page = _page(scenario)
     response = client.post(f"{page}/sluiten", data={"csrf_token": csrf_token(client, page)})
     assert response.status_code == 302
@@ -77,7 +77,7 @@ def _distance(article: str) -> str:
 def test_the_wishes_panel_shows_the_help_and_preferences_and_nothing_else_personal(
     app: Flask,
     db_session: Session,
-    open_scenario: Scenario,
+    open_scenario: OpenScenario,
     add_neighbour: AddNeighbour,
     client: FlaskClient,
 ) -> None:
@@ -129,7 +129,7 @@ def test_the_wishes_panel_shows_the_help_and_preferences_and_nothing_else_person
 def test_the_panel_says_so_when_the_resident_is_deleted(
     app: Flask,
     db_session: Session,
-    open_scenario: Scenario,
+    open_scenario: OpenScenario,
     add_neighbour: AddNeighbour,
     client: FlaskClient,
 ) -> None:
@@ -147,7 +147,7 @@ def test_the_panel_says_so_when_the_resident_is_deleted(
 def test_each_proposal_shows_languages_and_availability_with_the_language_flag(
     app: Flask,
     db_session: Session,
-    open_scenario: Scenario,
+    open_scenario: OpenScenario,
     add_neighbour: AddNeighbour,
     client: FlaskClient,
 ) -> None:
@@ -181,7 +181,7 @@ def test_each_proposal_shows_languages_and_availability_with_the_language_flag(
 def test_a_warning_when_no_proposed_neighbour_speaks_a_language_of_the_preferences(
     app: Flask,
     db_session: Session,
-    open_scenario: Scenario,
+    open_scenario: OpenScenario,
     add_neighbour: AddNeighbour,
     client: FlaskClient,
 ) -> None:
@@ -201,7 +201,7 @@ def test_a_warning_when_no_proposed_neighbour_speaks_a_language_of_the_preferenc
 def test_no_language_flag_when_the_preferences_name_no_language(
     app: Flask,
     db_session: Session,
-    open_scenario: Scenario,
+    open_scenario: OpenScenario,
     add_neighbour: AddNeighbour,
     client: FlaskClient,
 ) -> None:
@@ -217,7 +217,7 @@ def test_no_language_flag_when_the_preferences_name_no_language(
 def test_declined_and_unreachable_proposals_keep_their_distance(
     app: Flask,
     db_session: Session,
-    open_scenario: Scenario,
+    open_scenario: OpenScenario,
     add_neighbour: AddNeighbour,
     client: FlaskClient,
 ) -> None:
@@ -246,7 +246,7 @@ def test_declined_and_unreachable_proposals_keep_their_distance(
 def test_a_declined_neighbour_without_a_location_shows_an_unknown_distance(
     app: Flask,
     db_session: Session,
-    open_scenario: Scenario,
+    open_scenario: OpenScenario,
     add_neighbour: AddNeighbour,
     client: FlaskClient,
 ) -> None:

@@ -8,7 +8,7 @@ import json
 import re
 
 from flask import Flask
-from oproep_support import Scenario
+from oproep_support import OpenScenario
 from sqlmodel import Session, col, select
 from support import AddNeighbour, csrf_token, login
 
@@ -20,7 +20,7 @@ LABEL = '<span class="tag">buiten werkgebied</span>'
 
 
 def test_outside_the_area_is_never_proposed_beyond_its_limit(
-    app: Flask, db_session: Session, open_scenario: Scenario, add_neighbour: AddNeighbour
+    app: Flask, db_session: Session, open_scenario: OpenScenario, add_neighbour: AddNeighbour
 ) -> None:
     oproep = open_scenario.oproep
     settings = app.config["SETTINGS"]
@@ -56,14 +56,14 @@ def test_outside_the_area_is_never_proposed_beyond_its_limit(
 
 
 def test_the_coordinator_sees_the_label_on_the_matching_page(
-    app: Flask, open_scenario: Scenario, add_neighbour: AddNeighbour
+    app: Flask, open_scenario: OpenScenario, add_neighbour: AddNeighbour
 ) -> None:
     oproep = open_scenario.oproep
     add_neighbour(oproep.id, 300)
     add_neighbour(oproep.id, 600, outside_area=True)
     add_neighbour(oproep.id, 2500, outside_area=True)
     client = app.test_client()
-    login(client, open_scenario.coordinator_email)  # type: ignore[attr-defined]
+    login(client, open_scenario.coordinator_email)
     page = f"/oproepen/{oproep.id}/koppelen"
 
     # Open: the ranking lists the sign-ups, the one from outside labelled.

@@ -8,17 +8,17 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from oproep_support import Scenario, reloaded
+from oproep_support import OpenScenario, reloaded
 from sqlmodel import Session
 from support import csrf_token, login
 
 from niemand_alleen.models import OproepStatus, local_today
 
 
-def _closed_page(app: Flask, open_scenario: Scenario) -> tuple[FlaskClient, str]:
+def _closed_page(app: Flask, open_scenario: OpenScenario) -> tuple[FlaskClient, str]:
     """The coordinator on the page of the oproep, closed without candidates."""
     client = app.test_client()
-    login(client, open_scenario.coordinator_email)  # type: ignore[attr-defined]
+    login(client, open_scenario.coordinator_email)
     page = f"/oproepen/{open_scenario.oproep.id}/koppelen"
     closed = client.post(f"{page}/sluiten", data={"csrf_token": csrf_token(client, page)})
     assert closed.status_code == 302
@@ -27,7 +27,7 @@ def _closed_page(app: Flask, open_scenario: Scenario) -> tuple[FlaskClient, str]
 
 @pytest.mark.parametrize("written", ["{d}-{m}-{y}", "{d:02}-{m:02}-{y}", "{y}-{m:02}-{d:02}"])
 def test_a_typed_dutch_date_reopens_the_oproep(
-    app: Flask, db_session: Session, open_scenario: Scenario, written: str
+    app: Flask, db_session: Session, open_scenario: OpenScenario, written: str
 ) -> None:
     client, page = _closed_page(app, open_scenario)
     html = client.get(page).get_data(as_text=True)
@@ -55,7 +55,7 @@ def test_a_typed_dutch_date_reopens_the_oproep(
     ],
 )
 def test_a_bad_date_is_refused_in_dutch_and_changes_nothing(
-    app: Flask, db_session: Session, open_scenario: Scenario, typed: str, message: str
+    app: Flask, db_session: Session, open_scenario: OpenScenario, typed: str, message: str
 ) -> None:
     client, page = _closed_page(app, open_scenario)
     response = client.post(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from support import MakeUser
 
 from niemand_alleen.distribution.links import (
@@ -51,15 +51,14 @@ pytestmark = pytest.mark.usefixtures("wijken")
 STERRENBURG, DUBBELDAM, STADSPOLDERS = "WK050509", "WK050510", "WK050511"
 
 
-def _input(**overrides: object) -> OrganisationInput:
-    values: dict[str, object] = {
-        "name": "Buurthuis De Buut",
-        "contact_emails": "info@debuut.example.org",
-        "wijken": [STERRENBURG],
-        "note": "",
-    }
-    values.update(overrides)
-    return OrganisationInput(**values)  # type: ignore[arg-type]
+def _input(
+    *,
+    name: str | None = "Buurthuis De Buut",
+    contact_emails: str | None = "info@debuut.example.org",
+    wijken: Sequence[str] = (STERRENBURG,),
+    note: str | None = "",
+) -> OrganisationInput:
+    return OrganisationInput(name=name, contact_emails=contact_emails, wijken=wijken, note=note)
 
 
 def _errors(db_session: Session, data: OrganisationInput) -> dict[str, list[str]]:
@@ -199,7 +198,7 @@ def _audit(db_session: Session, organisation_id: uuid.UUID) -> list[AuditEvent]:
             select(AuditEvent)
             .where(AuditEvent.record_type == "organisation")
             .where(AuditEvent.record_id == str(organisation_id))
-            .order_by(AuditEvent.at)  # type: ignore[arg-type]
+            .order_by(col(AuditEvent.at))
         ).all()
     )
 
@@ -313,7 +312,7 @@ def test_unsubscribe_is_idempotent_and_audited_without_data(
 
 
 def _outbox(db_session: Session) -> list[OutboxMail]:
-    return list(db_session.exec(select(OutboxMail).order_by(OutboxMail.id)).all())  # type: ignore[arg-type]
+    return list(db_session.exec(select(OutboxMail).order_by(col(OutboxMail.id))).all())
 
 
 def test_request_mails_each_address_once_in_a_while_and_changes_nothing_else(

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from privacy_support import NEIGHBOUR_CANARIES, RESIDENT_CANARIES, World, all_text, row_counts
 from sqlmodel import Session, select
 from support import csrf_token
+from werkzeug.test import TestResponse
 
 from niemand_alleen.cli import main
 from niemand_alleen.models import AuditAction, AuditEvent, Resident, Role, User
@@ -23,7 +24,7 @@ ERASE = "/beheer/privacy/wissen"
 NOBODY = str(uuid.uuid4())
 
 
-def post(client: FlaskClient, path: str, prefix: str, **fields: str) -> object:
+def post(client: FlaskClient, path: str, prefix: str, **fields: str) -> TestResponse:
     data = {f"{prefix}-{name}": value for name, value in fields.items()}
     data["csrf_token"] = csrf_token(client, PAGE)
     return client.post(path, data=data)
@@ -56,11 +57,11 @@ def test_export_downloads_json_and_is_audited(
 ) -> None:
     reference = str(world.signup_ids[0])
     response = post(client, EXPORT, "export", kind="volunteer", reference=reference)
-    assert response.status_code == 200  # type: ignore[attr-defined]
-    assert response.headers["Content-Disposition"].startswith("attachment; filename=")  # type: ignore[attr-defined]
-    assert response.headers["Cache-Control"] == "no-store"  # type: ignore[attr-defined]
-    assert response.mimetype == "application/json"  # type: ignore[attr-defined]
-    data = json.loads(response.get_data(as_text=True))  # type: ignore[attr-defined]
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.mimetype == "application/json"
+    data = json.loads(response.get_data(as_text=True))
     assert len(data["signups"]) == 2
     events = privacy_events(db_session)
     assert {(e.action, e.actor_user_id) for e in events} == {(AuditAction.EXPORT, beheerder.id)}
@@ -69,7 +70,7 @@ def test_export_downloads_json_and_is_audited(
 def test_resident_export_by_id(client: FlaskClient, beheerder: User, world: World) -> None:
     reference = str(world.resident_id)
     response = post(client, EXPORT, "export", kind="resident", reference=reference)
-    data = json.loads(response.get_data(as_text=True))  # type: ignore[attr-defined]
+    data = json.loads(response.get_data(as_text=True))
     assert data["resident"]["first_name"] == "CANARY-RES-NAME"
 
 
@@ -80,8 +81,8 @@ def test_erase_needs_the_confirmation(
     response = post(
         client, "/beheer/privacy/wissen", "erase", kind="resident", reference=str(world.resident_id)
     )
-    assert response.status_code == 400  # type: ignore[attr-defined]
-    assert "Vink aan dat u de gegevens echt wilt wissen." in response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert response.status_code == 400
+    assert "Vink aan dat u de gegevens echt wilt wissen." in response.get_data(as_text=True)
     assert all_text(db_session) == before
 
 
@@ -96,8 +97,8 @@ def test_erase_shows_what_was_erased(
         reference=str(world.resident_id),
         confirm="y",
     )
-    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
-    assert response.status_code == 200, html  # type: ignore[attr-defined]
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
     assert "Gegevens gewist" in html
     assert world.organisation_name in html  # art. 19: who to tell
     assert "CANARY" not in html
@@ -120,8 +121,8 @@ def test_erase_a_neighbour_by_email(
         reference="buur-canary@example.org",
         confirm="y",
     )
-    assert response.status_code == 200  # type: ignore[attr-defined]
-    assert "<dd>2</dd>" in response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert response.status_code == 200
+    assert "<dd>2</dd>" in response.get_data(as_text=True)
     text = all_text(db_session)
     assert not any(canary.casefold() in text for canary in NEIGHBOUR_CANARIES)
 
@@ -159,8 +160,8 @@ def test_every_rejection_says_so_and_changes_nothing(
         response = post(client, path, "erase", confirm="y", **fields)
     else:
         response = post(client, path, "export", **fields)
-    assert response.status_code == status  # type: ignore[attr-defined]
-    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
     assert message in html, html[html.find('<div class="error-summary"') :][:600]
     for english in ("not a valid", "no neighbour", "no resident"):
         assert english not in html  # the message is Dutch only

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, SQLModel, func, select
-from support import csrf_token
+from support import csrf_token, view_roles
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter, IntegerConverter, UUIDConverter
 
@@ -128,8 +128,7 @@ def test_every_post_route_refuses_a_missing_or_wrong_token(app: Flask, db_sessio
     for rule in post_rules(app):
         if rule.endpoint in CSRF_EXEMPT_ENDPOINTS:
             continue
-        # Flask types its views as plain callables; the auth decorators add allowed_roles.
-        roles = app.view_functions[rule.endpoint].allowed_roles  # type: ignore[union-attr]
+        roles = view_roles(app, rule.endpoint)
         for url in build_urls(rule, victim.id):
             if roles is None:
                 client = app.test_client()

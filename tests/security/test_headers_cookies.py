@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlmodel import Session
-from support import Databases, csrf_token
+from support import Databases, csrf_token, first_group
 from werkzeug.test import TestResponse
 
 from niemand_alleen import create_app
@@ -182,7 +182,7 @@ def test_production_cookie_and_transport_security(production_app: Flask) -> None
     assert response.status_code == 200
     assert_protective_headers(response, "/inloggen")
     hsts = response.headers["Strict-Transport-Security"]
-    max_age = int(re.search(r"max-age=(\d+)", hsts).group(1))  # type: ignore[union-attr]
+    max_age = int(first_group(r"max-age=(\d+)", hsts))
     assert max_age >= 31536000
     assert "includeSubDomains" in hsts
 

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
-from support import csrf_token
+from support import csrf_token, view_roles
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter, IntegerConverter, UUIDConverter
 from werkzeug.test import TestResponse
@@ -30,10 +30,7 @@ def app_rules(app: Flask) -> list[Rule]:
 
 
 def allowed_roles(app: Flask, rule: Rule) -> frozenset[Role] | None:
-    view = app.view_functions[rule.endpoint]
-    # Flask types its views as plain callables; the auth decorators add allowed_roles.
-    roles: frozenset[Role] | None = view.allowed_roles  # type: ignore[union-attr]
-    return roles
+    return view_roles(app, rule.endpoint)
 
 
 def urls_for(rule: Rule) -> Iterator[str]:

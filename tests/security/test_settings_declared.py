@@ -44,9 +44,11 @@ def test_every_variable_the_code_reads_is_declared() -> None:
 
 def a_value_other_than_the_default(kind: str, default: object, minimum: int) -> str:
     if kind == "int":
-        return str(max(int(default or 0), minimum) + 7)  # type: ignore[call-overload]
+        assert default is None or isinstance(default, int), default
+        return str(max(default or 0, minimum) + 7)
     if kind == "float":
-        return str(float(default or 0) + 1.5)  # type: ignore[arg-type]
+        assert default is None or isinstance(default, int | float), default
+        return str(float(default or 0) + 1.5)
     if kind == "bool":
         return "false" if default else "true"
     if kind == "path":

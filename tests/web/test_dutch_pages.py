@@ -30,7 +30,7 @@ from oproep_support import (
     load_geography,
 )
 from sqlmodel import Session, select
-from support import login
+from support import login, view_roles
 
 from niemand_alleen.distribution.links import (
     one_click_token,
@@ -363,7 +363,7 @@ def _clients(app: Flask, world: World) -> dict[Role | None, FlaskClient]:
 
 def _roles_for(app: Flask, endpoint: str) -> list[Role | None]:
     """One role that may open the page; a public page also as a logged-in coordinator."""
-    roles = app.view_functions[endpoint].allowed_roles  # type: ignore[union-attr]
+    roles = view_roles(app, endpoint)
     if roles is None:
         return [None, Role.COORDINATOR]
     return [next(r for r in (Role.COORDINATOR, Role.BUURTWERKER, Role.BEHEERDER) if r in roles)]
