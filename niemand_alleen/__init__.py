@@ -6,7 +6,6 @@ import logging
 
 from flask import Flask
 from flask_babel import Babel
-from flask_mail import Mail
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -19,7 +18,6 @@ from niemand_alleen.resources import resource_dir
 db = Database()
 csrf = CSRFProtect()
 babel = Babel()
-mailer = Mail()  # builds messages; the outbox sender opens its own timed connection
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +57,6 @@ def create_app(settings: Settings, *, migrations: bool = False) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
-        MAIL_SERVER=settings.mail_server,
-        MAIL_PORT=settings.mail_port,
-        MAIL_USE_TLS=settings.mail_use_tls,
-        MAIL_USE_SSL=settings.mail_use_ssl,
-        MAIL_USERNAME=settings.mail_username,
-        MAIL_PASSWORD=settings.mail_password,
-        MAIL_DEFAULT_SENDER=settings.mail_sender,
-        MAIL_SUPPRESS_SEND=False,
     )
     if settings.proxy_count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -80,7 +70,6 @@ def create_app(settings: Settings, *, migrations: bool = False) -> Flask:
         _register_migrations(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
-    mailer.init_app(app)
 
     from niemand_alleen import (
         audit,

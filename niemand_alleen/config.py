@@ -602,7 +602,7 @@ DECLARED_SETTINGS: tuple[Declared, ...] = (
         env="MAIL_TIMEOUT_SECONDS",
         attribute="mail_timeout_seconds",
         kind="float",
-        meaning="timeout of every SMTP socket operation (Flask-Mail has none of its own)",
+        meaning="timeout of every SMTP socket operation (smtplib has none of its own)",
     ),
     Declared(
         env="MAIL_WRITE_EML_FILES",

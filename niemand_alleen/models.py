@@ -547,6 +547,9 @@ class OutboxMail(SQLModel, table=True):
     subject: str | None = _secret()
     body_text: str | None = _secret()
     body_html: str | None = _secret()
+    # The whole mail as sent (RFC 5322, 7-bit), rendered once: when queued, or when the
+    # sender writes its text; blanked with the fields above.
+    message: str | None = _secret()
     status: MailStatus = Field(
         default=MailStatus.PENDING, sa_type=enum_type(MailStatus), index=True
     )

@@ -138,7 +138,14 @@ def purge_mail_bodies(session: Session, cutoff: datetime) -> int:
             col(OutboxMail.sent_at) < cutoff,
             col(OutboxMail.body_text).is_not(None),
         )
-        .values(recipient=None, subject=None, body_text=None, body_html=None, last_error=None)
+        .values(
+            recipient=None,
+            subject=None,
+            body_text=None,
+            body_html=None,
+            message=None,
+            last_error=None,
+        )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -39,6 +40,7 @@ class ReceivedMail:
     mail_from: str
     recipients: list[str]
     message: EmailMessage
+    raw: bytes = b""  # the message as it came over the wire (dot-stuffing undone)
 
     @property
     def text(self) -> str:
@@ -64,9 +66,14 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, _server: SMTP, _session: Session, envelope: Envelope) -> str:
+    async def handle_DATA(self, server: SMTP, _session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
+        if self.server.drop_during_data & {str(r).lower() for r in envelope.rcpt_tos}:
+            # The server dies with the message in hand: the client never hears back.
+            assert isinstance(server.transport, asyncio.Transport)
+            server.transport.abort()
+            return "421 Verbinding verbroken"
         message = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self.server.lock:
@@ -75,6 +82,7 @@ class _Handler:
                     mail_from=str(envelope.mail_from),
                     recipients=[str(r) for r in envelope.rcpt_tos],
                     message=message,
+                    raw=raw,
                 )
             )
         return "250 Message accepted for delivery"
@@ -111,6 +119,8 @@ class TestSmtpServer:
     connections: int = 0
     # Address (lower case) -> SMTP reply to its RCPT, e.g. "550 5.1.1 Onbekende ontvanger".
     refused_recipients: dict[str, str] = field(default_factory=dict)
+    # Addresses (lower case) whose DATA the server answers by dropping the connection.
+    drop_during_data: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: _Controller | None = None
 
@@ -136,6 +146,7 @@ class TestSmtpServer:
             self.messages.clear()
             self.connections = 0
             self.refused_recipients.clear()
+            self.drop_during_data.clear()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
         """Wait until at least ``count`` mails arrived; returns all received so far."""

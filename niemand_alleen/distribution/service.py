@@ -10,11 +10,12 @@ import hashlib
 import secrets
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -543,28 +544,49 @@ def signups_without_referral(session: Session, oproep_id: uuid.UUID) -> int:
 # --- what the sender asks of distribution's mails (``mail.kinds``) ---------------------
 
 
-def settle_dispatch(session: Session, dispatch_id: uuid.UUID | None) -> None:
+_MAILS_OF_DISPATCHES = sa.select(
+    col(OutboxMail.dispatch_id),
+    col(OutboxMail.kind),
+    col(OutboxMail.status),
+    col(OutboxMail.sent_at),
+).where(col(OutboxMail.dispatch_id).in_(sa.bindparam("ids", expanding=True)))
+_DISPATCH_BY_ID = Dispatch.__table__.update().where(  # type: ignore[attr-defined]
+    Dispatch.__table__.c.id == sa.bindparam("dispatch")  # type: ignore[attr-defined]
+)
+_DISPATCH_SENT = _DISPATCH_BY_ID.values(
+    status=DispatchStatus.SENT, sent_at=sa.bindparam("first_sent")
+)
+_DISPATCH_STATUS = _DISPATCH_BY_ID.values(status=sa.bindparam("new_status"))
+
+
+def settle_dispatches(session: Session, dispatch_ids: Collection[uuid.UUID]) -> None:
     """A dispatch is what its oproep mails (one per contact address) add up to: sent once
-    any arrived, queued while any may still go, failed when none can."""
-    if dispatch_id is None:
-        return
-    dispatch = session.get(Dispatch, dispatch_id)
-    if dispatch is None:
-        return
-    mails = session.exec(
-        select(OutboxMail).where(OutboxMail.dispatch_id == dispatch_id, OutboxMail.kind == "oproep")
-    ).all()
-    if not mails:
-        return
-    sent = [mail.sent_at for mail in mails if mail.status == MailStatus.SENT and mail.sent_at]
+    any arrived, queued while any may still go, failed when none can. One pass for all the
+    dispatches of a batch of outcomes, in three statements built once (the sender calls
+    this for every batch it records)."""
+    connection = session.connection()
+    mails: dict[uuid.UUID, list[tuple[MailStatus, datetime | None]]] = defaultdict(list)
+    # The kind is checked here, not in SQL: SQLite would then scan every oproep mail through
+    # the kind's index instead of looking up these dispatches.
+    for dispatch_id, kind, status, sent_at in connection.execute(
+        _MAILS_OF_DISPATCHES, {"ids": list(dispatch_ids)}
+    ):
+        if dispatch_id is not None and kind == "oproep":
+            mails[dispatch_id].append((MailStatus(status), sent_at))
+    sent: list[dict[str, object]] = []
+    others: list[dict[str, object]] = []
+    for dispatch_id, outcomes in mails.items():
+        times = [at for status, at in outcomes if status == MailStatus.SENT and at is not None]
+        if times:
+            sent.append({"dispatch": dispatch_id, "first_sent": min(times)})
+        elif any(status in (MailStatus.PENDING, MailStatus.SENDING) for status, _ in outcomes):
+            others.append({"dispatch": dispatch_id, "new_status": DispatchStatus.QUEUED})
+        else:
+            others.append({"dispatch": dispatch_id, "new_status": DispatchStatus.FAILED})
     if sent:
-        dispatch.status, dispatch.sent_at = DispatchStatus.SENT, min(sent)
-    elif any(mail.status in (MailStatus.PENDING, MailStatus.SENDING) for mail in mails):
-        dispatch.status = DispatchStatus.QUEUED
-    else:
-        dispatch.status = DispatchStatus.FAILED
-    session.add(dispatch)
-    session.flush()
+        connection.execute(_DISPATCH_SENT, sent)
+    if others:
+        connection.execute(_DISPATCH_STATUS, others)
 
 
 def organisation_mail_headers(
@@ -602,7 +624,7 @@ def register_mail_kinds() -> None:
                 label=label,
                 recipient=recipient,
                 headers=organisation_mail_headers,
-                after_outcome=settle_dispatch if name == "oproep" else None,
+                after_outcome=settle_dispatches if name == "oproep" else None,
                 retry_refusal=only_while_open if name in ("oproep", "oproep_reminder") else None,
             )
         )

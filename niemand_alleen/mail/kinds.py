@@ -13,22 +13,26 @@ Registering a name again replaces it (the app factory may run more than once per
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from niemand_alleen.config import Settings
-from niemand_alleen.mail.outbox import RenderedMail
 from niemand_alleen.models import OutboxMail
+
+if TYPE_CHECKING:  # the outbox asks this registry for a kind's headers when it queues
+    from niemand_alleen.mail.outbox import RenderedMail
 
 # Writes the text of a queued mail from what it is about; ``None`` when that is gone
 # (withdrawn, erased): the mail is then not sent.
 Composer = Callable[[Session, Settings, OutboxMail], "RenderedMail | None"]
-# Extra headers for one mail, read in the claiming transaction.
+# Extra headers for one mail, read when its final text is rendered (queued or written).
 HeaderHook = Callable[[Session, Settings, OutboxMail], dict[str, str]]
-# After a mail's status changed (sent, failed, queued again): with the mail's dispatch id.
-OutcomeHook = Callable[[Session, "uuid.UUID | None"], None]
+# After mails' status changed (sent, failed, queued again): with their dispatch ids, all at
+# once (the sender records a batch of outcomes together).
+OutcomeHook = Callable[[Session, Collection[uuid.UUID]], None]
 # Why a failed mail may not be queued again (Dutch), or None when it may.
 RetryCheck = Callable[[Session, OutboxMail], "str | None"]
 
@@ -65,9 +69,12 @@ def kind_label(name: str) -> str:
     return kind.label if kind else name.replace("_", " ").capitalize()
 
 
-def after_outcome(session: Session, kind_name: str, dispatch_id: uuid.UUID | None) -> None:
-    """Let the kind's feature update its own rows after a mail's status changed."""
+def after_outcome(
+    session: Session, kind_name: str, dispatch_ids: Iterable[uuid.UUID | None]
+) -> None:
+    """Let the kind's feature update its own rows after its mails' status changed."""
     kind = _KINDS.get(kind_name)
-    if kind is not None and kind.after_outcome is not None:
+    ids = {dispatch_id for dispatch_id in dispatch_ids if dispatch_id is not None}
+    if kind is not None and kind.after_outcome is not None and ids:
         session.flush()
-        kind.after_outcome(session, dispatch_id)
+        kind.after_outcome(session, ids)

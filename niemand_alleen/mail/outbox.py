@@ -8,22 +8,34 @@ A mail can also be queued without its text, to be written by the sender just bef
 sent (``compose_pending``): for the busiest public page (the sign-up), whose confirm mail
 would otherwise cost a fifth of the request. Its kind (``kinds.MailKind``) has a composer;
 the row is sent only once it holds its text.
+
+A queued mail also holds its final RFC 5322 text (``message``, encrypted like its other
+fields), rendered here once, so the sender hands the stored text to SMTP as it is. A mail
+written by the sender gets its text when it is written; one that cannot be rendered here
+(an address the relay cannot take) is rendered again at sending, which refuses it with its
+reason.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlmodel import Session, select
 
+from niemand_alleen.config import Settings
+from niemand_alleen.mail.kinds import mail_kind
+from niemand_alleen.mail.message import (
+    UnsafeMailError,
+    build_message,
+    message_id,
+    safe_recipient,
+    safe_subject,
+)
 from niemand_alleen.models import OutboxMail
-from niemand_alleen.validation import InvalidInput, email_address, no_line_breaks
-
-
-class UnsafeMailError(ValueError):
-    """A recipient or subject that could inject headers, or is not an address at all."""
+from niemand_alleen.validation import InvalidInput, no_line_breaks
 
 
 @dataclass(frozen=True)
@@ -48,23 +60,48 @@ def _render(template: str, context: dict[str, object]) -> str:
     return current_app.jinja_env.get_template(template).render(context)
 
 
-def safe_recipient(recipient: str) -> str:
-    """The normalised address, or ``UnsafeMailError`` (line breaks, not an address)."""
-    try:
-        no_line_breaks(recipient, "Een e-mailadres kan geen regelovergang bevatten.")
-        checked = email_address(recipient)
-    except InvalidInput as refused:
-        raise UnsafeMailError(refused.message) from None
-    assert checked is not None
-    return checked
+def rendered_message(
+    session: Session,
+    settings: Settings,
+    row: OutboxMail,
+    mail: RenderedMail,
+    *,
+    recipient_validated: bool = False,
+) -> str:
+    """The final text of the row's mail, with its kind's headers (``UnsafeMailError`` when
+    an address or header cannot be sent as it is). ``recipient_validated``: the row's
+    address came through ``safe_recipient`` a moment ago."""
+    kind = mail_kind(row.kind)
+    headers = kind.headers(session, settings, row) if kind and kind.headers else {}
+    return build_message(
+        sender=settings.mail_sender,
+        recipient=row.recipient or "",
+        subject=mail.subject,
+        body_text=mail.body_text,
+        body_html=mail.body_html,
+        msg_id=message_id(row.idempotency_key, settings.mail_sender),
+        date=time.time(),
+        headers=headers,
+        recipient_validated=recipient_validated,
+    )
 
 
-def safe_subject(subject: str) -> str:
+def try_rendered_message(
+    session: Session,
+    settings: Settings,
+    row: OutboxMail,
+    mail: RenderedMail,
+    *,
+    recipient_validated: bool = False,
+) -> str | None:
+    """``rendered_message``, or ``None`` when it is refused: the sender renders that mail
+    again and records why it cannot go (queueing itself never fails on it)."""
     try:
-        no_line_breaks(subject, "Een onderwerp kan geen regelovergang bevatten.")
-    except InvalidInput as refused:
-        raise UnsafeMailError(refused.message) from None
-    return subject
+        return rendered_message(
+            session, settings, row, mail, recipient_validated=recipient_validated
+        )
+    except (UnsafeMailError, UnicodeError):
+        return None
 
 
 def outbox_values(
@@ -80,7 +117,7 @@ def outbox_values(
     """The outbox columns of a mail, headers checked (the others take their defaults): for a
     caller that inserts the row itself, with a key that cannot have been used yet
     (``queue_mail`` otherwise). ``mail=None``: the text is written by the kind's registered
-    composer just before sending.
+    composer just before sending. The final text (``message``) is rendered by the sender.
 
     ``recipient_validated``: the address came through ``validation.email_address`` a moment
     ago (a form field), so only the line-break check runs again here; the sender validates
@@ -113,7 +150,8 @@ def queue_mail(
     oproep_id: uuid.UUID | None = None,
     dispatch_id: uuid.UUID | None = None,
 ) -> OutboxMail:
-    """Add the mail to the outbox (flushed, not committed); the same key queues it once."""
+    """Add the mail to the outbox (flushed, not committed), with its final text; the same
+    key queues it once."""
     existing = session.exec(
         select(OutboxMail).where(OutboxMail.idempotency_key == idempotency_key)
     ).first()
@@ -129,6 +167,9 @@ def queue_mail(
             dispatch_id=dispatch_id,
         )
     )
+    if has_app_context():  # outside one (a script), the sender renders it at first send
+        settings = current_app.config["SETTINGS"]
+        row.message = try_rendered_message(session, settings, row, mail, recipient_validated=True)
     session.add(row)
     session.flush()
     return row

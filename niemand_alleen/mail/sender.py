@@ -1,42 +1,52 @@
-"""Send the outbox: one SMTP connection per batch, each mail at most once.
+"""Send the outbox: due mails claimed in chunks, sent as stored over one connection, each
+at most once.
 
-A mail is claimed (pending -> sending, committed) before its SMTP transaction and recorded
-right after it. A worker that dies in between leaves the row in ``sending``; the next run
-marks it ``uncertain`` instead of sending it again, and a person decides.
+A chunk of due mails (``SETTLE_EVERY``) is claimed (pending -> sending, committed) in one
+conditional UPDATE before any of them is sent, so two senders never send the same mail: on
+PostgreSQL the claim skips rows another sender is claiming, and SQLite writes one
+transaction at a time. Each mail's stored text (``message``, rendered once when it was
+queued or written) goes to the server as it is. How the mails of a chunk went is recorded
+in the transaction that claims the next chunk. A worker that dies leaves at most one chunk
+in ``sending``; the next run marks claims older than any run can last ``uncertain`` instead
+of sending them again, and a person decides. A run stops claiming and starting mails well
+before its claims could look that old (``claim_budget``), and hands back the mails it
+claimed but never started, as it does when the connection is lost.
 
-The sender is a job, so unlike a service it runs its own short transactions: one to claim a
-mail, one to record how it went. Logs carry ids, kinds and counts, never addresses,
-subjects, bodies or SMTP replies (which may quote the address).
+The sender is a job, so unlike a service it runs its own short transactions. Logs carry
+ids, kinds and counts, never addresses, subjects, bodies or SMTP replies (which may quote
+the address).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
 import smtplib
 import time
-from dataclasses import dataclass, field
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import Flask
-from flask_mail import BadHeaderError, Connection, Mail, Message
 from sqlmodel import Session, col, select
 
 from niemand_alleen.config import Settings
 from niemand_alleen.db import database
 from niemand_alleen.mail.kinds import after_outcome, mail_kind
-from niemand_alleen.mail.outbox import (
+from niemand_alleen.mail.message import (
+    BAD_HEADER,
     UnsafeMailError,
-    safe_recipient,
+    envelope_sender,
     safe_subject,
+    smtp_recipient,
 )
+from niemand_alleen.mail.message import message_id as message_id  # for the tests' checks
+from niemand_alleen.mail.outbox import RenderedMail, rendered_message, try_rendered_message
 from niemand_alleen.models import MailStatus, OutboxMail, utcnow
 
 log = logging.getLogger(__name__)
@@ -46,6 +56,8 @@ INTERRUPTED_MESSAGE = (
     "Controleer dit en verstuur hem zo nodig opnieuw."
 )
 ERROR_MAX_LENGTH = 300
+# Mails claimed (and recorded) per transaction: the most a dead worker leaves "uncertain".
+SETTLE_EVERY = 20
 
 
 @dataclass
@@ -57,28 +69,28 @@ class SendReport:
     failed: int = 0
     uncertain: int = 0
     connections: int = 0
-    # (kind, dispatch id) of the mails sent: their features settle once, after the batch
-    sent_dispatches: set[tuple[str, Any]] = field(default_factory=set)
 
 
 # --- pure helpers ----------------------------------------------------------------------
 
 
 def stale_claim_after(settings: Settings) -> timedelta:
-    """How long a claim may last: well beyond one SMTP transaction (a few timed-out reads)."""
+    """How long a claim may last: well beyond any run, which stops starting mails after a
+    third of it (``claim_budget``) and then needs at most one SMTP transaction (a few
+    timed-out socket operations) to finish."""
     return max(timedelta(minutes=5), timedelta(seconds=10 * settings.mail_timeout_seconds))
+
+
+def claim_budget(settings: Settings) -> float:
+    """Seconds a run may claim and start mails: a third of the stale age, so its last mail
+    (at most a few timed-out socket operations) is recorded long before its claim looks
+    stale."""
+    return stale_claim_after(settings).total_seconds() / 3
 
 
 def next_attempt(now: datetime, attempts: int, retry_seconds: int) -> datetime:
     """Exponential back-off: retry_seconds after the first failure, doubling each time."""
     return now + timedelta(seconds=retry_seconds * 2 ** max(attempts - 1, 0))
-
-
-def message_id(idempotency_key: str, sender: str) -> str:
-    """The same mail always gets the same Message-ID, so duplicates can be recognised."""
-    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "niemand-alleen.invalid"
-    return f"<{digest}@{domain}>"
 
 
 def _short(text: str) -> str:
@@ -89,7 +101,7 @@ def _reply_text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
-# --- SMTP --------------------------------------------------------------------------------
+# --- where mails go ----------------------------------------------------------------------
 
 
 class _TracksData:
@@ -110,152 +122,190 @@ class _SMTPSSL(_TracksData, smtplib.SMTP_SSL):
     pass
 
 
-class TimeoutConnection(Connection):
-    """Flask-Mail's connection with a timeout on every socket operation.
+@dataclass(frozen=True)
+class ClaimedMail:
+    """What the sender needs of a claimed row, read in the claiming statement."""
 
-    Flask-Mail 0.10 opens ``smtplib.SMTP(host, port)`` without one, so an unanswering
-    server would block the worker for good.
-    """
+    id: int
+    kind: str
+    recipient: str
+    message: str | None  # None when it cannot be sent as it is: ``refusal`` says why
+    attempts: int
+    dispatch_id: uuid.UUID | None
+    refusal: str | None = None
 
-    def __init__(self, mail: Any, timeout: float) -> None:
-        super().__init__(mail)
-        self.timeout = timeout
 
-    def configure_host(self) -> smtplib.SMTP:
-        host: smtplib.SMTP
-        if self.mail.use_ssl:
-            host = _SMTPSSL(self.mail.server, self.mail.port, timeout=self.timeout)
-        else:
-            host = _SMTP(self.mail.server, self.mail.port, timeout=self.timeout)
-        if self.mail.use_tls:
-            host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
-        return host
+class Transport(Protocol):
+    @property
+    def data_started(self) -> bool: ...
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        # A failing QUIT changes nothing about mails already accepted (flask-mail #98).
+    def send(self, mail: ClaimedMail, recipient: str, message: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SmtpConnection:
+    """One SMTP connection with a timeout on every socket operation (smtplib waits for
+    ever without one, so an unanswering server would block the worker for good)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.sender = envelope_sender(settings.mail_sender)  # MAIL FROM: the bare address
+        self.host: _SMTP | _SMTPSSL | None = None
+
+    def open(self) -> None:
+        settings = self.settings
+        smtp = _SMTPSSL if settings.mail_use_ssl else _SMTP
+        host = smtp(settings.mail_server, settings.mail_port, timeout=settings.mail_timeout_seconds)
+        try:
+            if settings.mail_use_tls:
+                host.starttls()
+            if settings.mail_username and settings.mail_password:
+                host.login(settings.mail_username, settings.mail_password)
+        except BaseException:
+            host.close()
+            raise
+        self.host = host
+
+    @property
+    def data_started(self) -> bool:
+        return self.host is not None and self.host.data_started
+
+    def send(self, mail: ClaimedMail, recipient: str, message: bytes) -> None:
+        assert self.host is not None
+        self.host.data_started = False
+        self.host.sendmail(self.sender, [recipient], message)
+
+    def close(self) -> None:
+        # A failing QUIT changes nothing about mails already accepted.
         if self.host is not None:
             try:
                 self.host.quit()
             except (smtplib.SMTPException, OSError):
                 self.host.close()
-
-    def reset_data_flag(self) -> None:
-        if isinstance(self.host, _TracksData):
-            self.host.data_started = False
-
-    @property
-    def data_started(self) -> bool:
-        return isinstance(self.host, _TracksData) and self.host.data_started
+            self.host = None
 
 
-def smtp_connection(settings: Settings) -> TimeoutConnection:
-    """An unopened connection (``with`` opens it) configured from the settings."""
-    state = Mail().init_mail(
-        {
-            "MAIL_SERVER": settings.mail_server,
-            "MAIL_PORT": settings.mail_port,
-            "MAIL_USE_TLS": settings.mail_use_tls,
-            "MAIL_USE_SSL": settings.mail_use_ssl,
-            "MAIL_USERNAME": settings.mail_username,
-            "MAIL_PASSWORD": settings.mail_password,
-            "MAIL_DEFAULT_SENDER": settings.mail_sender,
-            "MAIL_SUPPRESS_SEND": False,
-        }
-    )
-    return TimeoutConnection(state, settings.mail_timeout_seconds)
+class EmlFiles:
+    """Demo: each mail as a file only the service's user can read."""
 
+    data_started = False
 
-@dataclass(frozen=True)
-class ClaimedMail:
-    """What the sender needs of a claimed row, read inside the claiming transaction."""
+    def __init__(self, instance_path: Path) -> None:
+        self.folder = instance_path / "mail"
 
-    id: int
-    idempotency_key: str
-    kind: str
-    recipient: str
-    subject: str
-    body_text: str
-    body_html: str | None
-    attempts: int
-    dispatch_id: Any
-    headers: dict[str, str]  # from the kind (e.g. List-Unsubscribe for organisations)
+    def send(self, mail: ClaimedMail, recipient: str, message: bytes) -> None:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.folder.chmod(0o700)
+        kind = re.sub(r"[^a-z0-9-]", "", mail.kind.lower()) or "mail"
+        path = self.folder / f"{mail.id:08d}-{kind}.eml"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(message)
 
-
-NON_ASCII_LOCAL_PART = (
-    "Dit e-mailadres heeft letters met accenten vóór de @; die kan de mailserver niet "
-    "bezorgen. Vraag om een ander adres."
-)
-
-
-def build_message(mail: ClaimedMail, settings: Settings) -> Message:
-    """The Flask-Mail message (app context); header values are checked again here."""
-    recipient = safe_recipient(mail.recipient)
-    if not recipient.rpartition("@")[0].isascii():
-        # Flask-Mail and smtplib send no SMTPUTF8 (flask-mail #156): refuse it clearly.
-        raise UnsafeMailError(NON_ASCII_LOCAL_PART)
-    headers = {"Content-Language": "nl", **mail.headers}
-    message = Message(
-        subject=safe_subject(mail.subject),
-        recipients=[recipient],
-        body=mail.body_text,
-        html=mail.body_html,
-        sender=settings.mail_sender,
-        date=time.time(),
-        extra_headers=headers,
-    )
-    message.msgId = message_id(mail.idempotency_key, settings.mail_sender)
-    if message.has_bad_headers():  # Flask-Mail's own check, as a second line
-        raise BadHeaderError
-    return message
+    def close(self) -> None:
+        pass
 
 
 # --- recording outcomes ------------------------------------------------------------------
 
 
-def _settle(session: Session, row: OutboxMail) -> None:
-    after_outcome(session, row.kind, row.dispatch_id)
+@dataclass(frozen=True)
+class Outcome:
+    """How one mail went; ``attempts`` and ``next_attempt_at`` only for a counted try."""
+
+    id: int
+    kind: str
+    dispatch_id: uuid.UUID | None
+    status: MailStatus
+    last_error: str | None = None
+    attempts: int | None = None
+    next_attempt_at: datetime | None = None
 
 
-def _record(app: Flask, mail_id: int, *, settle: bool = True, **changes: Any) -> bool:
-    """Write the outcome of one mail in its own short transaction.
+_SET_ERROR = (
+    sa.update(OutboxMail)
+    .where(col(OutboxMail.id) == sa.bindparam("mail_id"))
+    .values(status=sa.bindparam("new_status"), last_error=sa.bindparam("error"), claimed_at=None)
+)
+_SET_TRY = _SET_ERROR.values(
+    attempts=sa.bindparam("new_attempts"), next_attempt_at=sa.bindparam("next_at")
+)
+_SET_SENT = (
+    sa.update(OutboxMail)
+    .where(col(OutboxMail.id).in_(sa.bindparam("ids", expanding=True)))
+    .values(status=MailStatus.SENT, sent_at=sa.bindparam("at"), last_error=None, claimed_at=None)
+)
+_RELEASE = (
+    sa.update(OutboxMail)
+    .where(
+        col(OutboxMail.id).in_(sa.bindparam("ids", expanding=True)),
+        col(OutboxMail.status) == MailStatus.SENDING,
+        col(OutboxMail.claimed_at) == sa.bindparam("claimed"),
+    )
+    .values(status=MailStatus.PENDING, claimed_at=None)
+)
 
-    A plain UPDATE: loading the row would decrypt its address and bodies for nothing.
-    ``settle=False`` leaves the dispatch status to the end of the batch (one pass).
+
+def _write_outcomes(
+    session: Session,
+    outcomes: Sequence[Outcome],
+    now: datetime,
+    *,
+    only_pending: bool = False,
+) -> None:
+    """Write outcomes in a few statements and let each kind's feature update its own rows.
+
+    Plain UPDATEs: loading the rows would decrypt their address and bodies for nothing.
+    ``only_pending``: for mails that were never claimed (the server was unreachable).
     """
-    with app.app_context(), database().session() as session:
-        updated = session.connection().execute(
-            sa.update(OutboxMail)
-            .where(col(OutboxMail.id) == mail_id)
-            .values(claimed_at=None, **changes)
-        )
-        if updated.rowcount != 1:  # erased meanwhile (privacy erase): nothing to record
-            return False
-        if settle:
-            kind, dispatch_id = session.exec(
-                select(OutboxMail.kind, OutboxMail.dispatch_id).where(OutboxMail.id == mail_id)
-            ).one()
-            after_outcome(session, kind, dispatch_id)
-        return True
+    connection = session.connection()
+    pending_only = [col(OutboxMail.status) == MailStatus.PENDING] if only_pending else []
+    sent = [outcome.id for outcome in outcomes if outcome.status == MailStatus.SENT]
+    if sent:
+        connection.execute(_SET_SENT, {"ids": sent, "at": now})
+    for statement, counted in ((_SET_ERROR, False), (_SET_TRY, True)):
+        rows = [
+            {
+                "mail_id": outcome.id,
+                "new_status": outcome.status,
+                "error": outcome.last_error,
+                "new_attempts": outcome.attempts,
+                "next_at": outcome.next_attempt_at,
+            }
+            for outcome in outcomes
+            if outcome.status != MailStatus.SENT and (outcome.attempts is not None) == counted
+        ]
+        if rows:
+            connection.execute(statement.where(*pending_only), rows)
+    _after_outcomes(session, [(outcome.kind, outcome.dispatch_id) for outcome in outcomes])
 
 
-def _settle_batch(app: Flask, sent: set[tuple[str, Any]]) -> None:
-    if not sent:
-        return
-    with app.app_context(), database().session() as session:
-        for kind, dispatch_id in sent:
-            after_outcome(session, kind, dispatch_id)
+def _after_outcomes(session: Session, mails: Iterable[tuple[str, uuid.UUID | None]]) -> None:
+    """Each kind's feature updates its own rows once for all its mails here."""
+    by_kind: dict[str, list[uuid.UUID | None]] = {}
+    for kind, dispatch_id in mails:
+        by_kind.setdefault(kind, []).append(dispatch_id)
+    for kind, dispatch_ids in by_kind.items():
+        after_outcome(session, kind, dispatch_ids)
 
 
-def _retry_or_fail(
-    app: Flask, settings: Settings, mail_id: int, attempts: int, error: str, now: datetime
-) -> MailStatus:
+def _release(session: Session, ids: Iterable[int], claimed_at: datetime) -> None:
+    """Claimed but never started: back to pending as they were (no attempt counted)."""
+    ids = list(ids)
+    if ids:
+        session.connection().execute(_RELEASE, {"ids": ids, "claimed": claimed_at})
+
+
+def _counted_try(
+    settings: Settings,
+    mail_id: int,
+    kind: str,
+    dispatch_id: uuid.UUID | None,
+    attempts: int,
+    error: str,
+    now: datetime,
+) -> Outcome:
     """A temporary failure: back off, or give up after the configured attempts."""
     attempts += 1
     if attempts >= settings.mail_max_attempts:
@@ -263,36 +313,62 @@ def _retry_or_fail(
         error = f"{error} Opgegeven na {attempts} pogingen."
     else:
         status = MailStatus.PENDING
-    _record(
-        app,
-        mail_id,
+    return Outcome(
+        id=mail_id,
+        kind=kind,
+        dispatch_id=dispatch_id,
         status=status,
-        attempts=attempts,
         last_error=_short(error),
+        attempts=attempts,
         next_attempt_at=next_attempt(now, attempts, settings.mail_retry_seconds),
     )
-    return status
+
+
+def _count(report: SendReport, outcome: Outcome) -> None:
+    if outcome.status == MailStatus.SENT:
+        report.sent += 1
+    elif outcome.status == MailStatus.UNCERTAIN:
+        report.uncertain += 1
+    elif outcome.status == MailStatus.FAILED:
+        report.failed += 1
+    else:
+        report.retried += 1
 
 
 def mark_interrupted(app: Flask, settings: Settings, now: datetime) -> int:
-    """Claims older than any SMTP transaction: the worker died mid-mail. Never resent."""
+    """Claims older than any run can last: their worker died mid-run. Never resent."""
     cutoff = now - stale_claim_after(settings)
     with app.app_context(), database().session() as session:
-        rows = session.exec(
-            select(OutboxMail).where(
-                OutboxMail.status == MailStatus.SENDING, col(OutboxMail.claimed_at) < cutoff
+        rows = (
+            session.connection()
+            .execute(
+                sa.update(OutboxMail)
+                .where(
+                    col(OutboxMail.status) == MailStatus.SENDING,
+                    col(OutboxMail.claimed_at) < cutoff,
+                )
+                .values(
+                    status=MailStatus.UNCERTAIN, last_error=INTERRUPTED_MESSAGE, claimed_at=None
+                )
+                .returning(col(OutboxMail.id), col(OutboxMail.kind), col(OutboxMail.dispatch_id))
             )
-        ).all()
-        for row in rows:
-            row.status, row.last_error, row.claimed_at = (
-                MailStatus.UNCERTAIN,
-                INTERRUPTED_MESSAGE,
-                None,
-            )
-            session.add(row)
-            _settle(session, row)
-            log.warning("mail %d kind=%s interrupted while sending: uncertain", row.id, row.kind)
+            .all()
+        )
+        for mail_id, kind, _dispatch_id in rows:
+            log.warning("mail %d kind=%s interrupted while sending: uncertain", mail_id, kind)
+        _after_outcomes(session, [(kind, dispatch_id) for _id, kind, dispatch_id in rows])
         return len(rows)
+
+
+# --- writing and claiming ------------------------------------------------------------------
+
+
+def _due(now: datetime | sa.BindParameter[datetime]) -> tuple[sa.ColumnElement[bool], ...]:
+    return (
+        col(OutboxMail.status) == MailStatus.PENDING,
+        col(OutboxMail.next_attempt_at) <= now,
+        col(OutboxMail.body_text).is_not(None),  # a mail still to be written waits
+    )
 
 
 def _pending_ids(app: Flask, settings: Settings, *conditions: sa.ColumnElement[bool]) -> list[int]:
@@ -307,24 +383,25 @@ def _pending_ids(app: Flask, settings: Settings, *conditions: sa.ColumnElement[b
     return [mail_id for mail_id in ids if mail_id is not None]
 
 
-def _due_ids(app: Flask, settings: Settings, now: datetime) -> list[int]:
-    return _pending_ids(
-        app,
-        settings,
-        col(OutboxMail.next_attempt_at) <= now,
-        col(OutboxMail.body_text).is_not(None),  # a mail still to be written waits
-    )
-
-
 NOT_COMPOSED = (
     "Deze mail is niet verstuurd: waar hij over ging, is ingetrokken of gewist voordat hij "
     "kon worden geschreven."
 )
 
 
+def _record_failure(app: Flask, mail_id: int, reason: str) -> None:
+    with app.app_context(), database().session() as session:
+        session.connection().execute(
+            sa.update(OutboxMail)
+            .where(col(OutboxMail.id) == mail_id)
+            .values(status=MailStatus.FAILED, last_error=_short(reason), claimed_at=None)
+        )
+
+
 def compose_pending(app: Flask) -> int:
     """Write the text of pending mails queued without it (``outbox_values(mail=None)``), with
-    their kind's composer, each in a short transaction of its own; returns how many."""
+    their kind's composer, each in a short transaction of its own; returns how many. The
+    final text is rendered with it, once."""
     settings: Settings = app.config["SETTINGS"]
     # Also a pending mail emptied by an erasure: it fails here instead of waiting forever.
     ids = _pending_ids(app, settings, col(OutboxMail.body_text).is_(None))
@@ -333,11 +410,12 @@ def compose_pending(app: Flask) -> int:
         try:
             composed += _compose_one(app, settings, mail_id)
         except UnsafeMailError as unsafe:
-            _record(app, mail_id, settle=False, status=MailStatus.FAILED, last_error=str(unsafe))
+            _record_failure(app, mail_id, str(unsafe))
         except Exception as error:  # one broken mail must not hold up the others
             log.error("mail %d not composed: %s", mail_id, type(error).__name__)
-            reason = f"De mail kon niet worden geschreven ({type(error).__name__})."
-            _record(app, mail_id, settle=False, status=MailStatus.FAILED, last_error=reason)
+            _record_failure(
+                app, mail_id, f"De mail kon niet worden geschreven ({type(error).__name__})."
+            )
     return composed
 
 
@@ -358,209 +436,314 @@ def _compose_one(app: Flask, settings: Settings, mail_id: int) -> int:
         row.subject = safe_subject(mail.subject)
         row.body_text = mail.body_text
         row.body_html = mail.body_html
+        row.message = try_rendered_message(session, settings, row, mail)
         session.add(row)
         return 1
 
 
-def _claim(app: Flask, settings: Settings, mail_id: int, now: datetime) -> ClaimedMail | None:
-    """pending -> sending, committed; ``None`` if another run took it or it changed."""
-    with app.app_context(), database().session() as session:
-        claimed = session.connection().execute(
-            sa.update(OutboxMail)
-            .where(col(OutboxMail.id) == mail_id, col(OutboxMail.status) == MailStatus.PENDING)
-            .values(status=MailStatus.SENDING, claimed_at=now)
+def _claim_statement() -> sa.Update:
+    """Pending -> sending for up to ``:limit`` mails due at ``:now``, returning what the
+    sender needs. Built once; its parameters are bound per chunk."""
+    now = sa.bindparam("now", type_=OutboxMail.__table__.c.next_attempt_at.type)  # type: ignore[attr-defined]
+    # MATERIALIZED: the due ids are chosen once. As a plain subquery PostgreSQL may run the
+    # LIMIT once per row it updates, and claim far more than the limit.
+    due = (
+        select(OutboxMail.id)
+        .where(*_due(now))
+        .order_by(col(OutboxMail.id))
+        .limit(sa.bindparam("limit", type_=sa.Integer()))
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one writer at a time
+        .cte("due")
+        .prefix_with("MATERIALIZED")
+    )
+    return (
+        sa.update(OutboxMail)
+        # The status again: a row another sender claimed first is never claimed twice.
+        .where(
+            col(OutboxMail.id).in_(select(due.c.id)),
+            col(OutboxMail.status) == MailStatus.PENDING,
         )
-        if claimed.rowcount != 1:
-            return None
-        row = session.get(OutboxMail, mail_id)
-        assert row is not None
-        kind = mail_kind(row.kind)
-        headers = kind.headers(session, settings, row) if kind and kind.headers else {}
-        return ClaimedMail(
+        .values(status=MailStatus.SENDING, claimed_at=now)
+        .returning(
+            col(OutboxMail.id),
+            col(OutboxMail.kind),
+            col(OutboxMail.recipient),
+            col(OutboxMail.message),
+            col(OutboxMail.attempts),
+            col(OutboxMail.dispatch_id),
+        )
+    )
+
+
+_CLAIM = _claim_statement()
+
+
+def _claim(session: Session, settings: Settings, now: datetime, limit: int) -> list[ClaimedMail]:
+    """Claim up to ``limit`` due mails, oldest first, in one statement.
+
+    A mail without its final text (queued before texts were stored, or refused when it was
+    queued) is rendered here, in the claiming transaction, and keeps that text.
+    """
+    rows = session.connection().execute(_CLAIM, {"now": now, "limit": limit}).all()
+    claimed = []
+    for mail_id, kind, recipient, message, attempts, dispatch_id in rows:
+        mail = ClaimedMail(
             id=mail_id,
-            idempotency_key=row.idempotency_key,
-            kind=row.kind,
-            recipient=row.recipient or "",
-            subject=row.subject or "",
-            body_text=row.body_text or "",
-            body_html=row.body_html,
-            attempts=row.attempts,
-            dispatch_id=row.dispatch_id,
-            headers=headers,
+            kind=kind,
+            recipient=recipient or "",
+            message=message,
+            attempts=attempts,
+            dispatch_id=dispatch_id,
         )
+        if message is None:
+            mail = _render_claimed(session, settings, mail)
+        claimed.append(mail)
+    return sorted(claimed, key=lambda mail: mail.id)
+
+
+def _render_claimed(session: Session, settings: Settings, mail: ClaimedMail) -> ClaimedMail:
+    row = session.get(OutboxMail, mail.id)
+    assert row is not None
+    try:
+        text = RenderedMail(row.subject or "", row.body_text or "", row.body_html)
+        row.message = rendered_message(session, settings, row, text)
+    except UnsafeMailError as unsafe:
+        return _refused(mail, str(unsafe))
+    except (ValueError, UnicodeError):
+        return _refused(mail, BAD_HEADER)
+    session.add(row)
+    return replace(mail, message=row.message)
+
+
+def _refused(mail: ClaimedMail, reason: str) -> ClaimedMail:
+    return replace(mail, message=None, refusal=reason)
 
 
 # --- the job -----------------------------------------------------------------------------
 
 
-def _write_eml(instance_path: Path, mail: ClaimedMail, message: Message) -> None:
-    """Demo: the mail as a file only the service's user can read."""
-    folder = instance_path / "mail"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    folder.chmod(0o700)
-    kind = re.sub(r"[^a-z0-9-]", "", mail.kind.lower()) or "mail"
-    path = folder / f"{mail.id:08d}-{kind}.eml"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(message.as_bytes())
+class _Batches:
+    """The run's transactions: each records the outcomes of one chunk of mails (and hands
+    back those never started) and claims the next chunk, at most ``SETTLE_EVERY``. One
+    session for the run; no transaction stays open while mails are sent."""
+
+    def __init__(
+        self, session: Session, settings: Settings, now: datetime, report: SendReport
+    ) -> None:
+        self.session, self.settings, self.now, self.report = session, settings, now, report
+        self.outcomes: list[Outcome] = []
+        self.unstarted: list[int] = []
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+
+    def next(self, limit: int) -> list[ClaimedMail]:
+        """Record what is waiting and claim up to ``limit`` more (committed on return)."""
+        if not self.outcomes and not self.unstarted and not limit:
+            return []
+        session = self.session
+        try:
+            _write_outcomes(session, self.outcomes, self.now)
+            _release(session, self.unstarted, self.now)
+            claimed = _claim(session, self.settings, self.now, limit) if limit else []
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        for outcome in self.outcomes:
+            _count(self.report, outcome)
+        self.outcomes, self.unstarted = [], []
+        return claimed
 
 
 class _StopBatch(Exception):
     """The connection is gone: the rest of the batch waits for the next run."""
 
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.status.value)
+        self.outcome = outcome  # of the mail that was being sent
+
 
 def _send_one(
-    app: Flask,
-    settings: Settings,
-    connection: TimeoutConnection | None,
-    mail: ClaimedMail,
-    now: datetime,
-    report: SendReport,
-) -> None:
+    settings: Settings, transport: Transport, mail: ClaimedMail, now: datetime
+) -> Outcome:
+    """Send one claimed mail; raises ``_StopBatch`` (with the outcome) when the connection
+    is lost."""
     try:
-        message = build_message(mail, settings)
-        if connection is None:
-            _write_eml(settings.instance_path, mail, message)
-        else:
-            connection.reset_data_flag()
-            # Flask-Mail encodes the whole message before talking to the server, so an
-            # encoding error below means nothing was sent.
-            connection.send(message)
-    except (UnsafeMailError, BadHeaderError, UnicodeError) as unsafe:
-        # Header injection or an address we cannot encode: never handed to SMTP, and
-        # retrying would not change it.
-        reason = (
-            str(unsafe)
-            if isinstance(unsafe, UnsafeMailError)
-            else "De mail bevat een ongeldige kopregel of een adres dat niet te versturen is."
-        )
-        _record(app, mail.id, status=MailStatus.FAILED, last_error=_short(reason))
-        report.failed += 1
+        if mail.message is None:
+            raise UnsafeMailError(mail.refusal or BAD_HEADER)
+        # The row's address again for the envelope (header injection; validated in full
+        # when the text was rendered, which checked the subject too), then the text as it is.
+        recipient = smtp_recipient(mail.recipient, validated=True)
+        transport.send(mail, recipient, mail.message.encode("ascii"))
+    except (UnsafeMailError, UnicodeError) as unsafe:
+        # Never handed to SMTP, and retrying would not change it.
+        reason = str(unsafe) if isinstance(unsafe, UnsafeMailError) else BAD_HEADER
         log.warning("mail %d kind=%s refused before sending: unsafe header", mail.id, mail.kind)
+        return _outcome(mail, MailStatus.FAILED, _short(reason))
     except smtplib.SMTPRecipientsRefused as refused:
         code, reply = next(iter(refused.recipients.values()), (0, b""))
-        _smtp_refusal(app, settings, mail, now, report, code, _reply_text(reply))
+        return _smtp_refusal(settings, mail, now, code, _reply_text(reply))
     except smtplib.SMTPResponseException as answered:
-        _smtp_refusal(
-            app, settings, mail, now, report, answered.smtp_code, _reply_text(answered.smtp_error)
+        return _smtp_refusal(
+            settings, mail, now, answered.smtp_code, _reply_text(answered.smtp_error)
         )
     except (smtplib.SMTPException, OSError) as lost:
-        if connection is not None and connection.data_started:
-            # The message went over the wire but no answer came back: it may have arrived.
-            _record(app, mail.id, status=MailStatus.UNCERTAIN, last_error=INTERRUPTED_MESSAGE)
-            report.uncertain += 1
-            log.warning("mail %d kind=%s connection lost after DATA: uncertain", mail.id, mail.kind)
-        else:
-            status = _retry_or_fail(
-                app,
-                settings,
-                mail.id,
-                mail.attempts,
-                f"De verbinding met de mailserver viel weg ({type(lost).__name__})."
-                if connection is not None
-                else f"Het mailbestand kon niet worden geschreven ({type(lost).__name__}).",
-                now,
-            )
-            _count(report, status)
-            log.warning("mail %d kind=%s connection lost: %s", mail.id, mail.kind, status.value)
-        raise _StopBatch from None
-    else:
-        _record(app, mail.id, settle=False, status=MailStatus.SENT, sent_at=now, last_error=None)
-        if mail.kind == "oproep" and mail.dispatch_id is not None:
-            report.sent_dispatches.add((mail.kind, mail.dispatch_id))
-        report.sent += 1
+        raise _StopBatch(_lost(settings, transport, mail, now, lost)) from None
+    return _outcome(mail, MailStatus.SENT)
 
 
-def _count(report: SendReport, status: MailStatus) -> None:
-    if status == MailStatus.FAILED:
-        report.failed += 1
-    else:
-        report.retried += 1
+def _outcome(mail: ClaimedMail, status: MailStatus, error: str | None = None) -> Outcome:
+    return Outcome(
+        id=mail.id, kind=mail.kind, dispatch_id=mail.dispatch_id, status=status, last_error=error
+    )
+
+
+def _lost(
+    settings: Settings, transport: Transport, mail: ClaimedMail, now: datetime, lost: Exception
+) -> Outcome:
+    if transport.data_started:
+        # The message went over the wire but no answer came back: it may have arrived.
+        log.warning("mail %d kind=%s connection lost after DATA: uncertain", mail.id, mail.kind)
+        return _outcome(mail, MailStatus.UNCERTAIN, INTERRUPTED_MESSAGE)
+    reason = (
+        f"Het mailbestand kon niet worden geschreven ({type(lost).__name__})."
+        if isinstance(transport, EmlFiles)
+        else f"De verbinding met de mailserver viel weg ({type(lost).__name__})."
+    )
+    outcome = _counted_try(
+        settings, mail.id, mail.kind, mail.dispatch_id, mail.attempts, reason, now
+    )
+    log.warning("mail %d kind=%s connection lost: %s", mail.id, mail.kind, outcome.status.value)
+    return outcome
 
 
 def _smtp_refusal(
-    app: Flask,
-    settings: Settings,
-    mail: ClaimedMail,
-    now: datetime,
-    report: SendReport,
-    code: int,
-    reply: str,
-) -> None:
+    settings: Settings, mail: ClaimedMail, now: datetime, code: int, reply: str
+) -> Outcome:
     """5xx is final; anything else is worth another try later."""
     if code >= 500:
-        reason = f"De mailserver weigerde de mail ({code}): {reply}"
-        _record(app, mail.id, status=MailStatus.FAILED, last_error=_short(reason))
-        report.failed += 1
         log.warning("mail %d kind=%s refused permanently code=%d", mail.id, mail.kind, code)
-        return
+        reason = f"De mailserver weigerde de mail ({code}): {reply}"
+        return _outcome(mail, MailStatus.FAILED, _short(reason))
     reason = f"De mailserver kon de mail nu niet aannemen ({code}): {reply}"
-    status = _retry_or_fail(app, settings, mail.id, mail.attempts, reason, now)
-    _count(report, status)
-    log.warning("mail %d kind=%s refused for now code=%d: %s", mail.id, mail.kind, code, status)
+    outcome = _counted_try(
+        settings, mail.id, mail.kind, mail.dispatch_id, mail.attempts, reason, now
+    )
+    log.warning(
+        "mail %d kind=%s refused for now code=%d: %s",
+        mail.id,
+        mail.kind,
+        code,
+        outcome.status.value,
+    )
+    return outcome
+
+
+def _send_due(
+    app: Flask, settings: Settings, transport: Transport, now: datetime, report: SendReport
+) -> None:
+    """Claim, send and record the due mails, chunk by chunk, up to ``mail_batch_size``.
+
+    A worker that dies leaves at most one chunk in "sending". The run claims no more and
+    starts no more mails once ``claim_budget`` has passed, or once the connection is lost;
+    what it claimed but never started goes back to pending.
+    """
+    with app.app_context(), Session(database().engine, expire_on_commit=False) as session:
+        _send_chunks(_Batches(session, settings, now, report), settings, transport, now)
+
+
+def _send_chunks(
+    batches: _Batches, settings: Settings, transport: Transport, now: datetime
+) -> None:
+    stop_at = time.monotonic() + claim_budget(settings)
+    left, stopped = settings.mail_batch_size, False
+    chunk: list[ClaimedMail] = []
+    started = 0
+    try:
+        while True:
+            limit = 0 if stopped or time.monotonic() > stop_at else min(SETTLE_EVERY, left)
+            chunk, started = batches.next(limit), 0
+            if not chunk:
+                return
+            left -= len(chunk)
+            for mail in chunk:
+                if time.monotonic() > stop_at:
+                    log.warning("send-outbox ran out of time: the rest waits for the next run")
+                    stopped = True
+                    break
+                started += 1
+                try:
+                    batches.add(_send_one(settings, transport, mail, now))
+                except _StopBatch as stop:
+                    batches.add(stop.outcome)
+                    stopped = True
+                    break
+            batches.unstarted = [mail.id for mail in chunk[started:]]
+            chunk = []
+    except BaseException:
+        # Record what is known; a mail whose sending raised something unforeseen stays
+        # "sending" (it may have gone) and becomes uncertain.
+        batches.unstarted += [mail.id for mail in chunk[started:]]
+        batches.next(0)
+        raise
 
 
 def _connection_failed(
-    app: Flask, settings: Settings, ids: list[int], error: BaseException, now: datetime
-) -> SendReport:
+    app: Flask, settings: Settings, error: BaseException, now: datetime, report: SendReport
+) -> None:
     """No connection at all: every due mail backs off (or gives up); nothing is lost."""
-    report = SendReport()
     reason = f"De mailserver was niet bereikbaar ({type(error).__name__})."
-    for mail_id in ids:
-        with app.app_context(), database().session() as session:
-            row = session.get(OutboxMail, mail_id)
-            if row is None or row.status != MailStatus.PENDING:
-                continue
-            attempts = row.attempts
-        _count(report, _retry_or_fail(app, settings, mail_id, attempts, reason, now))
-    return report
+    with app.app_context(), database().session() as session:
+        rows = session.exec(
+            select(OutboxMail.id, OutboxMail.kind, OutboxMail.dispatch_id, OutboxMail.attempts)
+            .where(*_due(now))
+            .order_by(col(OutboxMail.id))
+            .limit(settings.mail_batch_size)
+        ).all()
+        outcomes = [
+            _counted_try(settings, mail_id, kind, dispatch_id, attempts, reason, now)
+            for mail_id, kind, dispatch_id, attempts in rows
+            if mail_id is not None
+        ]
+        _write_outcomes(session, outcomes, now, only_pending=True)
+    for outcome in outcomes:
+        _count(report, outcome)
+
+
+def _anything_due(app: Flask, now: datetime) -> bool:
+    with app.app_context(), database().session() as session:
+        return session.exec(select(OutboxMail.id).where(*_due(now)).limit(1)).first() is not None
 
 
 def send_pending(app: Flask, now: datetime | None = None) -> SendReport:
     """Send the due mails of the outbox over one connection (or as files in demo)."""
     settings: Settings = app.config["SETTINGS"]
     now = now or utcnow()
-    interrupted = mark_interrupted(app, settings, now)
+    report = SendReport(uncertain=mark_interrupted(app, settings, now))
     compose_pending(app)
-    ids = _due_ids(app, settings, now)
-    if not ids:
-        report = SendReport(uncertain=interrupted)
+    if not _anything_due(app, now):
         _log_report(report)
         return report
 
-    with app.app_context():
-        if settings.mail_write_eml_files:
-            report = SendReport(uncertain=interrupted)
-            for mail_id in ids:
-                mail = _claim(app, settings, mail_id, now)
-                if mail is not None:
-                    _send_one(app, settings, None, mail, now, report)
-            _settle_batch(app, report.sent_dispatches)
-            _log_report(report)
-            return report
-
-        connection = smtp_connection(settings)
+    transport: Transport
+    if settings.mail_write_eml_files:
+        transport = EmlFiles(settings.instance_path)
+    else:
+        connection = SmtpConnection(settings)
+        report.connections = 1
         try:
-            connection.__enter__()
+            connection.open()
         except (smtplib.SMTPException, OSError) as error:
-            log.warning("mail server unreachable error=%s due=%d", type(error).__name__, len(ids))
-            report = _connection_failed(app, settings, ids, error, now)
-            report.uncertain += interrupted
-            report.connections = 1
+            log.warning("mail server unreachable error=%s", type(error).__name__)
+            _connection_failed(app, settings, error, now, report)
             _log_report(report)
             return report
-
-        report = SendReport(uncertain=interrupted, connections=1)
-        try:
-            for mail_id in ids:
-                mail = _claim(app, settings, mail_id, now)
-                if mail is not None:
-                    _send_one(app, settings, connection, mail, now, report)
-        except _StopBatch:
-            pass
-        finally:
-            connection.__exit__(None, None, None)
-            _settle_batch(app, report.sent_dispatches)
+        transport = connection
+    try:
+        _send_due(app, settings, transport, now, report)
+    finally:
+        transport.close()
     _log_report(report)
     return report
 

@@ -69,12 +69,33 @@ def _line(row: OutboxMail) -> MailLine:
     )
 
 
+# What a line shows, in MailLine's order: reading only these never decrypts an address,
+# a text or a stored message for nothing.
+_LINE_COLUMNS = (
+    col(OutboxMail.id),
+    col(OutboxMail.kind),
+    col(OutboxMail.status),
+    col(OutboxMail.attempts),
+    col(OutboxMail.created_at),
+    col(OutboxMail.sent_at),
+    col(OutboxMail.last_error),
+    col(OutboxMail.oproep_id),
+    col(OutboxMail.dispatch_id),
+)
+
+
+def _lines(session: Session, query: sa.Executable) -> list[MailLine]:
+    return [MailLine(*row) for row in session.connection().execute(query)]
+
+
 def mail_status_for_oproep(session: Session, oproep_id: uuid.UUID) -> list[MailLine]:
     """Every outbox row of one oproep, oldest first (for the coordinator)."""
-    rows = session.exec(
-        select(OutboxMail).where(OutboxMail.oproep_id == oproep_id).order_by(col(OutboxMail.id))
-    ).all()
-    return [_line(row) for row in rows]
+    return _lines(
+        session,
+        sa.select(*_LINE_COLUMNS)
+        .where(col(OutboxMail.oproep_id) == oproep_id)
+        .order_by(col(OutboxMail.id)),
+    )
 
 
 def status_counts(session: Session) -> dict[MailStatus, int]:
@@ -89,8 +110,9 @@ def status_counts(session: Session) -> dict[MailStatus, int]:
 
 def mails_needing_attention(session: Session, limit: int = 200) -> list[MailLine]:
     """Failed and uncertain mails, and pending ones that already failed once; newest first."""
-    rows = session.exec(
-        select(OutboxMail)
+    return _lines(
+        session,
+        sa.select(*_LINE_COLUMNS)
         .where(
             sa.or_(
                 col(OutboxMail.status).in_([MailStatus.FAILED, MailStatus.UNCERTAIN]),
@@ -101,9 +123,8 @@ def mails_needing_attention(session: Session, limit: int = 200) -> list[MailLine
             )
         )
         .order_by(col(OutboxMail.id).desc())
-        .limit(limit)
-    ).all()
-    return [_line(row) for row in rows]
+        .limit(limit),
+    )
 
 
 class RetryRefused(Exception):
@@ -147,7 +168,7 @@ def retry_mail(
     row.last_error = None
     session.add(row)
     session.flush()
-    after_outcome(session, row.kind, row.dispatch_id)
+    after_outcome(session, row.kind, [row.dispatch_id])
     record_audit(
         session,
         actor_user_id=actor_id,

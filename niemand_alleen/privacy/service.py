@@ -330,7 +330,14 @@ def _blank_mails(session: Session, rows: Iterable[OutboxMail]) -> int:
     session.execute(
         update(OutboxMail)
         .where(col(OutboxMail.id).in_(ids))
-        .values(recipient=None, subject=None, body_text=None, body_html=None, last_error=None)
+        .values(
+            recipient=None,
+            subject=None,
+            body_text=None,
+            body_html=None,
+            message=None,
+            last_error=None,
+        )
         .execution_options(synchronize_session=False)
     )
     return len(ids)

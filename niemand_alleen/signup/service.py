@@ -564,7 +564,14 @@ def withdraw_volunteer(session: Session, volunteer: Volunteer, now: datetime) ->
     session.execute(
         update(OutboxMail)
         .where(keys, col(OutboxMail.status) != MailStatus.SENDING)  # type: ignore[arg-type]
-        .values(recipient=None, subject=None, body_text=None, body_html=None, last_error=None)
+        .values(
+            recipient=None,
+            subject=None,
+            body_text=None,
+            body_html=None,
+            message=None,
+            last_error=None,
+        )
         .execution_options(synchronize_session=False)
     )
     record_audit(
