@@ -1,7 +1,7 @@
 """outbox rendered message
 
 Revision ID: 0289b53cc284
-Revises: 6ba3ed0e869d
+Revises: bd47f804873e
 Create Date: 2026-12-04 17:55:00.000000
 
 Each outbox mail keeps its final RFC 5322 text (encrypted, like its address and bodies), so
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = '0289b53cc284'
-down_revision: str | None = '6ba3ed0e869d'
+down_revision: str | None = 'bd47f804873e'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
