@@ -357,6 +357,8 @@ class Resident(SQLModel, table=True):
             "(consent_recorded_at IS NOT NULL AND consent_text_version IS NOT NULL)",
             name="explicit_consent_recorded",
         ),
+        # The buurtwerker's list, newest first, read a page at a time from the index.
+        sa.Index("ix_resident_registered_by_id_created_at", "registered_by_id", "created_at"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -395,6 +397,9 @@ class Resident(SQLModel, table=True):
 
 
 class Oproep(SQLModel, table=True):
+    # The coordinator's list, newest first, read a page at a time from the index.
+    __table_args__ = (sa.Index("ix_oproep_created_at", "created_at"),)
+
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     resident_id: uuid.UUID | None = _fk("resident.id", "SET NULL")
     proposed_text: str | None = _secret()

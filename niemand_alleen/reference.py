@@ -7,7 +7,7 @@ records and builds a ``Gazetteer`` back from the stored rows.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import inspect
@@ -32,6 +32,7 @@ from niemand_alleen.geo import (
     load_point_csv,
     normalise_house_number,
     normalise_postcode,
+    short_name,
 )
 from niemand_alleen.geo import PostcodePoint as PointRecord
 from niemand_alleen.resources import resource_dir
@@ -195,17 +196,36 @@ def cached_gazetteer(session: Session) -> Gazetteer:
     return _gazetteers[key]
 
 
+_wijk_names: dict[str, dict[str, str]] = {}
+
+
+def wijk_short_names(session: Session) -> Mapping[str, str]:
+    """Wijk code → short name ("Sterrenburg"), read once per process and database (the
+    geography changes only on import); lists need the names, never the boundaries."""
+    key = str(session.get_bind().engine.url)
+    if key in _wijk_names:
+        return _wijk_names[key]
+    if key in _gazetteers:
+        names = {area.statcode: area.short_name for area in _gazetteers[key].areas.wijken}
+    else:
+        rows = session.exec(select(models.Wijk.code, models.Wijk.name)).all()
+        names = {code: short_name(name) for code, name in rows}
+    if names:  # none yet: asked again until the geography is imported
+        _wijk_names[key] = names
+    return names
+
+
 def wijk_short_name(session: Session, code: str | None) -> str | None:
-    """The short name of a wijk ("Sterrenburg"), from the geography cached per process; the
-    session is read only the first time."""
+    """The short name of a wijk ("Sterrenburg"), cached per process; the session is read
+    only the first time."""
     if code is None:
         return None
-    wijk = cached_gazetteer(session).areas.wijk(code)
-    return wijk.short_name if wijk else None
+    return wijk_short_names(session).get(code)
 
 
 def forget_cached_gazetteers() -> None:
     _gazetteers.clear()
+    _wijk_names.clear()
 
 
 def clear_geocode_cache() -> None:

@@ -1,12 +1,13 @@
 """Small pieces the feature views share: the settings of the running app, the date filters
-of every template and mail, the wijken map and an audited CSV download. Views only;
-services never import this module."""
+of every template and mail, the wijken map, an audited CSV download and the page links of
+a list. Views only; services never import this module."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import enum
+from collections.abc import Callable, Collection
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, url_for
 from markupsafe import Markup
 from sqlmodel import Session
 
@@ -77,3 +78,12 @@ def csv_download(
             "Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"',
         },
     )
+
+
+def page_url(endpoint: str, status: enum.Enum | None) -> Callable[[int], str]:
+    """The URL of page ``number`` of a list (``pagina``), keeping its status filter."""
+
+    def url(number: int) -> str:
+        return url_for(endpoint, pagina=number, status=status.value if status else None)
+
+    return url

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -32,6 +34,22 @@ def login(client: FlaskClient, email: str, password: str = STAFF_PASSWORD) -> No
         data={"email": email, "password": password, "csrf_token": csrf_token(client)},
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def count_statements(app: Flask, send: Callable[[], object]) -> int:
+    """How many SQL statements the app runs while ``send`` runs (a request, say)."""
+    seen: list[str] = []
+    engine = app.extensions["database"].engine
+
+    def record(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        send()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return len(seen)
 
 
 # Random ids (UUIDs, with or without dashes), MIME boundaries and signed tokens in links are

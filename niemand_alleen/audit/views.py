@@ -23,6 +23,7 @@ from niemand_alleen.auth import roles_required
 from niemand_alleen.db import request_session
 from niemand_alleen.forms import ConfirmForm, checked
 from niemand_alleen.models import AuditAction, Role
+from niemand_alleen.pagination import BAD_PAGE, page_span, read_page
 from niemand_alleen.web_helpers import csv_download
 
 bp = Blueprint("audit", __name__, url_prefix="/beheer/audit")
@@ -81,21 +82,19 @@ def audit_log() -> str | tuple[str, int]:
     session = request_session()
     names = actor_names(session)
     form = _filter_form(names)
-    page = request.args.get("pagina", default=1, type=int)
-    if page is None or page < 1:
-        abort(404)
-    valid = not request.args or form.validate()
+    asked_page = read_page(request.args)
+    valid = (not request.args or form.validate()) and asked_page is not None
     audit_filter = form.to_filter() if request.args and valid else AuditFilter()
     total = count_events(session, audit_filter) if valid else 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
+    span = page_span(total, asked_page or 1, PAGE_SIZE)
     page_html = render_template(
         "audit/log.html",
         form=form,
-        events=find_events(session, audit_filter, page=page) if valid else [],
+        page_error=None if asked_page is not None else BAD_PAGE,
+        events=find_events(session, audit_filter, page=span.page) if valid else [],
         total=total,
-        page=page,
-        pages=pages,
+        page=span.page,
+        pages=span.pages,
         names=names,
         action_labels=ACTION_LABELS,
         record_labels=RECORD_LABELS,

@@ -26,6 +26,7 @@ from niemand_alleen.models import (
     Resident,
     utcnow,
 )
+from niemand_alleen.pagination import PER_PAGE, Listing, page_span
 from niemand_alleen.reference import locate_address
 
 HELP_CHOICES = {
@@ -197,17 +198,75 @@ def oproep_of(session: Session, resident: Resident) -> Oproep:
     return oproep
 
 
-def residents_of(session: Session, buurtwerker_id: uuid.UUID) -> list[tuple[Resident, Oproep]]:
-    rows = session.exec(
-        select(Resident, Oproep)
+@dataclass(frozen=True)
+class ResidentRow:
+    """One line of the buurtwerker's list: the resident's name (decrypted) and how far the
+    oproep is; its step times are what ``updates.latest_step`` reads."""
+
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    created_at: datetime
+    wijk_code: str | None
+    status: OproepStatus
+    approved_at: datetime | None
+    sent_at: datetime | None
+    closed_at: datetime | None
+    matched_at: datetime | None
+    followup_recorded_at: datetime | None
+
+
+ResidentsPage = Listing[ResidentRow, OproepStatus]
+
+_RESIDENT_COLUMNS = (
+    col(Resident.id),
+    col(Resident.first_name),
+    col(Resident.last_name),
+    col(Resident.created_at),
+    col(Resident.wijk_code),
+    col(Oproep.status),
+    col(Oproep.approved_at),
+    col(Oproep.sent_at),
+    col(Oproep.closed_at),
+    col(Oproep.matched_at),
+    col(Oproep.followup_recorded_at),
+)
+
+
+def residents_page(
+    session: Session, buurtwerker_id: uuid.UUID, status: OproepStatus | None, page: int
+) -> ResidentsPage:
+    """A page of the residents a buurtwerker registered, newest first, optionally those whose
+    oproep has one status: two queries, whatever the number of residents."""
+    own = (col(Resident.registered_by_id) == buurtwerker_id,)
+    counts = {
+        OproepStatus(found): int(number)
+        for found, number in session.execute(
+            sa.select(col(Oproep.status), func.count())
+            .join(Resident, col(Oproep.resident_id) == col(Resident.id))
+            .where(*own)
+            .group_by(col(Oproep.status))
+        ).all()
+    }
+    total = counts.get(status, 0) if status is not None else sum(counts.values())
+    span = page_span(total, page)
+    query = (
+        sa.select(*_RESIDENT_COLUMNS)
         .join(Oproep, col(Oproep.resident_id) == col(Resident.id))
-        .where(Resident.registered_by_id == buurtwerker_id)
-        .order_by(col(Resident.created_at).desc())
+        .where(*own)
+    )
+    if status is not None:
+        query = query.where(col(Oproep.status) == status)
+    found = session.execute(
+        query.order_by(col(Resident.created_at).desc(), col(Resident.id), col(Oproep.id))
+        .offset(span.offset)
+        .limit(span.limit)
     ).all()
-    return [(resident, oproep) for resident, oproep in rows]
+    rows = [ResidentRow(*values) for values in found]
+    return Listing(rows, status, counts, span.page, span.pages, total)
 
 
-OPROEPEN_PER_PAGE = 50
+OPROEPEN_PER_PAGE = PER_PAGE
 
 
 @dataclass(frozen=True)
@@ -223,14 +282,7 @@ class OproepRow:
     preparing: bool  # a draft whose proposed text the worker has not written yet
 
 
-@dataclass(frozen=True)
-class OproepenPage:
-    rows: list[OproepRow]
-    status: OproepStatus | None  # the filter; None: every status
-    counts: dict[OproepStatus, int]  # per status, over all oproepen
-    page: int
-    pages: int
-    total: int  # oproepen that match the filter
+OproepenPage = Listing[OproepRow, OproepStatus]
 
 
 _ROW_COLUMNS = (
@@ -254,18 +306,17 @@ def oproepen_page(session: Session, status: OproepStatus | None, page: int) -> O
         ).all()
     }
     total = counts.get(status, 0) if status is not None else sum(counts.values())
-    pages = max(1, -(-total // OPROEPEN_PER_PAGE))
-    page = min(max(page, 1), pages)
+    span = page_span(total, page, OPROEPEN_PER_PAGE)
     query = sa.select(*_ROW_COLUMNS)
     if status is not None:
         query = query.where(col(Oproep.status) == status)
     found = session.execute(
         query.order_by(col(Oproep.created_at).desc(), col(Oproep.id))
-        .offset((page - 1) * OPROEPEN_PER_PAGE)
-        .limit(OPROEPEN_PER_PAGE)
+        .offset(span.offset)
+        .limit(span.limit)
     ).all()
     rows = [OproepRow(*values) for values in found]
-    return OproepenPage(rows, status, counts, page, pages, total)
+    return Listing(rows, status, counts, span.page, span.pages, total)
 
 
 def record_view(session: Session, actor: uuid.UUID, resident: Resident) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlmodel import Session
 
@@ -75,7 +76,22 @@ class LatestStep:
     at: datetime
 
 
-def latest_step(oproep: Oproep) -> LatestStep | None:
+class StepTimes(Protocol):
+    """When an oproep passed each step (an ``Oproep``, or a row of the buurtwerker's list)."""
+
+    @property
+    def approved_at(self) -> datetime | None: ...
+    @property
+    def sent_at(self) -> datetime | None: ...
+    @property
+    def closed_at(self) -> datetime | None: ...
+    @property
+    def matched_at(self) -> datetime | None: ...
+    @property
+    def followup_recorded_at(self) -> datetime | None: ...
+
+
+def latest_step(oproep: StepTimes) -> LatestStep | None:
     """The most recent thing that happened to an oproep, for the buurtwerker's list."""
     steps = [
         ("Nacontrole na zes weken", oproep.followup_recorded_at),

@@ -27,16 +27,17 @@ from niemand_alleen.intake.service import (
     oproepen_page,
     record_view,
     register_resident,
-    residents_of,
+    residents_page,
     update_resident,
 )
 from niemand_alleen.intake.updates import latest_step, on_oproep_moved
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS, on_entering
 from niemand_alleen.mail import MailKind, register_mail_kind
 from niemand_alleen.models import Oproep, OproepStatus, Resident, Role
+from niemand_alleen.pagination import read_list_request
 from niemand_alleen.reference import wijk_short_name
 from niemand_alleen.validation import format_phone
-from niemand_alleen.web_helpers import current_settings
+from niemand_alleen.web_helpers import current_settings, page_url
 
 bp = Blueprint("intake", __name__)
 
@@ -71,11 +72,21 @@ def _context() -> dict[str, object]:
 
 @bp.route("/aanmeldingen")
 @roles_required(Role.BUURTWERKER)
-def my_residents() -> str:
-    rows = residents_of(request_session(), current_staff().user_id)
-    return render_template(
-        "intake/my_residents.html", rows=rows, latest_step=latest_step, **_context()
+def my_residents() -> str | tuple[str, int]:
+    """The buurtwerker's own aanmeldingen: a page at a time, optionally one ``status`` of
+    their oproepen."""
+    asked = read_list_request(request.args, OproepStatus)
+    listing = residents_page(request_session(), current_staff().user_id, asked.status, asked.page)
+    html = render_template(
+        "intake/my_residents.html",
+        listing=listing,
+        error=asked.error,
+        statuses=list(OproepStatus),
+        page_url=page_url("intake.my_residents", asked.status),
+        latest_step=latest_step,
+        **_context(),
     )
+    return (html, 400) if asked.error else html
 
 
 @bp.route("/aanmeldingen/nieuw", methods=["GET", "POST"])
@@ -158,26 +169,17 @@ def _fill_form(form: AanmeldingForm, resident: Resident, oproep: Oproep) -> None
 @roles_required(Role.COORDINATOR)
 def oproepen() -> str | tuple[str, int]:
     """The coordinator's list: a page at a time (``pagina``), optionally one ``status``."""
-    raw_status = request.args.get("status", "")
-    raw_page = request.args.get("pagina", "1")
-    status = next((s for s in OproepStatus if s.value == raw_status), None)
-    error = None
-    if raw_status and status is None:
-        error = "Kies een status uit de lijst."
-    elif not (raw_page.isascii() and raw_page.isdigit() and 0 < int(raw_page) < 10**6):
-        error = "Dit paginanummer bestaat niet. Begin bij pagina 1."
-    listing = oproepen_page(request_session(), status, 1 if error else int(raw_page))
+    asked = read_list_request(request.args, OproepStatus)
+    listing = oproepen_page(request_session(), asked.status, asked.page)
     html = render_template(
         "intake/oproepen.html",
         listing=listing,
-        error=error,
+        error=asked.error,
         statuses=list(OproepStatus),
-        page_url=lambda number: url_for(
-            "intake.oproepen", pagina=number, status=status.value if status else None
-        ),
+        page_url=page_url("intake.oproepen", asked.status),
         **_context(),
     )
-    return (html, 400) if error else html
+    return (html, 400) if asked.error else html
 
 
 @bp.route("/oproepen/<uuid:oproep_id>", methods=["GET", "POST"])

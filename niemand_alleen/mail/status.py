@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from niemand_alleen.audit import RecordType, details, record_audit
 from niemand_alleen.mail.kinds import after_outcome, kind_label, mail_kind
@@ -17,6 +17,7 @@ from niemand_alleen.models import (
     OutboxMail,
     utcnow,
 )
+from niemand_alleen.pagination import Listing, page_span
 
 STATUS_LABELS = {
     MailStatus.PENDING: "In de wachtrij",
@@ -69,8 +70,7 @@ def _line(row: OutboxMail) -> MailLine:
     )
 
 
-# What a line shows, in MailLine's order: reading only these never decrypts an address,
-# a text or a stored message for nothing.
+# What a line shows, in MailLine's order.
 _LINE_COLUMNS = (
     col(OutboxMail.id),
     col(OutboxMail.kind),
@@ -84,47 +84,77 @@ _LINE_COLUMNS = (
 )
 
 
-def _lines(session: Session, query: sa.Executable) -> list[MailLine]:
-    return [MailLine(*row) for row in session.connection().execute(query)]
-
-
 def mail_status_for_oproep(session: Session, oproep_id: uuid.UUID) -> list[MailLine]:
     """Every outbox row of one oproep, oldest first (for the coordinator)."""
-    return _lines(
-        session,
+    # only the columns a line shows: no address, text or stored message is decrypted
+    found = session.execute(
         sa.select(*_LINE_COLUMNS)
         .where(col(OutboxMail.oproep_id) == oproep_id)
-        .order_by(col(OutboxMail.id)),
+        .order_by(col(OutboxMail.id))
+    ).all()
+    return [MailLine(*values) for values in found]
+
+
+# The mails that need the beheerder's attention, per status: failed, uncertain, and back
+# in the queue after a failed attempt.
+ATTENTION_LABELS = {
+    MailStatus.FAILED: "Mislukt",
+    MailStatus.UNCERTAIN: "Onzeker",
+    MailStatus.PENDING: "In de wachtrij na een fout",
+}
+
+
+def _needs_attention(status: MailStatus | None) -> sa.ColumnElement[bool]:
+    failed = col(OutboxMail.status).in_([MailStatus.FAILED, MailStatus.UNCERTAIN])
+    retrying = sa.and_(
+        col(OutboxMail.status) == MailStatus.PENDING, col(OutboxMail.last_error).is_not(None)
     )
+    if status is None:
+        return sa.or_(failed, retrying)
+    if status is MailStatus.PENDING:
+        return retrying
+    return col(OutboxMail.status) == status
 
 
-def status_counts(session: Session) -> dict[MailStatus, int]:
-    """Rows per status, every status present (zero when none)."""
+@dataclass(frozen=True)
+class MailOverview:
+    """Rows per status (every status, zero when none), and one page of the mails that need
+    attention, newest first."""
+
+    counts: dict[MailStatus, int]
+    attention: Listing[MailLine, MailStatus]
+
+
+def mail_overview(session: Session, status: MailStatus | None, page: int) -> MailOverview:
+    """Two queries whatever the size of the outbox: the counts per status (with those that
+    failed before), and the lines of one page; no message is read, only the reasons of
+    the failed attempts are decrypted."""
     counts = dict.fromkeys(MailStatus, 0)
-    for status, count in session.exec(
-        select(OutboxMail.status, sa.func.count()).group_by(col(OutboxMail.status))
+    retrying = 0
+    for found, number, with_error in session.execute(
+        sa.select(
+            col(OutboxMail.status), sa.func.count(), sa.func.count(col(OutboxMail.last_error))
+        ).group_by(col(OutboxMail.status))
     ).all():
-        counts[MailStatus(status)] = count
-    return counts
-
-
-def mails_needing_attention(session: Session, limit: int = 200) -> list[MailLine]:
-    """Failed and uncertain mails, and pending ones that already failed once; newest first."""
-    return _lines(
-        session,
+        counts[MailStatus(found)] = int(number)
+        if found == MailStatus.PENDING:
+            retrying = int(with_error)
+    attention = {
+        MailStatus.FAILED: counts[MailStatus.FAILED],
+        MailStatus.UNCERTAIN: counts[MailStatus.UNCERTAIN],
+        MailStatus.PENDING: retrying,
+    }
+    total = attention[status] if status is not None else sum(attention.values())
+    span = page_span(total, page)
+    found_lines = session.execute(
         sa.select(*_LINE_COLUMNS)
-        .where(
-            sa.or_(
-                col(OutboxMail.status).in_([MailStatus.FAILED, MailStatus.UNCERTAIN]),
-                sa.and_(
-                    col(OutboxMail.status) == MailStatus.PENDING,
-                    col(OutboxMail.last_error).is_not(None),
-                ),
-            )
-        )
+        .where(_needs_attention(status))
         .order_by(col(OutboxMail.id).desc())
-        .limit(limit),
-    )
+        .offset(span.offset)
+        .limit(span.limit)
+    ).all()
+    lines = [MailLine(*values) for values in found_lines]
+    return MailOverview(counts, Listing(lines, status, attention, span.page, span.pages, total))
 
 
 class RetryRefused(Exception):

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import current_staff, roles_required
 from niemand_alleen.db import request_session
 from niemand_alleen.mail.status import (
+    ATTENTION_LABELS,
     STATUS_LABELS,
     RetryRefused,
-    mails_needing_attention,
     retry_mail,
-    status_counts,
 )
+from niemand_alleen.mail.status import mail_overview as mail_overview_of
 from niemand_alleen.models import Role
+from niemand_alleen.pagination import read_list_request
+from niemand_alleen.web_helpers import page_url
 
 bp = Blueprint("mail_admin", __name__, url_prefix="/beheer/mail")
 
@@ -33,16 +44,24 @@ def _may_open_oproep() -> bool:
 
 @bp.route("")
 @roles_required(Role.BEHEERDER)
-def mail_overview() -> str:
-    session = request_session()
-    return render_template(
+def mail_overview() -> str | tuple[str, int]:
+    """The counts per status, and the mails that need attention a page at a time
+    (``pagina``), optionally of one ``status``."""
+    asked = read_list_request(request.args, ATTENTION_LABELS)
+    overview = mail_overview_of(request_session(), asked.status, asked.page)
+    html = render_template(
         "mail_admin/overview.html",
-        counts=status_counts(session),
+        counts=overview.counts,
         status_labels=STATUS_LABELS,
-        mails=mails_needing_attention(session),
+        listing=overview.attention,
+        error=asked.error,
+        attention_statuses=list(ATTENTION_LABELS),
+        attention_labels=ATTENTION_LABELS,
+        page_url=page_url("mail_admin.mail_overview", asked.status),
         retry_form=RetryForm(),
         link_oproep=_may_open_oproep(),
     )
+    return (html, 400) if asked.error else html
 
 
 @bp.route("/<int(max=2147483647):mail_id>/opnieuw-versturen", methods=["POST"])

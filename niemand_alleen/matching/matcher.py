@@ -51,6 +51,7 @@ __all__ = [
     "measured_distance_label",
     "rank",
     "round_distance",
+    "search_radius",
     "sort_key",
 ]
 
@@ -357,6 +358,21 @@ def _shortlist_bound(kth_angle: float) -> float:
     wider). Sorting the shortlist exactly therefore gives exactly the brute-force top k.
     """
     return kth_angle * (R_MAX_M / R_MIN_M) * (1 + _FLOAT_SLACK) + _FLOAT_SLACK
+
+
+def search_radius(
+    origin: Origin, lats: Sequence[float], lons: Sequence[float], count: int
+) -> float | None:
+    """Geodesic metres within which at least ``count`` of the points lie (None when there are
+    fewer points): R_MAX times the ``count``-th smallest great-circle angle, since no
+    geodesic is longer than R_MAX times its angle (see :func:`_shortlist_bound`)."""
+    if count < 1 or len(lats) < count:
+        return None
+    import numpy as np
+
+    angles = _central_angles(origin, np.asarray(lats, dtype=float), np.asarray(lons, dtype=float))
+    kth = float(np.partition(angles, count - 1)[count - 1])
+    return kth * R_MAX_M * (1 + _FLOAT_SLACK) + _FLOAT_SLACK
 
 
 def rank(origin: Origin | None, neighbours: Iterable[Neighbour], rules: Rules) -> Ranking:

@@ -9,6 +9,7 @@ coordinators clicking at once are serialised and never confirm two neighbours fo
 from __future__ import annotations
 
 import enum
+import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,7 +27,6 @@ from niemand_alleen.dates import long_date
 from niemand_alleen.distribution import (
     general_signup_url,
     oproep_contact,
-    resident_location,
 )
 from niemand_alleen.geo import LocationPrecision, bounding_box, short_name
 from niemand_alleen.intake import tell_buurtwerker
@@ -40,6 +40,7 @@ from niemand_alleen.matching.matcher import (
     Source,
     measured_distance_label,
     rank,
+    search_radius,
 )
 from niemand_alleen.models import (
     DeclineCode,
@@ -74,15 +75,37 @@ class MatchingError(ValueError):
 # --- loading candidates -----------------------------------------------------------------
 
 
+# The statements of a ranking are built once (module level) and run with parameters: a
+# ranking runs several, and building and compiling a statement costs more than running it.
+_RESIDENT = Resident.__table__  # type: ignore[attr-defined]
+_VOLUNTEER = Volunteer.__table__  # type: ignore[attr-defined]
+_MATCH = Match.__table__  # type: ignore[attr-defined]
+_OPROEP = Oproep.__table__  # type: ignore[attr-defined]
+_VETO = ResidentVeto.__table__  # type: ignore[attr-defined]
+
+
+def _param(name: str, like: sa.Column[Any]) -> sa.BindParameter[Any]:
+    return sa.bindparam(name, type_=like.type)
+
+
+_ORIGIN = sa.select(_RESIDENT.c.location, _RESIDENT.c.location_precision).where(
+    _RESIDENT.c.id == _param("resident_id", _RESIDENT.c.id)
+)
+
+
 def oproep_origin(session: Session, oproep: Oproep) -> Origin | None:
-    resident = session.get(Resident, oproep.resident_id) if oproep.resident_id else None
-    location = resident_location(resident)
-    if location is None or resident is None:
+    """The resident's stored location: only that column is read (and decrypted)."""
+    if oproep.resident_id is None:
         return None
-    precision = resident.location_precision
+    found = session.execute(_ORIGIN, {"resident_id": oproep.resident_id}).first()
+    if found is None or not found[0]:
+        return None
+    location, precision = found
+    lat, lon = (float(part) for part in location.split(","))
+    precision = LocationPrecision(precision)
     if precision is LocationPrecision.UNKNOWN:
         precision = LocationPrecision.PC4
-    return Origin(lat=location[0], lon=location[1], precision=precision)
+    return Origin(lat=lat, lon=lon, precision=precision)
 
 
 def match_rules(settings: Settings, oproep: Oproep, reserve_size: int | None = None) -> Rules:
@@ -92,19 +115,6 @@ def match_rules(settings: Settings, oproep: Oproep, reserve_size: int | None = N
         max_active_networks=settings.match_max_active_networks,
         reserve_size=reserve_size,
         outside_area_max_distance_m=settings.outside_area_max_distance_km * 1000,
-    )
-
-
-def _pool_select() -> Any:
-    return sa.select(
-        col(Volunteer.id),
-        col(Volunteer.created_at),
-        col(Volunteer.lat),
-        col(Volunteer.lon),
-        col(Volunteer.location_precision),
-        col(Volunteer.status),
-        col(Volunteer.email_hash),
-        col(Volunteer.outside_area),
     )
 
 
@@ -122,66 +132,69 @@ class _Flags:
     busy: dict[str, int]
 
 
-def _hashes(session: Session, volunteer_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    ids = [i for i in set(volunteer_ids) if i is not None]
-    if not ids:
-        return {}
-    return dict(
-        session.exec(
-            select(Volunteer.id, Volunteer.email_hash).where(col(Volunteer.id).in_(ids))
-        ).all()
+_VETOED = sa.select(_VETO.c.email_hash).where(
+    _VETO.c.resident_id == _param("resident_id", _VETO.c.resident_id)
+)
+
+
+def _decisions() -> sa.Select[Any]:
+    """Every match that flags a neighbour, with the hash of its sign-up joined in; the
+    three kinds as columns. Parameters ``oproep_id`` and ``resident_id`` (NULL: none)."""
+    match, oproep, status = _MATCH.c, _OPROEP.c, _MATCH.c.status
+    this_oproep = _param("oproep_id", _OPROEP.c.id)
+    # Declined this resident, for this or an earlier oproep.
+    declined_resident = sa.and_(
+        status == MatchStatus.DECLINED,
+        oproep.resident_id == _param("resident_id", _OPROEP.c.resident_id),
+    )
+    decided_here = sa.and_(
+        match.oproep_id == this_oproep,
+        or_(status == MatchStatus.DECLINED, status == MatchStatus.UNREACHABLE),
+    )
+    # Confirmed in another network that is still active.
+    confirmed_elsewhere = sa.and_(
+        status == MatchStatus.CONFIRMED,
+        oproep.status == OproepStatus.MATCHED,
+        oproep.id != this_oproep,
+        or_(oproep.followup_outcome.is_(None), oproep.followup_outcome != FollowupOutcome.ENDED),
+    )
+    return (
+        sa.select(
+            match.volunteer_id,
+            status,
+            match.oproep_id,
+            _VOLUNTEER.c.email_hash,
+            declined_resident,
+            decided_here,
+            confirmed_elsewhere,
+        )
+        .join_from(_MATCH, _OPROEP, oproep.id == match.oproep_id)
+        .outerjoin(_VOLUNTEER, _VOLUNTEER.c.id == match.volunteer_id)
+        .where(or_(declined_resident, decided_here, confirmed_elsewhere))
     )
 
 
+_DECISIONS = _decisions()
+
+
 def _flags(session: Session, oproep: Oproep) -> _Flags:
-    """Read from the (small) match and veto tables first, then the few sign-ups they name:
-    never a scan of the whole sign-up table."""
+    """Read from the (small) match and veto tables: never a scan of the whole sign-up
+    table; two statements whatever the pool."""
     vetoed: set[str] = set()
-    declined_people: set[str] = set()
     if oproep.resident_id is not None:
-        vetoed = set(
-            session.exec(
-                select(ResidentVeto.email_hash).where(
-                    ResidentVeto.resident_id == oproep.resident_id
-                )
-            )
-        )
-        declined_ids = session.exec(
-            select(Match.volunteer_id)
-            .join(Oproep, col(Oproep.id) == col(Match.oproep_id))
-            .where(
-                Match.status == MatchStatus.DECLINED,
-                Oproep.resident_id == oproep.resident_id,
-            )
-        ).all()
-        declined_people = set(_hashes(session, declined_ids).values()) - {""}
-    decided_here: dict[uuid.UUID | None, MatchStatus] = {
-        volunteer_id: MatchStatus(status)
-        for volunteer_id, status in session.exec(
-            select(Match.volunteer_id, Match.status).where(
-                Match.oproep_id == oproep.id,
-                col(Match.status).in_([MatchStatus.DECLINED, MatchStatus.UNREACHABLE]),
-            )
-        ).all()
-    }
-    confirmed_elsewhere = session.exec(
-        select(Match.volunteer_id, Match.oproep_id)
-        .join(Oproep, col(Oproep.id) == col(Match.oproep_id))
-        .where(
-            Match.status == MatchStatus.CONFIRMED,
-            Oproep.status == OproepStatus.MATCHED,
-            Oproep.id != oproep.id,
-            or_(
-                col(Oproep.followup_outcome).is_(None),
-                col(Oproep.followup_outcome) != FollowupOutcome.ENDED,
-            ),
-        )
+        vetoed = set(session.execute(_VETOED, {"resident_id": oproep.resident_id}).scalars().all())
+    rows = session.execute(
+        _DECISIONS, {"oproep_id": oproep.id, "resident_id": oproep.resident_id}
     ).all()
-    hashes = _hashes(session, (volunteer_id for volunteer_id, _ in confirmed_elsewhere))
+    declined_people: set[str] = set()
+    decided_here: dict[uuid.UUID | None, MatchStatus] = {}
     networks: dict[str, set[uuid.UUID]] = {}
-    for volunteer_id, network in confirmed_elsewhere:
-        person = hashes.get(volunteer_id) if volunteer_id else None
-        if person:
+    for volunteer_id, status, network, person, by_resident, here, elsewhere in rows:
+        if by_resident and person:
+            declined_people.add(person)
+        if here:
+            decided_here[volunteer_id] = MatchStatus(status)
+        if elsewhere and person:
             networks.setdefault(person, set()).add(network)
     busy = {person: len(oproepen) for person, oproepen in networks.items()}
     return _Flags(vetoed, declined_people, decided_here, busy)
@@ -222,6 +235,44 @@ def volunteer_distance_label(origin: Origin | None, volunteer: Volunteer) -> str
     return measured_distance_label(origin, neighbour)
 
 
+def _pool_statements() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
+    """This oproep's own sign-ups; the "ask me again" ones without a location in its wijk;
+    those in a box; and where everyone in a box lives (the (lat, lon) index alone).
+    Parameters ``oproep_id``, ``wijk_code``, ``min_lat`` … ``max_lon``, ``limit``."""
+    v = _VOLUNTEER.c
+    columns = (
+        v.id,
+        v.created_at,
+        v.lat,
+        v.lon,
+        v.location_precision,
+        v.status,
+        v.email_hash,
+        v.outside_area,
+    )
+    oproep_id = _param("oproep_id", v.oproep_id)
+    again = (
+        v.contact_again.is_(True),
+        v.status == VolunteerStatus.CONFIRMED,
+        v.purged_at.is_(None),
+        or_(v.oproep_id.is_(None), v.oproep_id != oproep_id),
+    )
+    in_box = (
+        v.lat.between(_param("min_lat", v.lat), _param("max_lat", v.lat)),
+        v.lon.between(_param("min_lon", v.lon), _param("max_lon", v.lon)),
+    )
+    own = sa.select(*columns).where(v.oproep_id == oproep_id, v.purged_at.is_(None))
+    unlocated = sa.select(*columns).where(
+        v.lat.is_(None), v.wijk_code == _param("wijk_code", v.wijk_code), *again
+    )
+    nearby = sa.select(*columns).where(*in_box, *again)
+    positions = sa.select(v.lat, v.lon).where(*in_box).limit(sa.bindparam("limit"))
+    return own, unlocated, nearby, positions
+
+
+_OWN, _UNLOCATED, _NEARBY, _POSITIONS = _pool_statements()
+
+
 class PoolLoader:
     """This oproep's sign-ups (all of them, so exclusions can be shown) and, near the
     resident, earlier neighbours who asked to be asked again.
@@ -236,50 +287,54 @@ class PoolLoader:
     def __init__(self, session: Session, oproep: Oproep, origin: Origin | None) -> None:
         self.session, self.oproep, self.origin = session, oproep, origin
         self.flags = _flags(session, oproep)
-        self._again = (
-            col(Volunteer.contact_again).is_(True),
-            col(Volunteer.status) == VolunteerStatus.CONFIRMED,
-            col(Volunteer.purged_at).is_(None),
-            or_(col(Volunteer.oproep_id).is_(None), col(Volunteer.oproep_id) != oproep.id),
-        )
         self.fixed: dict[uuid.UUID, Neighbour] = {}
-        for row in session.execute(
-            _pool_select().where(
-                col(Volunteer.oproep_id) == oproep.id, col(Volunteer.purged_at).is_(None)
-            )
-        ):
+        for row in session.execute(_OWN, {"oproep_id": oproep.id}).all():
             self.fixed[row[0]] = _neighbour(tuple(row), Source.SIGNUP, self.flags)
         if oproep.wijk_code:
             for row in session.execute(
-                _pool_select().where(
-                    col(Volunteer.lat).is_(None),
-                    col(Volunteer.wijk_code) == oproep.wijk_code,
-                    *self._again,
-                )
-            ):
+                _UNLOCATED, {"oproep_id": oproep.id, "wijk_code": oproep.wijk_code}
+            ).all():
                 self.fixed.setdefault(
                     row[0], _neighbour(tuple(row), Source.CONTACT_AGAIN, self.flags)
                 )
 
+    def _box(self, radius_m: float) -> dict[str, float]:
+        assert self.origin is not None
+        box = bounding_box(self.origin.lat, self.origin.lon, radius_m)
+        return {
+            "min_lat": box.min_lat,
+            "max_lat": box.max_lat,
+            "min_lon": box.min_lon,
+            "max_lon": box.max_lon,
+        }
+
     def pool(self, radius_m: float) -> list[Neighbour]:
         found = dict(self.fixed)
         if self.origin is not None:
-            box = bounding_box(self.origin.lat, self.origin.lon, radius_m)
-            for row in self.session.execute(
-                _pool_select().where(
-                    col(Volunteer.lat).between(box.min_lat, box.max_lat),
-                    col(Volunteer.lon).between(box.min_lon, box.max_lon),
-                    *self._again,
-                )
-            ):
+            parameters = {"oproep_id": self.oproep.id, **self._box(radius_m)}
+            for row in self.session.execute(_NEARBY, parameters).all():
                 if row[0] not in found:
                     found[row[0]] = _neighbour(tuple(row), Source.CONTACT_AGAIN, self.flags)
         return list(found.values())
 
+    def positions(self, radius_m: float, limit: int) -> tuple[list[float], list[float]] | None:
+        """Where the sign-ups within the box of ``radius_m`` live, read from the (lat, lon)
+        index alone: a superset of the candidates there (any status, any oproep). None
+        when there are more than ``limit``."""
+        rows = self.session.execute(_POSITIONS, {**self._box(radius_m), "limit": limit + 1}).all()
+        if len(rows) > limit:
+            return None
+        return [row[0] for row in rows], [row[1] for row in rows]
 
-# Small enough that a dense pool (a million neighbours) reads a few hundred rows at first;
-# a sparse one needs a few more doublings, each a cheap indexed query.
+
+# The positions in this box tell a dense pool's radius: a few hundred index entries for a
+# million neighbours (stored points are rounded to 0.001°, about 110 by 70 m).
 FIRST_SEARCH_RADIUS_M = 100.0
+# When the first box holds too few, and at most this many sign-ups lie in the box of the
+# whole radius, their positions are read from the index in one go and the radius that
+# holds enough of them is computed (numpy) instead of doubling the box; more than this,
+# and reading the positions costs more than doubling.
+DIRECT_SCAN_MAX_CANDIDATES = 20_000
 
 
 def ranking_for(
@@ -287,13 +342,10 @@ def ranking_for(
 ) -> Ranking:
     """The ranking for an oproep.
 
-    With a reserve size (closing, proposing the next one) only the closest neighbours are
-    needed: the "ask me again" neighbours are loaded within a small radius first, doubled
-    until enough ranked neighbours lie within it. That is exact: everyone within radius r
-    is inside the loaded box, so ranked neighbours at distance <= r are in their true order
-    and nobody closer is missing. This oproep's own sign-ups are always loaded in full.
-    Without a reserve size everyone within the contact-again radius is loaded and ranked
-    (the coordinator's page).
+    This oproep's own sign-ups are always loaded in full. Without a reserve size everyone
+    on the "ask me again" list within the contact-again radius is loaded and ranked (the
+    report). With a reserve size (the coordinator's page, closing, proposing the next one)
+    only the closest are needed: see :func:`nearest_ranking`.
     """
     origin = oproep_origin(session, oproep)
     rules = match_rules(settings, oproep, reserve_size)
@@ -301,14 +353,102 @@ def ranking_for(
     full_radius = float(contact_again_radius(settings))
     if reserve_size is None or origin is None:
         return rank(origin, loader.pool(full_radius), rules)
-    wanted = rules.places + reserve_size
-    radius = min(FIRST_SEARCH_RADIUS_M, full_radius)
+    return nearest_ranking(loader, rules, full_radius)
+
+
+def _ranked_within(
+    loader: PoolLoader, rules: Rules, radius: float, pool: list[Neighbour] | None = None
+) -> tuple[Ranking, bool]:
+    """The ranking of the pool loaded within ``radius``, and whether it is final: enough
+    ranked neighbours lie within the radius. That is exact: everyone within the radius is
+    inside the loaded box, so those are in their true order and nobody closer is missing."""
+    ranking = rank(loader.origin, loader.pool(radius) if pool is None else pool, rules)
+    wanted = rules.places + (rules.reserve_size or 0)
+    within = sum(1 for entry in ranking.ranked if entry.distance_m <= radius)
+    return ranking, within >= wanted
+
+
+def search_growing_box(
+    loader: PoolLoader, rules: Rules, full_radius: float, start: float = FIRST_SEARCH_RADIUS_M
+) -> Ranking:
+    """The bounding box starts at ``start`` metres around the resident and doubles until
+    enough ranked neighbours lie within it (or it reaches the whole radius)."""
+    radius = min(start, full_radius)
     while True:
-        ranking = rank(origin, loader.pool(radius), rules)
-        within = sum(1 for entry in ranking.ranked if entry.distance_m <= radius)
-        if radius >= full_radius or within >= wanted:
+        ranking, final = _ranked_within(loader, rules, radius)
+        if final or radius >= full_radius:
             return ranking
         radius = min(radius * 2, full_radius)
+
+
+def _scan(
+    loader: PoolLoader,
+    rules: Rules,
+    full_radius: float,
+    positions: tuple[list[float], list[float]],
+    scanned: float,
+) -> Ranking | None:
+    """Rank within the radius that holds twice the wanted number of ``positions`` (those of
+    everyone in the box of ``scanned`` metres); widen it while exclusions leave too few.
+    None when the positions read are too few to tell and more lie beyond ``scanned``."""
+    assert loader.origin is not None
+    lats, lons = positions
+    count = 2 * (rules.places + (rules.reserve_size or 0))
+    while True:
+        radius = search_radius(loader.origin, lats, lons, count)
+        if radius is None or radius > scanned:
+            if scanned < full_radius:
+                return None
+            radius = full_radius
+        radius = min(radius, full_radius)
+        ranking, final = _ranked_within(loader, rules, radius)
+        if final or radius >= full_radius:
+            return ranking
+        count *= 4
+
+
+def scan_directly(
+    loader: PoolLoader,
+    rules: Rules,
+    full_radius: float,
+    positions: tuple[list[float], list[float]],
+) -> Ranking:
+    """From the positions of everyone in the box of the whole radius (``positions``, read
+    from the index), the radius within which twice the wanted number live is computed
+    (numpy); one box of that radius is loaded and ranked. Only when exclusions leave too
+    few within it is the radius widened."""
+    ranking = _scan(loader, rules, full_radius, positions, full_radius)
+    assert ranking is not None
+    return ranking
+
+
+def nearest_ranking(
+    loader: PoolLoader,
+    rules: Rules,
+    full_radius: float,
+    direct_scan_max: int = DIRECT_SCAN_MAX_CANDIDATES,
+) -> Ranking:
+    """The closest neighbours, exactly as ranking everyone within ``full_radius`` would
+    order them.
+
+    The positions in a small first box usually tell the radius (:func:`_scan`). When they
+    are too few, the positions are read again further out: as far as their density so far
+    suggests, or, with none at all, in the box of the whole radius (a sparse pool, scanned
+    directly). With more than ``direct_scan_max`` positions in a box, reading them costs
+    more than searching with :func:`search_growing_box`.
+    """
+    enough = 2 * (rules.places + (rules.reserve_size or 0))  # as _scan starts
+    scanned = min(FIRST_SEARCH_RADIUS_M, full_radius)
+    while True:
+        positions = loader.positions(scanned, direct_scan_max)
+        if positions is None:
+            return search_growing_box(loader, rules, full_radius)
+        ranking = _scan(loader, rules, full_radius, positions, scanned)
+        if ranking is not None:
+            return ranking
+        seen = len(positions[0])
+        further = scanned * max(2.0, 1.5 * math.sqrt(enough / seen)) if seen else full_radius
+        scanned = min(further, full_radius)
 
 
 # --- locking and proposing -----------------------------------------------------------------

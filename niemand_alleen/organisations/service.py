@@ -8,6 +8,7 @@ it renders its mail for the outbox.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import logging
 import re
@@ -16,6 +17,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from niemand_alleen import distribution, validation
@@ -31,6 +33,8 @@ from niemand_alleen.models import (
     Wijk,
     utcnow,
 )
+from niemand_alleen.pagination import Listing, page_span
+from niemand_alleen.reference import wijk_short_names
 
 log = logging.getLogger(__name__)
 
@@ -510,5 +514,99 @@ def all_organisations(session: Session) -> list[Organisation]:
 
 
 def wijk_names(session: Session) -> Mapping[str, str]:
-    """Wijk code → short name, for lists."""
-    return {code: short_name(name) for code, name in session.exec(select(Wijk.code, Wijk.name))}
+    """Wijk code → short name, for lists (read once per process)."""
+    return wijk_short_names(session)
+
+
+# --- the beheerder's list ------------------------------------------------------------------
+
+
+class OrganisationState(enum.StrEnum):
+    """Where an organisation stands, as the list shows and filters it."""
+
+    ACTIVE = "active"  # receives oproepen
+    INACTIVE = "inactive"  # made inactive by the beheerder
+    UNSUBSCRIBED = "unsubscribed"  # unsubscribed itself (whatever ``active`` says)
+
+
+STATE_LABELS = {
+    OrganisationState.ACTIVE: "Actief",
+    OrganisationState.INACTIVE: "Niet actief",
+    OrganisationState.UNSUBSCRIBED: "Afgemeld",
+}
+
+# The state in SQL, to count and filter by (lower case: not a constant to compare with).
+_state: sa.ColumnElement[str] = sa.case(
+    (col(Organisation.unsubscribed_at).is_not(None), OrganisationState.UNSUBSCRIBED.value),
+    (col(Organisation.active).is_(True), OrganisationState.ACTIVE.value),
+    else_=OrganisationState.INACTIVE.value,
+)
+
+
+@dataclass(frozen=True)
+class OrganisationRow:
+    """One line of the list: no note, and the addresses only counted."""
+
+    id: uuid.UUID
+    name: str
+    emails: int
+    active: bool  # the beheerder's switch (an unsubscribed one may still be switched on)
+    state: OrganisationState
+    unsubscribed_at: datetime | None
+    wijken: list[str]  # short names, sorted
+
+
+OrganisationsPage = Listing[OrganisationRow, OrganisationState]
+
+
+def organisations_page(
+    session: Session, state: OrganisationState | None, page: int
+) -> OrganisationsPage:
+    """A page of the organisations by name, optionally those in one state: three queries
+    (the counts per state, the rows of this page, their wijken), whatever their number; the
+    wijk names are read once per process."""
+    counts = {
+        OrganisationState(found): int(number)
+        for found, number in session.execute(
+            sa.select(_state, sa.func.count()).group_by(_state)
+        ).all()
+    }
+    total = counts.get(state, 0) if state is not None else sum(counts.values())
+    span = page_span(total, page)
+    query = sa.select(
+        col(Organisation.id),
+        col(Organisation.name),
+        col(Organisation.contact_emails),
+        col(Organisation.active),
+        _state,
+        col(Organisation.unsubscribed_at),
+    )
+    if state is not None:
+        query = query.where(_state == state.value)
+    found = session.execute(
+        query.order_by(sa.func.lower(col(Organisation.name)), col(Organisation.id))
+        .offset(span.offset)
+        .limit(span.limit)
+    ).all()
+    codes: dict[uuid.UUID, list[str]] = {row[0]: [] for row in found}
+    if codes:
+        for organisation_id, code in session.execute(
+            sa.select(col(OrganisationWijk.organisation_id), col(OrganisationWijk.wijk_code)).where(
+                col(OrganisationWijk.organisation_id).in_(list(codes))
+            )
+        ):
+            codes[organisation_id].append(code)
+    names = wijk_names(session)
+    rows = [
+        OrganisationRow(
+            id=organisation_id,
+            name=name,
+            emails=len([line for line in emails.split("\n") if line.strip()]),
+            active=active,
+            state=OrganisationState(found_state),
+            unsubscribed_at=unsubscribed_at,
+            wijken=sorted(names.get(code, code) for code in codes[organisation_id]),
+        )
+        for organisation_id, name, emails, active, found_state, unsubscribed_at in found
+    ]
+    return Listing(rows, state, counts, span.page, span.pages, total)

@@ -31,15 +31,16 @@ from niemand_alleen.models import Organisation, Role, Wijk, utcnow
 from niemand_alleen.organisations import csv_io
 from niemand_alleen.organisations.forms import ImportForm, OrganisationForm
 from niemand_alleen.organisations.service import (
+    STATE_LABELS,
     UNSUBSCRIBE_CONFIRM_DAYS,
     OrganisationInvalid,
-    all_organisations,
+    OrganisationState,
     confirm_unsubscribe,
     contact_emails_of,
     create_organisation,
     organisation_for_one_click_token,
     organisation_for_token,
-    organisation_wijken,
+    organisations_page,
     request_unsubscribe,
     resubscribe,
     set_organisation_active,
@@ -50,7 +51,8 @@ from niemand_alleen.organisations.service import (
     wijk_codes_of,
     wijk_names,
 )
-from niemand_alleen.web_helpers import csv_download, current_settings
+from niemand_alleen.pagination import read_list_request
+from niemand_alleen.web_helpers import csv_download, current_settings, page_url
 
 bp = Blueprint("organisations", __name__)
 log = logging.getLogger(__name__)
@@ -76,20 +78,20 @@ def _map(highlighted: set[str]) -> Markup | None:
 
 @bp.route("/beheer/organisaties")
 @roles_required(Role.BEHEERDER)
-def organisation_list() -> str:
-    session = request_session()
-    names = wijk_names(session)
-    wijken_of = {
-        organisation_id: sorted(names.get(code, code) for code in codes)
-        for organisation_id, codes in organisation_wijken(session).items()
-    }
-    return render_template(
+def organisation_list() -> str | tuple[str, int]:
+    """A page at a time (``pagina``), optionally one ``status``: actief, niet actief,
+    afgemeld."""
+    asked = read_list_request(request.args, OrganisationState)
+    html = render_template(
         "organisations/list.html",
-        organisations=all_organisations(session),
-        wijken_of=wijken_of,
-        emails_of=contact_emails_of,
+        listing=organisations_page(request_session(), asked.status, asked.page),
+        error=asked.error,
+        states=list(OrganisationState),
+        state_labels=STATE_LABELS,
+        page_url=page_url("organisations.organisation_list", asked.status),
         confirm=ConfirmForm(),
     )
+    return (html, 400) if asked.error else html
 
 
 def _form_page(form: OrganisationForm, organisation: Organisation | None) -> str:

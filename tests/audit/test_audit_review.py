@@ -9,9 +9,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
-from support import GetCsrf, LoginAs, MakeUser
+from support import GetCsrf, LoginAs, MakeUser, count_statements
 
 from niemand_alleen.audit import RecordType, record_audit
 from niemand_alleen.models import AuditAction, AuditEvent, Role
@@ -90,6 +92,28 @@ def test_pages_of_fifty(
     assert "Volgende pagina" in first
     second = client.get("/beheer/audit?action=view&pagina=2").get_data(as_text=True)
     assert second.count("<tr>") - 1 == 10
+
+
+@pytest.mark.parametrize("page", ["0", "-2", "twee", "99999999999999999999", "2.0"])
+def test_a_bad_page_number_is_refused_with_a_message(
+    client: FlaskClient, login_as: LoginAs, page: str
+) -> None:
+    login_as(Role.BEHEERDER)
+    response = client.get("/beheer/audit", query_string={"pagina": page})
+    assert response.status_code == 400
+    assert "Dit paginanummer bestaat niet." in response.get_data(as_text=True)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_log(
+    app: Flask, client: FlaskClient, login_as: LoginAs, make_user: MakeUser, db_session: Session
+) -> None:
+    actor = make_user(Role.COORDINATOR)
+    login_as(Role.BEHEERDER)
+    seed(db_session, actor.id, 5, AuditAction.VIEW)
+    five = count_statements(app, lambda: client.get("/beheer/audit?action=view"))
+    seed(db_session, actor.id, 55, AuditAction.VIEW)
+    sixty = count_statements(app, lambda: client.get("/beheer/audit?action=view"))
+    assert sixty == five
 
 
 def test_export_is_csv_and_is_itself_logged(

@@ -80,6 +80,16 @@ SCENARIOS = {
         "/beheer/privacy", Role.BEHEERDER, heading="Privacyverzoeken", submit="Gegevens wissen"
     ),
     "organisations": Scenario("/beheer/organisaties", Role.BEHEERDER, heading="Organisaties"),
+    "organisations-filtered": Scenario(
+        "/beheer/organisaties?status=active", Role.BEHEERDER, heading="Organisaties"
+    ),
+    "organisations-errors": Scenario(
+        "/beheer/organisaties?pagina=0", Role.BEHEERDER, heading="Organisaties", status=400
+    ),
+    "aanmeldingen-errors": Scenario(
+        "/aanmeldingen?status=onzin", Role.BUURTWERKER, heading="Mijn aanmeldingen", status=400
+    ),
+    "mail": Scenario("/beheer/mail", Role.BEHEERDER, heading="Mail"),
     "organisation-new": Scenario(
         "/beheer/organisaties/nieuw", Role.BEHEERDER, heading="Nieuwe organisatie"
     ),

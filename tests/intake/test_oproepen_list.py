@@ -4,17 +4,15 @@ number of queries whatever the number of oproepen; bad parameters get a Dutch er
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import timedelta
 
 import factories
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from oproep_support import STERRENBURG, load_geography
 from sqlmodel import Session
-from support import LoginAs
+from support import LoginAs, count_statements
 
 from niemand_alleen.intake.service import OPROEPEN_PER_PAGE
 from niemand_alleen.models import OproepStatus, Role, utcnow
@@ -29,21 +27,6 @@ def add_oproepen(session: Session, count: int, status: OproepStatus) -> None:
         factories.oproep(
             session, status=status, of=owner, created_at=start + timedelta(minutes=number)
         )
-
-
-def statements(app: Flask, send: Callable[[], object]) -> int:
-    seen: list[str] = []
-    engine = app.extensions["database"].engine
-
-    def record(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        send()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    return len(seen)
 
 
 @pytest.fixture
@@ -107,9 +90,9 @@ def test_the_number_of_queries_does_not_grow_with_the_oproepen(
     owner = factories.resident(db_session)
     factories.oproep(db_session, of=owner, wijk_code=STERRENBURG, status=OproepStatus.OPEN)
     coordinator_client.get("/oproepen")  # the first page of a process reads the geography
-    few = statements(app, lambda: coordinator_client.get("/oproepen"))
+    few = count_statements(app, lambda: coordinator_client.get("/oproepen"))
     for _ in range(60):
         factories.oproep(db_session, of=owner, wijk_code=STERRENBURG, status=OproepStatus.OPEN)
-    many = statements(app, lambda: coordinator_client.get("/oproepen"))
+    many = count_statements(app, lambda: coordinator_client.get("/oproepen"))
     assert many == few
     assert "Sterrenburg" in coordinator_client.get("/oproepen").get_data(as_text=True)
