@@ -376,7 +376,7 @@ def test_demo_writes_eml_files_only_the_service_can_read(
 def test_an_address_with_accents_before_the_at_fails_clearly(
     app: Flask, db_session: Session, smtp_server: TestSmtpServer, queue: QueueMail
 ) -> None:
-    """Flask-Mail cannot send SMTPUTF8: such a mail fails with a reason, the batch goes on."""
+    """The sender does not speak SMTPUTF8: such a mail fails with a reason, the batch goes on."""
     accented = queue(1, recipient="çelik.müller@example.org")
     plain = queue(2)
     report = send_pending(app, utcnow() + timedelta(seconds=1))
