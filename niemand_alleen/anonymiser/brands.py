@@ -2,11 +2,11 @@
 
 A chain's name identifies nobody by itself, but beside "om de hoek" it tells where the
 resident lives, and a volunteer needs only the kind of place. So every mention of a
-supermarket, shop, bank, football club, housing corporation or transport company of this
-region becomes the general word before anything else reads the text. Names that are also
-ordinary words or first names ("Plus", "Dirk", "Action") count only with a capital right
-after "de"; some only as written ("RET", "AH"). Care organisations that deduce's lists
-lack are found here too, as institutions for the rewrite.
+supermarket, shop, bank, insurer, football club, housing corporation or transport company
+of this region becomes the general word before anything else reads the text. Names that
+are also ordinary words or first names ("Plus", "Dirk", "Action") count only with a
+capital right after "de"; some only as written ("RET", "AH"). Care organisations that
+deduce's lists lack are found here too, as institutions for the rewrite.
 """
 
 from __future__ import annotations
@@ -31,7 +31,12 @@ _CHAINS: dict[str, tuple[str, str, str]] = {
         "bank",
         "de",
         """Rabobank|ABN AMRO|ING|SNS|ASN Bank|Triodos|Santander|Knab|Bunq|RegioBank|
-        Volksbank|DELA|Achmea|Zilveren Kruis|CZ|VGZ|Menzis""",
+        Volksbank""",
+    ),
+    "insurer": (
+        "verzekeraar",
+        "de",
+        """DELA|Monuta|Yarden|Achmea|Zilveren Kruis|CZ|VGZ|Menzis|Centraal Beheer|Interpolis""",
     ),
     "club": (
         "voetbalclub",
@@ -43,7 +48,7 @@ _CHAINS: dict[str, tuple[str, str, str]] = {
     "transport": (
         "vervoerbedrijf",
         "het",
-        """Arriva|Qbuzz|Connexxion|RET|HTM|GVB|Waterbus|Valys|Hermes""",
+        """Arriva|Qbuzz|Connexxion|RET|HTM|GVB|Valys|Hermes""",
     ),
     "housing": (
         "woningcorporatie",
@@ -144,7 +149,8 @@ def care_organisations(text: str) -> list[tuple[int, int]]:
 
 
 def generalise_chains(text: str) -> str:
-    """``text`` with every chain, bank, club and corporation named by its kind."""
+    """``text`` with every chain, bank, insurer, club, corporation and transport company
+    named by its kind."""
     for kind, pattern in _NAMED:
 
         def general(match: re.Match[str], kind: str = kind) -> str:

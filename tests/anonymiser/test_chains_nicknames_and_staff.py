@@ -237,3 +237,10 @@ def test_a_placeholder_glued_to_a_letter_drops_its_sentence() -> None:
     assert well_formed(output, "Cliënt Mulder M. woont alleen. Hij houdt van vissen.") == (
         "Hij houdt van vissen."
     )
+
+
+def test_insurers_are_named_as_insurers_and_the_waterbus_stays() -> None:
+    text = "De uitvaart loopt via DELA; ze gaat met de waterbus naar Rotterdam."
+    assert generalise_chains(text) == (
+        "De uitvaart loopt via de verzekeraar; ze gaat met de waterbus naar Rotterdam."
+    )
