@@ -13,7 +13,7 @@ from niemand_alleen.anonymiser.lexicon import (
     fold,
 )
 from niemand_alleen.anonymiser.persons import strip_possessive
-from niemand_alleen.anonymiser.sentences import split_sentences
+from niemand_alleen.anonymiser.sentences import ITEM_SEPARATORS, split_sentences
 
 GONE = "\x00"  # marks a removed item until the sentence is tidied
 
@@ -86,7 +86,7 @@ def _clean_sentence(sentence: str) -> str | None:
     return sentence
 
 
-_PART_SEPARATORS = (";", " / ", " | ", " - ")
+_PART_SEPARATORS = (";", *ITEM_SEPARATORS)
 
 
 def _clean_parts(sentence: str) -> str | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from niemand_alleen.anonymiser.lexicon import CONTACT_FILLER, ROLE_NOUNS, fold, wordset
-from niemand_alleen.anonymiser.sentences import split_sentences
+from niemand_alleen.anonymiser.sentences import ITEM_SEPARATORS, split_sentences
 
 _ARTICLE = r"(?:de|het|een|'t)"
 _ENDING = (
@@ -129,9 +129,6 @@ def _with_article(sentence: str, source: str) -> str:
     return f"{match.group(1)}Een {noun}{match.group(3)}{sentence[match.end() :]}"
 
 
-_PART_SEPARATORS = (" / ", " - ", " | ")
-
-
 def _part_broken(part: str, source: str) -> bool:
     """One item of a quick note: broken by a removal, or a label left empty."""
     for pattern in _BROKEN:
@@ -146,7 +143,7 @@ def _part_broken(part: str, source: str) -> bool:
 def _without_broken_parts(sentence: str, source: str) -> str | None:
     """A quick note written as items ("- COPD / zoon woont in Breda / ...") keeps the items
     that read well when one of them is broken; None when it is not such a note."""
-    separator = next((mark for mark in _PART_SEPARATORS if sentence.count(mark) >= 1), None)
+    separator = next((mark for mark in ITEM_SEPARATORS if mark in sentence), None)
     if separator is None:
         return None
     parts = sentence.split(separator)

@@ -86,7 +86,7 @@ def _name_patterns(fields: ResidentFields, nicknames: bool) -> Iterator[_Pattern
         )
     if nicknames:
         first_words = [word for word in _words(fields.first_name) if len(word) >= 2]
-        words = set().union(*(_clipped_words(word) for word in first_words)) - set(first_words)
+        words = set().union(*(_clipped(word)[1] for word in first_words)) - set(first_words)
         if words:
             yield _Pattern(
                 re.compile(_B + _alternation(words) + possessive + _E),
@@ -110,7 +110,7 @@ def _name_variants(fields: ResidentFields, nicknames: bool) -> dict[tuple[str, b
         add("voornaam", True, [word])
     if nicknames:
         shorts = set().union(*(HYPOCORISMS.get(word, frozenset()) for word in first_words))
-        shorts |= set().union(*(_clipped_names(word) for word in first_words))
+        shorts |= set().union(*(_clipped(word)[0] for word in first_words))
         for short in sorted(shorts - set(first_words) - LANGUAGES):
             add("roepnaam", True, [short])
     full = _words(fields.last_name)
@@ -124,6 +124,7 @@ def _name_variants(fields: ResidentFields, nicknames: bool) -> dict[tuple[str, b
     return groups
 
 
+@lru_cache(maxsize=256)
 def _clipped(first_name: str) -> tuple[frozenset[str], frozenset[str]]:
     """The first names hidden in a longer one: "Ton" in "Anton", "Adri" in "Adriana",
     "Mina" in "Wilhelmina" (Dutch short forms are most often the name's start or end),
@@ -140,14 +141,6 @@ def _clipped(first_name: str) -> tuple[frozenset[str], frozenset[str]]:
     names = {piece for piece in pieces if piece in words.first_names} - TUSSENVOEGSELS
     ordinary = {piece for piece in names if words.is_ordinary(piece)}
     return frozenset(names - ordinary), frozenset(ordinary)
-
-
-def _clipped_names(first_name: str) -> frozenset[str]:
-    return _clipped(first_name)[0]
-
-
-def _clipped_words(first_name: str) -> frozenset[str]:
-    return _clipped(first_name)[1]
 
 
 _STREET_ABBREVIATIONS = (

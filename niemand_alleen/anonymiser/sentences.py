@@ -8,6 +8,8 @@ from niemand_alleen.anonymiser.lexicon import ABBREVIATIONS, ACRONYMS, fold
 
 _SPLIT_RE = re.compile(r"(?<=[.!?])(\s+)")
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[.!?;])(\s+)")  # a semicolon ends a thought in a quick note
+# Between the items of a quick note written on one line ("COPD / zoon in Breda - kat").
+ITEM_SEPARATORS = (" / ", " | ", " - ")
 
 
 def split_sentences(text: str, *, semicolons: bool = False) -> list[tuple[int, int]]:
