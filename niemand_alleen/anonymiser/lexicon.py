@@ -224,8 +224,11 @@ LANGUAGES = wordset(
 ACRONYMS = wordset(
     """MS ALS COPD CVA NAH LVB GGZ WMO WLZ AOW ADL MEE FC BSN IBAN HIV AIDS ADHD ASS PTSS OCD
     KOL TIA ICD OV NS AH DVD TV PC CJG UWV SVB CAK CIZ GGD RIVM BOA VVT VVD CDA PVDA NEE JA
-    OK AED"""
-)
+    OK AED
+    DM1 DM2 MCI OSAS DOAC SSRI NYHA POH SPV TBC MRSA COVID IBD PDS EMDR ECT PGB ZVW JGZ
+    EHBO WAO WIA AZC IND COA NT2 DUO AVG LVG"""
+)  # care, illness and benefit abbreviations of three or more signs: two-letter ones
+# ("HT", "AF") are as often someone's initials
 
 # Words that carry no content of their own in contact lines ("Bereikbaar op ...").
 CONTACT_FILLER = wordset(

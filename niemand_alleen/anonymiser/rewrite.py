@@ -231,6 +231,23 @@ _PET_NAMED_RE = re.compile(
 )
 
 
+_PET_IS_RE = re.compile(
+    rf"(?:^|[;:•*/-])\s*(?P<owner>(?:(?:haar|zijn|z'n|d'r|hun|de)\s+)?)"
+    rf"(?P<pet>{_PET_ALT})\s+(?:heet|genaamd)\s+$",
+    re.IGNORECASE,
+)
+_OWNER_SUBJECT = {"haar": "ze", "d'r": "ze", "zijn": "hij", "z'n": "hij"}
+
+
+def _pet_phrase(match: re.Match[str]) -> str:
+    """ "Z'n parkiet heet" -> "Hij heeft een parkiet", "Poes heet" -> "Heeft een poes"."""
+    owner = fold(match.group("owner").strip())
+    subject = _OWNER_SUBJECT.get(owner, "")
+    phrase = f"{subject} heeft een {match.group('pet').lower()}".strip()
+    written = match.group("owner") or match.group("pet")
+    return phrase[:1].upper() + phrase[1:] if written[:1].isupper() else phrase
+
+
 def _pet_names(text: str) -> dict[str, str]:
     """ "hond Bobbie", "kat: Pluis": the pet's name stands for "de hond" wherever it
     comes back ("die Bobbie uitlaat" -> "die de hond uitlaat")."""
@@ -311,17 +328,33 @@ class _Rewriter:
                 return
         self.edits.append(Edit(start, end, _cap(word, text, start)))
 
+    def _pet(self, group: Group, start: int, tokens: list[str]) -> bool:
+        """A pet's name: "Kat Minoes is haar alles" -> "De kat is haar alles", "Z'n
+        parkiet heet Karel, ..." -> "Hij heeft een parkiet, ..."; False for anyone else."""
+        text = self.text
+        lead = _PET_LEAD_RE.match(text[group.start : group.end])
+        if lead:
+            phrase = "de " + lead.group(1).lower()
+            for token in tokens[1:]:
+                self.roles.setdefault(token, phrase)
+            self.edits.append(Edit(start, group.end, _cap(phrase, text, start)))
+            return True
+        left = _left(text, start)
+        named = _PET_IS_RE.search(left)
+        if not named:
+            return False
+        for token in tokens:
+            self.roles.setdefault(token, "de " + named.group("pet").lower())
+        owner_at = start - len(left) + named.start("owner")
+        self.edits.append(Edit(owner_at, group.end, _pet_phrase(named)))
+        return True
+
     def _other_person(self, group: Group) -> None:
         text = self.text
         start, title = self._absorb_title(group.start)
         end = group.end
         tokens = name_tokens(text[group.start : group.end])
-        pet = _PET_LEAD_RE.match(text[group.start : group.end])
-        if pet:  # "Kat Minoes is haar alles" -> "De kat is haar alles"
-            phrase = "de " + pet.group(1).lower()
-            for token in tokens[1:]:
-                self.roles.setdefault(token, phrase)
-            self.edits.append(Edit(start, end, _cap(phrase, text, start)))
+        if self._pet(group, start, tokens):
             return
         previous = self.edits[-1] if self.edits else None
         gap = text[previous.end : start] if previous else ""

@@ -737,6 +737,9 @@ class Screen:
 
     def _rephrase(self, sentence: str, suspects: list[Suspect]) -> str:
         units = _units(sentence, suspects)
+        pet = _pet_kept(sentence, units)
+        if pet:
+            return pet
         for unit_start, unit_end in sorted(units, reverse=True):
             replaced = (
                 _without_unit(sentence, unit_start, unit_end)
@@ -903,6 +906,34 @@ def _without_unit(sentence: str, start: int, end: int) -> str | None:
     return None
 
 
+_PET_NAMED_RE = re.compile(
+    r"^(?P<lead>\s*(?:[-*•]\s*)?)(?:(?P<owner>haar|zijn|z'n|d'r|hun|de|een)\s+)?"
+    r"(?P<pet>[^\W\d_]+)\s*(?:,?\s*(?:heet|genaamd|met de naam|met naam)\b|:)?\s*$",
+    re.IGNORECASE,
+)
+_PET_REST_RE = re.compile(r"^[^\w]*?(?:(?P<clause>[,;]\s*\w.*)|[^\w]*)$", re.DOTALL)
+_OWNER_SUBJECT = {"haar": "ze", "d'r": "ze", "zijn": "hij", "z'n": "hij"}
+
+
+def _pet_kept(sentence: str, units: list[tuple[int, int]]) -> str:
+    """ "poes Mientje.", "Z'n parkiet heet Karel, daar praat ie tegen": a sentence that only
+    named a pet keeps that there is one ("Heeft een poes.", "Hij heeft een parkiet, daar
+    ..."); any other sentence that cannot be rephrased goes (empty)."""
+    first, last = min(units)[0], max(units)[1]
+    named = _PET_NAMED_RE.match(sentence[:first])
+    rest = _PET_REST_RE.match(sentence[last:])
+    if not named or not rest or fold(named.group("pet")) not in PET_CUES:
+        return ""
+    owner = fold(named.group("owner") or "")
+    subject = _OWNER_SUBJECT.get(owner, "")
+    phrase = f"{subject} heeft een {named.group('pet').lower()}".strip()
+    if sentence.lstrip(" -*•")[:1].isupper():
+        phrase = phrase[:1].upper() + phrase[1:]
+    clause = rest.group("clause")
+    ending = clause if clause else "."
+    return named.group("lead") + phrase + ending
+
+
 def _without_parenthetical(sentence: str, start: int, end: int) -> str | None:
     """ "Mevrouw (Gosia) woont", "zoontje (6)": the whole aside goes."""
     opening = sentence.rfind("(", 0, start)
@@ -922,6 +953,8 @@ def _without_list_item(sentence: str, start: int, end: int) -> str | None:
     house number says its street is a name too."""
     if re.search(r"\d", sentence[start:end]):
         return None
+    if re.search(r"\b(?:heet|heten|genaamd|noemt|noemen)\s*$", sentence[:start], re.IGNORECASE):
+        return None  # "De kat heet Minoes en is oud": a name, not an item of a list
     left = _ITEM_LEFT_RE.search(sentence[:start])
     right = _ITEM_RIGHT_RE.match(sentence[end:])
     if not left and not right:

@@ -151,6 +151,27 @@ def test_a_pet_named_with_its_kind_becomes_the_kind() -> None:
     assert result == "De kat is haar enige gezelschap."
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("Z'n parkiet heet Karel, daar praat ie tegen.", "Karel", "Hij heeft een parkiet, daar"),
+        ("Haar hondje heet Fientje.", "Fientje", "Ze heeft een hondje."),
+        ("COPD; poes heet Truus; woont alleen.", "Truus", "COPD; heeft een poes; woont"),
+    ],
+)
+def test_a_sentence_that_names_a_pet_says_there_is_one(text: str, name: str, expected: str) -> None:
+    result = rewrite(text, name_spans(text, name), CONTEXT).text
+    assert expected in result
+    assert name not in result
+    assert "heet" not in result
+
+
+def test_care_abbreviations_stay_and_initials_go() -> None:
+    redacted, _ = SCREEN.redact("Dhr. heeft DM2, MCI en OSAS; overleg met HT van de POH.")
+    assert {"DM2", "MCI", "OSAS"} <= set(re.findall(r"\w+", redacted))
+    assert "HT" not in redacted
+
+
 def test_a_pets_name_later_on_stands_for_the_pet() -> None:
     text = "Hond Bobbie is zijn alles. Gezocht: iemand die Bobbie uitlaat."
     result = rewrite(text, name_spans(text, "Bobbie"), CONTEXT).text

@@ -37,7 +37,10 @@ def absent(value: str, text: str) -> bool:
             ["Zijn hond moet uit."],
         ),
         ("Ze heeft een kat, Moos, die alles is.", ["Moos"], ["Ze heeft een kat die alles is."]),
-        ("De kat heet Snuf.", ["Snuf"], []),
+        ("De kat heet Snuf.", ["Snuf"], ["Heeft een kat."]),
+        ("geen familie; poes Mientje.", ["Mientje"], ["geen familie; heeft een poes."]),
+        ("Haar hondje heet Fientje, da's haar alles.", ["Fientje"], ["Ze heeft een hondje,"]),
+        ("Mevrouw heeft een kat. De kat heet Minoes en is oud.", ["Minoes"], ["een kat."]),
         # named places of their own
         ("Ze gaat naar de Mevlana moskee.", ["Mevlana"], ["naar de moskee"]),
         ("Ze woont in zorgcentrum De Wielborg.", ["Wielborg"], ["in een zorgcentrum"]),
