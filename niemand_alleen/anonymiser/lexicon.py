@@ -275,3 +275,18 @@ COUNTRIES = wordset(
     Filipijnen Japan Korea Israël Libanon Jemen Soedan Sudan Zuid-Afrika Europa Azië Afrika""",
     folded=True,
 )
+
+
+_DECADES = {
+    20: "twintig", 30: "dertig", 40: "veertig", 50: "vijftig", 60: "zestig", 70: "zeventig",
+    80: "tachtig",
+}  # fmt: skip
+
+
+def age_range(value: int) -> str:
+    """ "in de tachtig" (the style of "in de 80", in words so no exact number remains)."""
+    if value >= 90:
+        return "op hoge leeftijd"
+    if value < 20:
+        return "jong volwassen"
+    return f"in de {_DECADES[value // 10 * 10]}"

@@ -30,6 +30,7 @@ from niemand_alleen.anonymiser.lexicon import (
     PLACE_HEADS,
     ROLE_NOUNS,
     TITLE_RE,
+    age_range,
     fold,
 )
 from niemand_alleen.anonymiser.model import Kind, Span
@@ -599,14 +600,14 @@ class _Rewriter:
             assert after is not None
             if noun_end is not None:
                 self.edits.append(Edit(start, end + after.end(), ""))
-                self.edits.append(Edit(noun_end, noun_end, " " + _age_range(value)))
+                self.edits.append(Edit(noun_end, noun_end, " " + age_range(value)))
                 return
-            self.edits.append(Edit(start, end, _age_range(value)))
+            self.edits.append(Edit(start, end, age_range(value)))
             return
         unit = _AGE_UNIT_RIGHT_RE.match(text[end:])
         if unit:
             end += unit.end()
-        self.edits.append(Edit(start, end, _age_range(value)))
+        self.edits.append(Edit(start, end, age_range(value)))
 
     # contact details and identifiers
 
@@ -644,21 +645,6 @@ class _Rewriter:
                         "," if close and start > 0 and self.text[start : start + 1] == "," else "",
                     )
                 )
-
-
-_DECADES = {
-    20: "twintig", 30: "dertig", 40: "veertig", 50: "vijftig", 60: "zestig", 70: "zeventig",
-    80: "tachtig",
-}  # fmt: skip
-
-
-def _age_range(value: int) -> str:
-    """ "in de tachtig" (the style of "in de 80", in words so no exact number remains)."""
-    if value >= 90:
-        return "op hoge leeftijd"
-    if value < 20:
-        return "jong volwassen"
-    return f"in de {_DECADES[value // 10 * 10]}"
 
 
 # --- applying and tidying -------------------------------------------------------------

@@ -32,10 +32,13 @@ from dataclasses import dataclass
 
 from niemand_alleen.anonymiser.lexicon import (
     ADDRESS_SUFFIXES,
+    COUNTRIES,
     INSTITUTION_HEADS,
+    LANGUAGES,
     PET_NOUNS,
     ROLE_NOUNS,
     TUSSENVOEGSELS,
+    age_range,
     fold,
     wordset,
 )
@@ -159,6 +162,13 @@ _TIME_RE = re.compile(r"^\d{1,2}[:.]\d{2}$")
 # jaar"); "ruim", "bijna" and "van" go with ages as often ("een man van 84 jaar").
 _DURATION_LEFT_RE = re.compile(
     r"\b(?:al|sinds|nog|na|voor|over|binnen|tot|elke|om\s+de)\s+$", re.IGNORECASE
+)
+
+
+_NEIGHBOUR_NUMBER_RE = re.compile(
+    r"\b(?:over)?(?:buurman|buurvrouw|buren|buurjongen|buurmeisje|bovenburen|onderburen)"
+    r"\s+(?:van|op|nr\.?)\s+$",
+    re.IGNORECASE,
 )
 
 
@@ -425,6 +435,8 @@ class Screen:
         label = re.search(r"([\w.]+)\s*$", before)
         if label and fold(label.group(1)).rstrip(".") in _NUMBER_LABELS:
             return "huisnummer"
+        if _NEIGHBOUR_NUMBER_RE.search(before):
+            return "huisnummer"  # "de buurvrouw van 12", "buren op 7"
         if _harmless_shape(value, before, following):
             return None
         if not re.fullmatch(r"\d+", value):
@@ -742,7 +754,8 @@ class Screen:
             return pet
         for unit_start, unit_end in sorted(units, reverse=True):
             replaced = (
-                _without_unit(sentence, unit_start, unit_end)
+                _as_age_range(sentence, unit_start, unit_end)
+                or _without_unit(sentence, unit_start, unit_end)
                 or _without_parenthetical(sentence, unit_start, unit_end)
                 or _without_list_item(sentence, unit_start, unit_end)
                 or _without_place_phrase(sentence, unit_start, unit_end)
@@ -934,6 +947,35 @@ def _pet_kept(sentence: str, units: list[tuple[int, int]]) -> str:
     return named.group("lead") + phrase + ending
 
 
+_AGE_HOLDER_RE = re.compile(
+    r"\b(?:dame|heer|man|vrouw|mevrouw|meneer|weduwe|weduwnaar|vrijgezel|bewoner|bewoonster"
+    r"|cliënt|cliënte|oudere|senior)\s+van\s+$|\b(?:is|was)\s+$",
+    re.IGNORECASE,
+)
+_AGE_UNIT_RE = re.compile(r"\s*(?:jaar|jr)\b\.?(?:\s+oud\b)?", re.IGNORECASE)
+
+
+def _as_age_range(sentence: str, start: int, end: int) -> str | None:
+    """ "een dame van 80 met artrose", "Meneer is 84 jaar": the age becomes its range
+    ("een dame van in de tachtig", "Meneer is in de tachtig")."""
+    particle = re.match(r"van\s+", sentence[start:end])  # a unit takes "van" as a particle
+    start += particle.end() if particle else 0
+    number = re.fullmatch(r"(\d{2,3})\s*(?:jr|j)?\.?", sentence[start:end])
+    holder = _AGE_HOLDER_RE.search(sentence[:start])
+    if not number or not holder or not 20 <= int(number.group(1)) <= 110:
+        return None
+    unit = _AGE_UNIT_RE.match(sentence[end:])
+    bare = not (unit or sentence[start:end][-1:].isalpha())
+    if holder.group().lower().startswith(("is", "was")) and bare:
+        return None  # "is 80" alone may be a house number or a score
+    end += unit.end() if unit else 0
+    phrase = age_range(int(number.group(1)))
+    if phrase.startswith("op ") and re.search(r"\bvan\s+$", sentence[:start]):
+        start = re.search(r"\s*\bvan\s+$", sentence[:start]).start()  # type: ignore[union-attr]
+        phrase = " " + phrase  # "een dame op hoge leeftijd"
+    return sentence[:start] + phrase + sentence[end:]
+
+
 def _without_parenthetical(sentence: str, start: int, end: int) -> str | None:
     """ "Mevrouw (Gosia) woont", "zoontje (6)": the whole aside goes."""
     opening = sentence.rfind("(", 0, start)
@@ -943,6 +985,13 @@ def _without_parenthetical(sentence: str, start: int, end: int) -> str | None:
     return _cut(sentence, opening, closing + 1)
 
 
+# After "en": a noun phrase goes on the list ("twi en engels", "Bwakki en haar dochter"),
+# a verb starts a clause of its own ("pho en kweekt kruiden").
+_LIST_WORDS = (
+    LANGUAGES
+    | COUNTRIES
+    | wordset("de het een 't haar zijn z'n d'r hun mijn onze twee drie vier andere wat")
+)
 _ITEM_LEFT_RE = re.compile(r"(?:,|\s(?:en|of|&)|\s?[+/])\s*$", re.IGNORECASE)
 _ITEM_RIGHT_RE = re.compile(r"^\s*(?:,|(?:en|of|&)\s|[+/])\s*(?=[^\W\d_])", re.IGNORECASE)
 
@@ -962,12 +1011,44 @@ def _without_list_item(sentence: str, start: int, end: int) -> str | None:
     word_before = re.search(r"[^\W\d_][\w'’-]*$", sentence[: left.start()]) if left else None
     if left and word_before and (not right or sentence[left.start()] == ","):
         return sentence[: left.start()] + sentence[end:]
-    if right and right.group().strip() != ",":  # "Twi en Engels"; not "uit Charkiv, in de"
+    following = re.match(r"[^\W\d_][\w'’-]*", sentence[end + right.end() :]) if right else None
+    if (
+        right
+        and following
+        and right.group().strip() != ","  # not "uit Charkiv, in de"
+        and (following.group()[:1].isupper() or fold(following.group()) in _LIST_WORDS)
+    ):  # "Twi en Engels"; not "kookt graag pho en kweekt kruiden"
         return sentence[:start] + sentence[end + right.end() :]
+    if right and following and re.match(r"\s*(?:en|of)\s", sentence[end:]):
+        return _without_object(sentence, start, end)
     return None
 
 
-_PLACE_PREPOSITION_RE = re.compile(r"\b(?:uit|in|te|vanuit|naar|richting)\s+$", re.IGNORECASE)
+def _without_object(sentence: str, start: int, end: int) -> str | None:
+    """ "Hij kookt graag pho en kweekt kruiden" -> "Hij kookt graag en kweekt kruiden": a
+    word in lower case after a verb goes alone (a hobby, a dish, a game); not after a
+    preposition or article, and not a capitalised name ("bezoekt Ahmed en")."""
+    before = re.search(r"([^\W\d_][\w'’-]*)\s+$", sentence[:start])
+    if sentence[start : start + 1].isupper() or not before:
+        return None
+    if fold(before.group(1)) in _NOT_BEFORE_AN_OBJECT:
+        return None
+    return _cut(sentence, start, end)
+
+
+_NOT_BEFORE_AN_OBJECT = (
+    _PREPOSITIONS
+    | _NAMING_CUES
+    | wordset(
+        """de het een 't haar zijn z'n d'r hun mijn onze jullie die dat deze met voor over
+        om tot uit door zonder tussen tegen bij via is was wordt werd zoals"""
+    )
+)
+
+
+_PLACE_PREPOSITION_RE = re.compile(
+    r"\b(?:uit|in|te|vanuit|naar|richting)\s+(?:(?:de|het|'t)\s+)?$", re.IGNORECASE
+)  # "komt uit Charkiv", "ligt in het ASz"
 
 
 def _without_place_phrase(sentence: str, start: int, end: int) -> str | None:

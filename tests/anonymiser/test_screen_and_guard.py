@@ -53,7 +53,12 @@ def absent(value: str, text: str) -> bool:
         ("Buurman op nr. 31 helpt.", ["31"], ["Buurman helpt."]),
         ("BSN 317.066.900 staat in het dossier. Ze breit.", ["317.066.900"], ["Ze breit."]),
         ("Rekening NL46 TRIO 4218 5946 85 voor de bijdrage. Ze breit.", ["4218"], ["Ze breit."]),
-        ("Meneer is 84 jaar oud en breit.", ["84"], []),
+        ("Meneer is 84 jaar oud en breit.", ["84"], ["Meneer is in de tachtig en breit."]),
+        ("Een dame van 80 met artrose.", ["80"], ["Een dame van in de tachtig met artrose."]),
+        ("Een weduwe van 93 met een kat.", ["93"], ["Een weduwe op hoge leeftijd met een kat."]),
+        ("De buurvrouw van 12 helpt. Ze breit.", ["12"], ["De buurvrouw helpt."]),
+        ("Hij moet naar de dialyse in het ASz. Ze breit.", ["ASz"], ["naar de dialyse."]),
+        ("Hij kookt graag pho en kweekt kruiden.", ["pho"], ["kookt graag en kweekt kruiden"]),
         # initials, and an acronym no list knows (a local organisation as often as not)
         ("Overleg met PK van het wijkteam. Ze breit.", ["PK"], ["Ze breit."]),
         ("Budgetbeheer loopt via SDD. Ze breit.", ["SDD"], ["Ze breit."]),
