@@ -48,7 +48,12 @@ from niemand_alleen.anonymiser.persons import RewriteContext
 from niemand_alleen.anonymiser.rewrite import rewrite
 from niemand_alleen.anonymiser.screen import Screen, casing
 from niemand_alleen.anonymiser.sentences import sentence_case, split_sentences
-from niemand_alleen.anonymiser.vocabulary import deduce_lists, read_items, vocabulary
+from niemand_alleen.anonymiser.vocabulary import (
+    FAITH_WORDS,
+    deduce_lists,
+    read_items,
+    vocabulary,
+)
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +243,8 @@ class Anonymiser:
                 kind, category = _location_kind(annotation.text)
             if kind is Kind.NAME and fold(annotation.text.strip()) in LANGUAGES:
                 continue
+            if annotation.tag != "patient" and _faith_only(annotation.text):
+                continue  # "zij is protestants": deduce lists "Protestants" as an institution
             spans.append(
                 Span(
                     int(annotation.start_char),
@@ -334,3 +341,8 @@ def _sentence_number(sentences: list[tuple[int, int]], position: int) -> int:
         if position < end:
             return index
     return max(1, len(sentences))
+
+
+def _faith_only(text: str) -> bool:
+    words = re.findall(r"[^\W\d_][\w'’-]*", text)
+    return bool(words) and all(fold(word) in FAITH_WORDS for word in words)

@@ -192,7 +192,10 @@ INSTITUTION_HEADS = (
     "buurtcentrum", "apotheek", "hospice", "zorgboerderij", "inloophuis", "vereniging",
     "school", "basisschool", "moskee", "kerk", "parochie", "gemeente", "verzorgingstehuis",
     "bejaardenhuis", "bejaardentehuis", "serviceflat", "woongroep", "zorgvilla",
+    "tempel", "mandir", "gurdwara", "synagoge", "pagode", "kapel", "cami", "masjid",
 )  # fmt: skip
+# A house of prayer named in its own language is named in Dutch in the oproep.
+DUTCH_HEAD = {"mandir": "tempel", "gurdwara": "tempel", "cami": "moskee", "masjid": "moskee"}
 ARTICLE_OF_HEAD = {"ziekenhuis": "het", "gezondheidscentrum": "het", "verpleeghuis": "het"}
 
 # Nouns after which "van|bij|via|door <Name>" names an organisation.

@@ -24,6 +24,7 @@ from niemand_alleen.anonymiser.lexicon import (
     ABBREVIATIONS,
     CONTACT_LABEL_RE,
     DETERMINERS,
+    DUTCH_HEAD,
     INSTITUTION_HEADS,
     NICKNAME_VERBS,
     PET_NOUNS,
@@ -77,6 +78,15 @@ _ATTRIBUTIVE_LEFT_RE = re.compile(
 _HEAD_ALT = "|".join(sorted(INSTITUTION_HEADS, key=len, reverse=True))
 _HEAD_LEFT_RE = re.compile(r"\b(?P<head>" + _HEAD_ALT + r")\s+$", re.IGNORECASE)
 _HEAD_IN_NAME_RE = re.compile(r"\b(?P<head>" + _HEAD_ALT + r")\b", re.IGNORECASE)
+_HEAD_WORDS = frozenset(INSTITUTION_HEADS)
+
+
+def _ends_in_head(name: str) -> bool:
+    """A name found as a person's that ends in a building's or organisation's head noun."""
+    words = name.split()
+    return len(words) > 1 and words[-1].lower() in _HEAD_WORDS
+
+
 _CARE_PREP_LEFT_RE = re.compile(
     r"(?P<all>\s+(?P<prep>van|bij|via|door|vanuit|namens)\s+(?:(?:de|het)\s+)?)$", re.IGNORECASE
 )
@@ -289,6 +299,8 @@ class _Rewriter:
         text = self.text
         if is_resident_group(text, group, self.context):
             self._resident(group)
+        elif _ends_in_head(text[group.start : group.end]):
+            self.institution(group)  # "de Shri Krishna Mandir" -> "de mandir"
         else:
             self._other_person(group)
 
@@ -497,6 +509,7 @@ class _Rewriter:
         art = re.search(r"\b(?:de|het|'t|een)\s+$", left, re.IGNORECASE)
         if head_inside:
             head = head_inside.group("head").lower()
+            head = DUTCH_HEAD.get(head, head)
             article = (
                 "het"
                 if head

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from niemand_alleen.anonymiser.lexicon import (
     ADDRESS_SUFFIXES,
     COUNTRIES,
+    DUTCH_HEAD,
     INSTITUTION_HEADS,
     LANGUAGES,
     PET_NOUNS,
@@ -910,6 +911,13 @@ def _without_unit(sentence: str, start: int, end: int) -> str | None:
     # "de Mevlana moskee": the name before a head noun
     if after and after[0] in HEADS:
         return _cut(sentence, start, end)
+    # "in de Ulu Cami", "naar de Shri Ram Mandir": a name ending in its head noun
+    words = sentence[start:end].split()
+    if len(words) > 1 and fold(words[-1]) in HEADS:
+        head = DUTCH_HEAD.get(fold(words[-1]), words[-1].lower())
+        has_article = _article_before(sentence, start)
+        noun = head if has_article else f"{'het' if head in _HET_HEADS else 'de'} {head}"
+        return sentence[:start] + noun + sentence[end:]
     # "de Augustijnenkerk": a compound that ends in a head noun becomes that noun
     for head in sorted(HEADS, key=len, reverse=True):
         if unit.endswith(head) and len(unit) > len(head) + 2 and " " not in unit:

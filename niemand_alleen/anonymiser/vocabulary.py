@@ -44,11 +44,16 @@ CHAT_ABBREVIATIONS = frozenset(_CHAT.split())
 _FAITH = """islam islamitisch islamitische moslim moslima christen christelijk christelijke
 katholiek katholieke rooms-katholiek protestant protestants protestantse hervormd
 gereformeerd gereformeerde evangelisch evangelische pinkstergemeente hindoe hindoeïstisch
-hindoestaan hindoestaanse sikh boeddhist boeddhistisch joods joodse jood ramadan
+hindoestaan hindoestaans hindoestaanse sikh boeddhist boeddhistisch joods joodse jood
+hervormde orthodox orthodoxe koptisch koptische adventist baptist lutheraans luthers
+anglicaans alevitisch alevitische soennitisch sjiitisch moslims christenen ramadan
 suikerfeest offerfeest kerst kerstmis pasen pinksteren hemelvaart divali diwali holi
 keti koti sinterklaas koningsdag oud nieuw bijbel koran god allah jezus maria"""
 
 _DAYS = """maandag dinsdag woensdag donderdag vrijdag zaterdag zondag"""
+
+# Faith in general words: what a volunteer may need, never the name of a place of its own.
+FAITH_WORDS = frozenset(_FAITH.split())
 
 # Capitalised words of this service's own world that identify nobody.
 _SERVICE = """niemand alleen samen dordt buurtwerk hulplijn dordrecht drechtsteden wmo wlz aow

@@ -188,6 +188,14 @@ def test_what_deduce_misses_is_redacted(
             "Ze woont sinds maart in verpleeghuis De Merwelanden.",
             "Ze woont sinds maart in een verpleeghuis.",
         ),
+        # faith in general words stays, whatever deduce's institution list holds
+        (
+            "Zij is protestants en zingt graag psalmen.",
+            "Zij is protestants en zingt graag psalmen.",
+        ),
+        # a house of prayer with a name of its own is named by its kind, in Dutch
+        ("Ze gaat naar de Shri Krishna Mandir.", "Ze gaat naar de tempel."),
+        ("Hij bidt in de Ulu Cami.", "Hij bidt in de moskee."),
     ],
 )
 def test_replacements_read_as_natural_dutch(
