@@ -94,8 +94,12 @@ PET_NOUNS = wordset(
     hond hondje honden kat katje katten kater poes poesje poezen parkiet parkietje
     kanarie kanarietje vogel vogeltje vogels papegaai konijn konijntje cavia hamster
     schildpad pony paard ezel geit kip kippen
+    geleidehond hulphond assistentiehond waakhond schoothond schoothondje herdershond
+    teckel labrador retriever poedel chihuahua westie terriër keeshond bulldog husky
+    beagle spaniel collie mopshond maltezer rottweiler stabij pinscher tekkel
+    grasparkiet valkparkiet zebravink zebravinken duif duiven kanaries goudvis goudvissen
     """
-)
+)  # kinds and breeds: the word for a pet that a name may follow ("teckel Boef")
 
 FEMALE_ROLES = wordset(
     """vrouw echtgenote vriendin vriendinnetje dochter dochtertje kleindochter

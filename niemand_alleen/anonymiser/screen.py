@@ -688,6 +688,8 @@ class Screen:
             return False  # "zo-ochtend"
         if not self.words.is_known(folded):
             return True
+        if cue in PET_CUES and mode == "normal" and _verb_like(folded, self.words):
+            return False  # "westie blaft", "poes slaapt": the sentence goes on
         return (self.words.is_name(folded) and not self.words.is_ordinary(folded)) or (
             cue not in PERSON_CUES and self.words.frequency(folded) < 3.5
         )
@@ -798,6 +800,11 @@ class Screen:
             ):
                 marks.append(Mark(token.start, token.end, "lijkt op een naam"))
         return sorted(marks, key=lambda mark: mark.start)
+
+
+def _verb_like(folded: str, words: Vocabulary) -> bool:
+    """A known word in the form of a verb after its subject ("blaft", "slaapt"), no name."""
+    return folded.endswith("t") and len(folded) > 3 and not words.is_name(folded)
 
 
 def _street_like(folded: str) -> bool:

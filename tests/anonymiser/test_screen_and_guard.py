@@ -39,6 +39,8 @@ def absent(value: str, text: str) -> bool:
         ("Ze heeft een kat, Moos, die alles is.", ["Moos"], ["Ze heeft een kat die alles is."]),
         ("De kat heet Snuf.", ["Snuf"], ["Heeft een kat."]),
         ("geen familie; poes Mientje.", ["Mientje"], ["geen familie; heeft een poes."]),
+        ("Loopt met geleidehond Quinto. Ze breit.", ["Quinto"], ["Loopt met geleidehond."]),
+        ("Haar westie Guus blaft hard.", ["Guus"], ["Haar westie blaft hard."]),
         ("Haar hondje heet Fientje, da's haar alles.", ["Fientje"], ["Ze heeft een hondje,"]),
         ("Mevrouw heeft een kat. De kat heet Minoes en is oud.", ["Minoes"], ["een kat."]),
         # named places of their own
