@@ -233,7 +233,8 @@ def test_audit_events_expire_and_every_run_is_logged_without_data(
         )
         for event in purge_logs
     )
-    assert db_session.exec(select(func.count()).select_from(AuditEvent)).one() == 7  # kept + one per rule
+    # The kept event and one per rule.
+    assert db_session.exec(select(func.count()).select_from(AuditEvent)).one() == 7
 
 
 @pytest.mark.parametrize(
