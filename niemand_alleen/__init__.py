@@ -75,6 +75,7 @@ def create_app(settings: Settings, *, migrations: bool = False) -> Flask:
         audit,
         auth,
         distribution,
+        feedback,
         intake,
         jobs,
         mail,
@@ -90,7 +91,7 @@ def create_app(settings: Settings, *, migrations: bool = False) -> Flask:
     # The features, each registering its pages, mail kinds and lifecycle hooks.
     features = (
         auth, web, intake, audit, jobs, organisations, distribution, mail, matching, signup,
-        privacy,
+        privacy, feedback,
     )  # fmt: skip
     for feature in features:
         feature.init_app(app)

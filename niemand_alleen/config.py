@@ -63,6 +63,9 @@ class Settings:
     match_max_distance_m: int = 3000
     match_max_active_networks: int = 2
     match_followup_days: int = 42
+    # Questionnaires for the evaluation (neighbours after match_followup_days, organisations
+    # when an oproep closes): their single-use links expire after this many days.
+    questionnaire_valid_days: int = 28
     # The service area (PC4). A neighbour from elsewhere signs up only after ticking that they
     # still want to help, and is never proposed further from the resident than this.
     service_area_pc4: frozenset[str] = DORDRECHT_PC4
@@ -111,6 +114,7 @@ class Settings:
     retention_volunteer_days: int = 60
     retention_mail_days: int = 30
     retention_audit_days: int = 730
+    retention_questionnaire_days: int = 365
     # The worker holding the scheduler lease renews it every third of this; another worker
     # takes over only after it ran out (so at most this long after a crash).
     scheduler_lease_seconds: int = 90
@@ -685,6 +689,15 @@ DECLARED_SETTINGS: tuple[Declared, ...] = (
         ),
     ),
     Declared(
+        env="QUESTIONNAIRE_VALID_DAYS",
+        attribute="questionnaire_valid_days",
+        kind="int",
+        meaning=(
+            "days a questionnaire link for the evaluation works (mailed to good neighbours "
+            "`MATCH_FOLLOWUP_DAYS` after a match, to organisations when an oproep closes)"
+        ),
+    ),
+    Declared(
         env="REMINDER_MIN_SIGNUPS",
         attribute="reminder_min_signups",
         kind="int",
@@ -868,6 +881,15 @@ DECLARED_SETTINGS: tuple[Declared, ...] = (
         kind="int",
         minimum=30,
         meaning="days the audit log is kept",
+    ),
+    Declared(
+        env="RETENTION_QUESTIONNAIRE_DAYS",
+        attribute="retention_questionnaire_days",
+        kind="int",
+        meaning=(
+            "days after answering before the open answer of an evaluation questionnaire is "
+            "deleted (the scores stay)"
+        ),
     ),
     Declared(
         env="DEDUCE_CACHE_DIR",

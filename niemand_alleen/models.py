@@ -537,6 +537,66 @@ class ResidentVeto(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+# --- questionnaires for the evaluation -----------------------------------------------
+
+
+class QuestionnaireAudience(enum.StrEnum):
+    """Who is asked: a confirmed good neighbour, or an organisation that got the oproep."""
+
+    NEIGHBOUR = "neighbour"
+    ORGANISATION = "organisation"
+
+
+class QuestionnaireInvitation(SQLModel, table=True):
+    """A mailed, single-use link to a short questionnaire for the evaluation.
+
+    For a neighbour it names their match (six weeks after the oproep was matched), for an
+    organisation its dispatch (after the oproep closed); at most one each (the job's
+    idempotency). Only a keyed hash of the link's random token is stored. The answers are
+    stored apart, without a link back to this row: ``answered_at`` only makes it single use.
+    """
+
+    __tablename__ = "questionnaire_invitation"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    audience: QuestionnaireAudience = Field(sa_type=enum_type(QuestionnaireAudience))
+    oproep_id: uuid.UUID = _fk("oproep.id", "CASCADE", nullable=False)
+    match_id: uuid.UUID | None = Field(
+        default=None, foreign_key="match.id", ondelete="CASCADE", unique=True
+    )
+    dispatch_id: uuid.UUID | None = Field(
+        default=None, foreign_key="dispatch.id", ondelete="CASCADE", unique=True
+    )
+    token_hash: str = Field(max_length=64, unique=True)
+    sent_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    answered_at: datetime | None = _ts(nullable=True)
+
+
+class QuestionnaireAnswer(SQLModel, table=True):
+    """One filled-in questionnaire: who was asked (neighbour or organisation), the scores
+    1–5 and the optional open answer (encrypted; purged after its retention period).
+
+    Deliberately no link to the invitation, the oproep or a person: the evaluation needs
+    only the figures and the texts, and the day is kept without a time of day.
+    """
+
+    __tablename__ = "questionnaire_answer"
+    __table_args__ = tuple(
+        sa.CheckConstraint(f"{column} BETWEEN 1 AND 5", name=f"{column}_range")
+        for column in ("score_1", "score_2", "score_3")
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    audience: QuestionnaireAudience = Field(sa_type=enum_type(QuestionnaireAudience))
+    answered_on: date = Field(index=True)
+    score_1: int
+    score_2: int
+    score_3: int
+    open_answer: str | None = _secret()
+    open_answer_purged_at: datetime | None = _ts(nullable=True)
+
+
 # --- mail and audit --------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from niemand_alleen.audit import RecordType, details, record_audit
 from niemand_alleen.config import Settings
 from niemand_alleen.geo import LocationPrecision
 from niemand_alleen.models import (
+    LOCAL_TIMEZONE,
     AuditAction,
     AuditEvent,
     MailStatus,
@@ -25,6 +26,7 @@ from niemand_alleen.models import (
     Oproep,
     OproepStatus,
     OutboxMail,
+    QuestionnaireAnswer,
     Resident,
     ResidentStatus,
     Volunteer,
@@ -58,6 +60,7 @@ class PurgeCounts:
     unconfirmed: int
     mails: int
     audit_events: int
+    open_answers: int = 0
 
 
 def _log(session: Session, table: str, rows: int, cutoff: datetime) -> None:
@@ -150,6 +153,21 @@ def purge_mail_bodies(session: Session, cutoff: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def purge_open_answers(session: Session, cutoff: datetime) -> int:
+    """Open answers of the evaluation questionnaires answered before the cut-off's day: the
+    text goes, the scores stay for the figures."""
+    result = session.execute(
+        update(QuestionnaireAnswer)
+        .where(
+            col(QuestionnaireAnswer.open_answer).is_not(None),
+            col(QuestionnaireAnswer.answered_on) < cutoff.astimezone(LOCAL_TIMEZONE).date(),
+        )
+        .values(open_answer=None, open_answer_purged_at=datetime.now(cutoff.tzinfo))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def purge_audit_events(session: Session, cutoff: datetime) -> int:
     result = session.execute(delete(AuditEvent).where(col(AuditEvent.at) < cutoff))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -164,6 +182,7 @@ def purge_expired(session: Session, settings: Settings, now: datetime) -> PurgeC
         ("volunteer_unconfirmed", purge_unconfirmed, settings.signup_confirm_days + 1),
         ("outbox_mail", purge_mail_bodies, settings.retention_mail_days),
         ("audit_event", purge_audit_events, settings.retention_audit_days),
+        ("questionnaire_answer", purge_open_answers, settings.retention_questionnaire_days),
     ]
     counts: dict[str, int] = {}
     for table, rule, days in rules:
@@ -177,4 +196,5 @@ def purge_expired(session: Session, settings: Settings, now: datetime) -> PurgeC
         unconfirmed=counts["volunteer_unconfirmed"],
         mails=counts["outbox_mail"],
         audit_events=counts["audit_event"],
+        open_answers=counts["questionnaire_answer"],
     )

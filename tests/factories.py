@@ -8,6 +8,7 @@ package's conftest.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from sqlmodel import Session
 from support import STAFF_PASSWORD
 
 from niemand_alleen.auth import create_user
+from niemand_alleen.feedback.service import token_hash
 from niemand_alleen.models import (
     LawfulBasisArt6,
     LawfulBasisArt9,
@@ -23,6 +25,8 @@ from niemand_alleen.models import (
     OproepStatus,
     Organisation,
     OrganisationWijk,
+    QuestionnaireAudience,
+    QuestionnaireInvitation,
     Resident,
     Role,
     User,
@@ -154,3 +158,28 @@ def signup(
     session.add(made)
     session.commit()
     return made
+
+
+def questionnaire_invitation(
+    session: Session,
+    of: Oproep | None = None,
+    audience: QuestionnaireAudience = QuestionnaireAudience.NEIGHBOUR,
+    *,
+    days_valid: int = 28,
+    **changes: object,
+) -> tuple[QuestionnaireInvitation, str]:
+    """An open questionnaire link for ``of`` (a new oproep when None), and its token."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    values: dict[str, Any] = {  # columns of mixed types
+        "audience": audience,
+        "oproep_id": (of or oproep(session)).id,
+        "token_hash": token_hash(token),
+        "sent_at": now,
+        "expires_at": now + timedelta(days=days_valid),
+        **changes,
+    }
+    made = QuestionnaireInvitation(**values)
+    session.add(made)
+    session.commit()
+    return made, token

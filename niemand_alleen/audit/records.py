@@ -22,6 +22,7 @@ class RecordType(enum.StrEnum):
     OUTBOX_MAIL = "outbox_mail"
     AUDIT_EVENT = "audit_event"  # the retention purge of the audit log itself
     EVALUATION = "evaluation"
+    QUESTIONNAIRE_ANSWER = "questionnaire_answer"  # the retention purge of open answers
 
 
 ACTION_LABELS: dict[AuditAction, str] = {
@@ -51,4 +52,5 @@ RECORD_LABELS: dict[RecordType, str] = {
     RecordType.OUTBOX_MAIL: "Mail",
     RecordType.AUDIT_EVENT: "Auditlog (opgeschoond)",
     RecordType.EVALUATION: "Evaluatie",
+    RecordType.QUESTIONNAIRE_ANSWER: "Vragenlijst (open antwoord)",
 }

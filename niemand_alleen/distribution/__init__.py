@@ -10,18 +10,24 @@ from niemand_alleen.distribution.links import (
     unsubscribe_request_from_token,
 )
 from niemand_alleen.distribution.service import (
+    contact_addresses,
     oproep_contact,
+    organisation_mail_context,
+    organisation_mail_headers,
     remind_coordinators,
     resident_location,
     wijk_names,
 )
 
 __all__ = [
+    "contact_addresses",
     "general_signup_url",
     "init_app",
     "oproep_contact",
     "organisation_from_one_click_token",
     "organisation_from_token",
+    "organisation_mail_context",
+    "organisation_mail_headers",
     "remind_coordinators",
     "resident_location",
     "unsubscribe_confirm_url",

@@ -193,6 +193,14 @@ def _mail_context(
     }
 
 
+def organisation_mail_context(
+    session: Session, settings: Settings, oproep: Oproep, organisation: Organisation
+) -> dict[str, object]:
+    """What every mail to an organisation about an oproep may name (wijk, PC4, the date it
+    was sent, the contact and the unsubscribe link), for mails of other features."""
+    return _mail_context(session, settings, oproep, organisation)
+
+
 def _check_sendable(oproep: Oproep, organisation_ids: Sequence[uuid.UUID], today: date) -> None:
     """Raise :class:`DistributionError` when this oproep cannot be sent now."""
     if oproep.status not in (OproepStatus.APPROVED, OproepStatus.OPEN):

@@ -27,6 +27,7 @@ from niemand_alleen.auth import (
 )
 from niemand_alleen.config import Settings
 from niemand_alleen.distribution import remind_coordinators
+from niemand_alleen.feedback import send_questionnaires
 from niemand_alleen.intake import pending_oproepen, prepare
 from niemand_alleen.jobs.lease import acquire_lease
 from niemand_alleen.mail import send_outbox
@@ -67,12 +68,14 @@ def purge_expired_data(app: Flask) -> None:
     with app.app_context(), db.session() as session:
         counts = purge_expired(session, app.config["SETTINGS"], utcnow())
     log.info(
-        "job purge-expired residents=%d volunteers=%d unconfirmed=%d mails=%d audit_events=%d",
+        "job purge-expired residents=%d volunteers=%d unconfirmed=%d mails=%d audit_events=%d"
+        " open_answers=%d",
         counts.residents,
         counts.volunteers,
         counts.unconfirmed,
         counts.mails,
         counts.audit_events,
+        counts.open_answers,
     )
 
 
@@ -117,6 +120,18 @@ def remind_followups_job(app: Flask) -> None:
     with app.app_context(), db.session() as session:
         reminded = remind_followups(session, app.config["SETTINGS"], utcnow())
     log.info("job remind-followups oproepen=%d", reminded)
+
+
+def send_questionnaires_job(app: Flask) -> None:
+    """Mail the evaluation questionnaires: to good neighbours some weeks after a match, to
+    organisations when an oproep they received has closed."""
+    with app.app_context(), db.session() as session:
+        invited = send_questionnaires(session, app.config["SETTINGS"], utcnow())
+    log.info(
+        "job send-questionnaires neighbours=%d organisations=%d",
+        invited.neighbours,
+        invited.organisations,
+    )
 
 
 def remind_coordinators_job(app: Flask) -> None:
@@ -174,6 +189,14 @@ JOBS: dict[str, Job] = {
             every_seconds=6 * 3600,
             description="Vraagt de coördinator enkele weken na een koppeling of het netwerk nog "
             "actief is.",
+        ),
+        Job(
+            name="send-questionnaires",
+            title="Vragenlijsten voor de evaluatie versturen",
+            run=send_questionnaires_job,
+            every_seconds=6 * 3600,
+            description="Mailt goede buren enkele weken na een koppeling, en organisaties na "
+            "het sluiten van een oproep, een korte vragenlijst.",
         ),
         Job(
             name="send-outbox",

@@ -1,8 +1,10 @@
-"""The coordinator's evaluation page and its CSV export (no personal data in either).
+"""The coordinator's evaluation page and its CSV exports.
 
 The numbers come from ``matching.evaluation`` (which reads only non-personal columns). An
 optional period (aanmelding from/to, local dates) limits both; bad input gets a Dutch
-message and status 400, and nothing else happens. The export is audited (no data).
+message and status 400, and nothing else happens. The exports are audited (no data).
+The questionnaires (``feedback``) add their figures and open answers, which name nobody's
+identity: they are stored without a link to a person or an oproep.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import Field, StringField
 
-from niemand_alleen import validation
+from niemand_alleen import feedback, validation
 from niemand_alleen.audit import RecordType, details
 from niemand_alleen.auth import roles_required
 from niemand_alleen.dates import short_date
@@ -33,6 +35,11 @@ from niemand_alleen.matching.evaluation import (
     evaluation_csv,
     load_rows,
     number_nl,
+)
+from niemand_alleen.matching.evaluation_questionnaires import (
+    mean_nl,
+    question_charts,
+    questionnaire_csv,
 )
 from niemand_alleen.matching.service import DECLINE_LABELS
 from niemand_alleen.models import Role
@@ -131,6 +138,7 @@ def evaluation_page() -> str | tuple[str, int]:
     session = request_session()
     names = wijk_names(session)
     evaluation = evaluate(load_rows(session, form.period() if valid else None))
+    results = feedback.questionnaire_results(session)
     html = render_template(
         "matching/evaluation.html",
         form=form,
@@ -144,6 +152,13 @@ def evaluation_page() -> str | tuple[str, int]:
         days_nl=days_nl,
         number_nl=number_nl,
         export_args={key: value for key, value in request.args.items() if key in ("van", "tot")},
+        questionnaires=results,
+        question_charts={
+            "neighbours": question_charts(results.neighbours),
+            "organisations": question_charts(results.organisations),
+        },
+        audience_labels=feedback.AUDIENCE_LABELS,
+        mean_nl=mean_nl,
     )
     return html if valid else (html, 400)
 
@@ -165,4 +180,15 @@ def evaluation_export() -> Response:
     detail = details.export_period(period.start, period.end)
     return csv_download(
         session, body, name="evaluatie", record_type=RecordType.EVALUATION, detail=detail
+    )
+
+
+@bp.route("/vragenlijsten.csv")
+@roles_required(Role.COORDINATOR)
+def questionnaires_export() -> Response:
+    """The questionnaires' figures and open answers (audited like the other export)."""
+    session = request_session()
+    body = questionnaire_csv(feedback.questionnaire_results(session))
+    return csv_download(
+        session, body, name="evaluatie-vragenlijsten", record_type=RecordType.EVALUATION
     )

@@ -45,6 +45,8 @@ from niemand_alleen.models import (
     MatchStatus,
     OproepStatus,
     OutboxMail,
+    QuestionnaireAnswer,
+    QuestionnaireAudience,
     Resident,
     Role,
     UnsubscribeRequest,
@@ -65,6 +67,7 @@ HOME = (51.7935, 4.6920)
 # GET routes that are downloads, not pages.
 NOT_PAGES = {
     "evaluation.evaluation_export": "CSV download",
+    "evaluation.questionnaires_export": "CSV download",
     "organisations.export_organisations": "CSV download",
 }
 
@@ -240,6 +243,16 @@ def _seed(session: Session, live_server: Any) -> None:
             last_error="550 5.1.1 <coordinator.met.een.heel.lang.adres@voorbeeld-organisatie.nl>"
             ": Recipient address rejected: User unknown in virtual mailbox table",
             oproep_id=CLOSED_ID,
+        )
+    )
+    session.add(
+        QuestionnaireAnswer(
+            audience=QuestionnaireAudience.NEIGHBOUR,
+            answered_on=utcnow().date(),
+            score_1=5,
+            score_2=4,
+            score_3=3,
+            open_answer=LONG_TEXT,
         )
     )
     create_user(
@@ -431,6 +444,20 @@ def _fresh_signup(button: str, token_of: Callable[[str, uuid.UUID], str], path: 
     return step
 
 
+def _questionnaire(send_empty: bool) -> Step:
+    """A questionnaire link of its own (answering uses it up); optionally sent unanswered."""
+
+    def step(site: Any, narrow: Narrow) -> None:
+        for session in _session(narrow):
+            _invitation, token = factories.questionnaire_invitation(session)
+        site.goto(f"/vragenlijst/{token}")
+        if send_empty:
+            _click(site, "Antwoorden versturen")
+            assert site.page.locator(".error-summary").count() > 0
+
+    return step
+
+
 def _erase(site: Any, narrow: Narrow) -> None:
     for session in _session(narrow):
         volunteer: Volunteer = factories.signup(session, oproep_id=OPEN_ID)
@@ -530,6 +557,10 @@ VISITS: dict[str, Visit] = {
     "unsubscribe-one-click": Visit(
         "/afmelden/organisatie/een-klik/{one_click}", "organisations/unsubscribe_one_click.html"
     ),
+    "questionnaire": Visit("/", "feedback/form.html", then=_questionnaire(send_empty=False)),
+    "questionnaire-errors": Visit("/", "feedback/form.html", then=_questionnaire(send_empty=True)),
+    "questionnaire-thanks": Visit("/vragenlijst/bedankt", "feedback/thanks.html"),
+    "questionnaire-invalid": Visit("/vragenlijst/onzin", "feedback/link_invalid.html", status=404),
     "404": Visit("/bestaat-niet", "errors/error.html", status=404),
     # Every staff role
     **{

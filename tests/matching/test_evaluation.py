@@ -405,7 +405,7 @@ def test_page_shows_the_numbers_without_personal_data(app: Flask, built: Built) 
     assert "<dt>Na zes weken nog actief</dt><dd>1</dd>" in html
     assert "Past niet bij wat de bewoner zoekt" in html
     assert f'href="/oproepen/{built.oproep.id}/koppelen"' in html
-    assert html.count('role="img"') == 3
+    assert html.count('role="img"') == 3 + 6  # and one per questionnaire question
     assert "style=" not in html
     assert 'href="/evaluatie/export.csv"' in html
 

@@ -220,6 +220,7 @@ def test_audit_events_expire_and_every_run_is_logged_without_data(
     assert sorted(event.record_type for event in purge_logs) == [
         "audit_event",
         "outbox_mail",
+        "questionnaire_answer",
         "resident",
         "volunteer",
         "volunteer_unconfirmed",
@@ -232,7 +233,8 @@ def test_audit_events_expire_and_every_run_is_logged_without_data(
         )
         for event in purge_logs
     )
-    assert db_session.exec(select(func.count()).select_from(AuditEvent)).one() == 6
+    # The kept event and one per rule.
+    assert db_session.exec(select(func.count()).select_from(AuditEvent)).one() == 7
 
 
 @pytest.mark.parametrize(

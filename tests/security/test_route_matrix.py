@@ -197,6 +197,7 @@ def test_evaluation_routes_are_for_coordinators_only(app: Flask) -> None:
     assert seen == {
         "evaluation.evaluation_page": "/evaluatie",
         "evaluation.evaluation_export": "/evaluatie/export.csv",
+        "evaluation.questionnaires_export": "/evaluatie/vragenlijsten.csv",
     }
     for rule in app_rules(app):
         if rule.endpoint in seen:
@@ -220,4 +221,21 @@ def test_signup_routes_are_public_and_only_these(app: Flask) -> None:
     assert seen == SIGNUP_ROUTES
     for rule in app_rules(app):
         if rule.endpoint in SIGNUP_ROUTES:
+            assert allowed_roles(app, rule) is None, rule.rule
+
+
+QUESTIONNAIRE_ROUTES = {
+    "feedback.questionnaire": "/vragenlijst/<token>",
+    "feedback.thanks": "/vragenlijst/bedankt",
+}
+
+
+def test_questionnaire_routes_are_public_and_only_these(app: Flask) -> None:
+    """Neighbours and organisations answer without an account: the link is the key."""
+    seen = {
+        rule.endpoint: rule.rule for rule in app_rules(app) if rule.endpoint.startswith("feedback.")
+    }
+    assert seen == QUESTIONNAIRE_ROUTES
+    for rule in app_rules(app):
+        if rule.endpoint in QUESTIONNAIRE_ROUTES:
             assert allowed_roles(app, rule) is None, rule.rule

@@ -56,6 +56,8 @@ from niemand_alleen.models import (
     MatchStatus,
     Oproep,
     OutboxMail,
+    QuestionnaireAnswer,
+    QuestionnaireAudience,
     Role,
     User,
     local_today,
@@ -131,6 +133,7 @@ class World:
     referral: str
     volunteer_id: uuid.UUID
     unsubscribe_request_token: str
+    questionnaire_token: str = ""
     extra_paths: list[str] = field(default_factory=list)
 
 
@@ -258,6 +261,18 @@ def build_world(app: Flask, session: Session) -> World:
         )
     )
     session.commit()
+    _invitation, questionnaire_token = factories.questionnaire_invitation(session, matched)
+    session.add(
+        QuestionnaireAnswer(
+            audience=QuestionnaireAudience.NEIGHBOUR,
+            answered_on=local_today(),
+            score_1=4,
+            score_2=5,
+            score_3=3,
+            open_answer="Het contact loopt goed.",
+        )
+    )
+    session.commit()
     resident_id = open_oproep.resident_id
     assert resident_id is not None
     return World(
@@ -269,6 +284,7 @@ def build_world(app: Flask, session: Session) -> World:
         referral=referral,
         volunteer_id=volunteer_id,
         unsubscribe_request_token=unsubscribe_confirm_token(settings.secret_key, pending.id),
+        questionnaire_token=questionnaire_token,
     )
 
 
@@ -295,6 +311,12 @@ def page_paths(app: Flask, world: World) -> dict[str, list[str]]:
         "privacy_admin.privacy_page": ["/beheer/privacy"],
         "evaluation.evaluation_page": ["/evaluatie", "/evaluatie?van=1-1-2020&tot=31-12-2099"],
         "evaluation.evaluation_export": [],  # a CSV, not a page
+        "evaluation.questionnaires_export": [],  # a CSV, not a page
+        "feedback.questionnaire": [
+            f"/vragenlijst/{world.questionnaire_token}",
+            "/vragenlijst/onzin",
+        ],
+        "feedback.thanks": ["/vragenlijst/bedankt"],
         "organisations.organisation_list": ["/beheer/organisaties"],
         "organisations.new_organisation": ["/beheer/organisaties/nieuw"],
         "organisations.edit_organisation": [
