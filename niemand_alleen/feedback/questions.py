@@ -13,29 +13,35 @@ from dataclasses import dataclass
 
 from niemand_alleen.models import QuestionnaireAudience
 
+
+def N_(message: str) -> str:  # the name message extractors look for
+    """Marks a Dutch message id for the catalogues; pages translate it when they show it."""
+    return message
+
+
 SCORES = (1, 2, 3, 4, 5)
 SCALE_LABELS = {
-    1: "Heel slecht",
-    2: "Slecht",
-    3: "Niet goed, niet slecht",
-    4: "Goed",
-    5: "Heel goed",
+    1: N_("Heel slecht"),
+    2: N_("Slecht"),
+    3: N_("Niet goed, niet slecht"),
+    4: N_("Goed"),
+    5: N_("Heel goed"),
 }
 OPEN_ANSWER_MAX = 1000
 
 QUESTIONS: dict[QuestionnaireAudience, tuple[str, str, str]] = {
     QuestionnaireAudience.NEIGHBOUR: (
-        "Hoe gaat het contact met de bewoner?",
-        "Hoe duidelijk was wat er van u als goede buur werd verwacht?",
-        "Hoe goed hielp de coördinator u op weg?",
+        N_("Hoe gaat het contact met de bewoner?"),
+        N_("Hoe duidelijk was wat er van u als goede buur werd verwacht?"),
+        N_("Hoe goed hielp de coördinator u op weg?"),
     ),
     QuestionnaireAudience.ORGANISATION: (
-        "Hoe duidelijk was de oproep?",
-        "Hoe makkelijk was het om de oproep door te sturen aan mensen in uw netwerk?",
-        "Hoe tevreden bent u over de samenwerking met Niemand Alleen?",
+        N_("Hoe duidelijk was de oproep?"),
+        N_("Hoe makkelijk was het om de oproep door te sturen aan mensen in uw netwerk?"),
+        N_("Hoe tevreden bent u over de samenwerking met Niemand Alleen?"),
     ),
 }
-OPEN_QUESTION = "Wilt u nog iets kwijt over Niemand Alleen? Wat ging goed, wat kan beter?"
+OPEN_QUESTION = N_("Wilt u nog iets kwijt over Niemand Alleen? Wat ging goed, wat kan beter?")
 
 AUDIENCE_LABELS = {
     QuestionnaireAudience.NEIGHBOUR: "Goede buren",

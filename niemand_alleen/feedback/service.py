@@ -95,8 +95,12 @@ def _invited(column: Any) -> Any:
 
 def invite_neighbours(session: Session, settings: Settings, now: datetime) -> int:
     """Mail a questionnaire to each confirmed good neighbour of an oproep matched at least
-    ``match_followup_days`` ago, once per match; withdrawn or purged sign-ups are skipped."""
+    ``match_followup_days`` ago (and no longer ago than that plus a link's life), once per
+    match; withdrawn or purged sign-ups are skipped."""
     cutoff = now - timedelta(days=settings.match_followup_days)
+    # A match older than the six weeks and a link's life together is not asked any more:
+    # a first run does not mail every match of the past years.
+    too_old = cutoff - timedelta(days=settings.questionnaire_valid_days)
     rows = session.exec(
         select(Match, Volunteer, Oproep)
         .join(Volunteer, col(Volunteer.id) == col(Match.volunteer_id))
@@ -105,6 +109,7 @@ def invite_neighbours(session: Session, settings: Settings, now: datetime) -> in
             Match.status == MatchStatus.CONFIRMED,
             Oproep.status == OproepStatus.MATCHED,
             col(Oproep.matched_at) <= cutoff,
+            col(Oproep.matched_at) > too_old,
             Volunteer.status == VolunteerStatus.CONFIRMED,
             col(Volunteer.purged_at).is_(None),
             col(Match.id).not_in(_invited(col(QuestionnaireInvitation.match_id))),
@@ -150,7 +155,8 @@ def _address_key(address: str) -> str:
 
 def invite_organisations(session: Session, settings: Settings, now: datetime) -> int:
     """Mail a questionnaire to each organisation that received an oproep which has closed
-    (closed or matched, not cancelled), once per dispatch; inactive and unsubscribed
+    (closed or matched, not cancelled) within a link's life, once per dispatch; inactive and
+    unsubscribed
     organisations are skipped. Every address of the organisation gets the same link."""
     rows = session.exec(
         select(Dispatch, Organisation, Oproep)
@@ -161,6 +167,7 @@ def invite_organisations(session: Session, settings: Settings, now: datetime) ->
             col(Oproep.status).in_([OproepStatus.CLOSED, OproepStatus.MATCHED]),
             col(Oproep.closed_at).is_not(None),
             col(Oproep.closed_at) <= now,
+            col(Oproep.closed_at) > now - timedelta(days=settings.questionnaire_valid_days),
             col(Organisation.active).is_(True),
             col(Organisation.unsubscribed_at).is_(None),
             col(Dispatch.id).not_in(_invited(col(QuestionnaireInvitation.dispatch_id))),

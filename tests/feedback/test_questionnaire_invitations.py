@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import factories
-from feedback_support import RESIDENT_FIELDS, Closed, Matched, matched_oproep
+from feedback_support import RESIDENT_FIELDS, Closed, Matched, closed_oproep, matched_oproep
 from flask import Flask
 from sqlmodel import Session, col, select
 
@@ -141,3 +141,18 @@ def test_a_link_expires(
     with app.app_context():
         assert invitation_for_token(db_session, token, utcnow()) is not None
         assert invitation_for_token(db_session, token, later) is None
+
+
+def test_a_first_run_does_not_ask_about_matches_and_oproepen_long_past(
+    app: Flask, db_session: Session, settings: Settings
+) -> None:
+    old = settings.match_followup_days + settings.questionnaire_valid_days + 1
+    matched_oproep(db_session, days_ago=old)
+    closed = closed_oproep(db_session)
+    closed.oproep.closed_at = utcnow() - timedelta(days=settings.questionnaire_valid_days + 1)
+    db_session.add(closed.oproep)
+    db_session.commit()
+    with app.app_context():
+        invited = send_questionnaires(db_session, settings, utcnow())
+    assert (invited.neighbours, invited.organisations) == (0, 0)
+    assert _invitations(db_session) == []
