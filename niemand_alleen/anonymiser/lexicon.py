@@ -198,6 +198,22 @@ INSTITUTION_HEADS = (
     "bejaardenhuis", "bejaardentehuis", "serviceflat", "woongroep", "zorgvilla",
     "tempel", "mandir", "gurdwara", "synagoge", "pagode", "kapel", "cami", "masjid",
 )  # fmt: skip
+# Clubs, shops and firms: a name after them is theirs ("harmonie Crescendo").
+CLUB_HEADS = (
+    "harmonie", "fanfare", "orkest", "koor", "zangkoor", "kerkkoor", "mannenkoor",
+    "vrouwenkoor", "club", "sportclub", "voetbalclub", "biljartclub", "bridgeclub",
+    "schaakclub", "damclub", "kaartclub", "handwerkclub", "sportschool", "sportvereniging",
+    "bond", "soos", "sociëteit", "café", "eetcafé", "restaurant", "eethuis", "bakkerij",
+    "winkel", "kapper", "kapsalon", "slagerij", "toko", "grillroom", "snackbar", "cafetaria",
+    "pizzeria", "lunchroom", "kroeg", "bibliotheek", "zwembad", "atelier", "garage",
+    "bedrijf", "firma", "scheepswerf", "fabriek", "theehuis", "koffiehuis",
+)  # fmt: skip
+HET_HEADS = frozenset((
+    "ziekenhuis", "gezondheidscentrum", "verpleeghuis", "revalidatiecentrum", "wijkcentrum",
+    "buurthuis", "buurtcentrum", "hospice", "inloophuis", "orkest", "koor", "zangkoor",
+    "kerkkoor", "mannenkoor", "vrouwenkoor", "café", "eetcafé", "restaurant", "eethuis",
+    "zwembad", "atelier", "bedrijf", "theehuis", "koffiehuis",
+))  # fmt: skip
 # A house of prayer named in its own language is named in Dutch in the oproep.
 DUTCH_HEAD = {"mandir": "tempel", "gurdwara": "tempel", "cami": "moskee", "masjid": "moskee"}
 ARTICLE_OF_HEAD = {"ziekenhuis": "het", "gezondheidscentrum": "het", "verpleeghuis": "het"}

@@ -22,9 +22,11 @@ from niemand_alleen.anonymiser.finish import (
 from niemand_alleen.anonymiser.grouping import Group, clusters, join_adjacent
 from niemand_alleen.anonymiser.lexicon import (
     ABBREVIATIONS,
+    CLUB_HEADS,
     CONTACT_LABEL_RE,
     DETERMINERS,
     DUTCH_HEAD,
+    HET_HEADS,
     INSTITUTION_HEADS,
     NICKNAME_VERBS,
     PET_NOUNS,
@@ -75,10 +77,10 @@ _PLACE_LEFT_RE = re.compile(
 _ATTRIBUTIVE_LEFT_RE = re.compile(
     r"\b(?:" + _PREPS + r")\s+(?P<noun>[a-zà-ÿ][a-zà-ÿ\-]{3,})\s+$", re.IGNORECASE
 )
-_HEAD_ALT = "|".join(sorted(INSTITUTION_HEADS, key=len, reverse=True))
+_HEAD_ALT = "|".join(sorted((*INSTITUTION_HEADS, *CLUB_HEADS), key=len, reverse=True))
 _HEAD_LEFT_RE = re.compile(r"\b(?P<head>" + _HEAD_ALT + r")\s+$", re.IGNORECASE)
 _HEAD_IN_NAME_RE = re.compile(r"\b(?P<head>" + _HEAD_ALT + r")\b", re.IGNORECASE)
-_HEAD_WORDS = frozenset(INSTITUTION_HEADS)
+_HEAD_WORDS = frozenset((*INSTITUTION_HEADS, *CLUB_HEADS))
 
 
 def _ends_in_head(name: str) -> bool:
@@ -510,22 +512,7 @@ class _Rewriter:
         if head_inside:
             head = head_inside.group("head").lower()
             head = DUTCH_HEAD.get(head, head)
-            article = (
-                "het"
-                if head
-                in {
-                    "ziekenhuis",
-                    "gezondheidscentrum",
-                    "verpleeghuis",
-                    "revalidatiecentrum",
-                    "wijkcentrum",
-                    "buurthuis",
-                    "buurtcentrum",
-                    "hospice",
-                    "inloophuis",
-                }
-                else "de"
-            )
+            article = "het" if head in HET_HEADS else "de"
             new_start = start - len(art.group()) if art else start
             self.edits.append(Edit(new_start, end, _cap(f"{article} {head}", text, new_start)))
             return

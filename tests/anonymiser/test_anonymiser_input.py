@@ -196,6 +196,9 @@ def test_what_deduce_misses_is_redacted(
         # a house of prayer with a name of its own is named by its kind, in Dutch
         ("Ze gaat naar de Shri Krishna Mandir.", "Ze gaat naar de tempel."),
         ("Hij bidt in de Ulu Cami.", "Hij bidt in de moskee."),
+        # a club, a shop or a firm with a name of its own keeps only its kind
+        ("Hij was lid van harmonie Crescendo.", "Hij was lid van een harmonie."),
+        ("Ze sport bij sportschool FitLife.", "Ze sport bij een sportschool."),
     ],
 )
 def test_replacements_read_as_natural_dutch(
