@@ -24,6 +24,8 @@ LOCALES = ("nl", "en")
 DEFAULT_LOCALE = "nl"
 PARAMETER = "lang"
 COOKIE = "na_lang"
+# With Secure cookies (production) the name carries the __Host- prefix, as the session's.
+SECURE_COOKIE = "__Host-na_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 # Each language is named in itself, as a switch to it should be.
 SWITCH_LABELS = {"nl": "Nederlands", "en": "English"}
@@ -47,7 +49,9 @@ def choose_locale() -> str:
     """The language of this page (Flask-Babel's locale selector); Dutch outside a request."""
     if not has_request_context() or staff_page():
         return DEFAULT_LOCALE
-    chosen = known_locale(request.args.get(PARAMETER)) or known_locale(request.cookies.get(COOKIE))
+    chosen = known_locale(request.args.get(PARAMETER)) or known_locale(
+        request.cookies.get(_cookie_name())
+    )
     if chosen:
         return chosen
     return request.accept_languages.best_match(LOCALES, default=DEFAULT_LOCALE) or "nl"
@@ -75,19 +79,27 @@ def _translate(message: str) -> str:
     return translated
 
 
+def _secure() -> bool:
+    return bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+
+
+def _cookie_name() -> str:
+    return SECURE_COOKIE if _secure() else COOKIE
+
+
 def _remember_choice(response: Response) -> Response:
     if request.endpoint == "static":
         return response
     response.vary.add("Accept-Language")
     response.vary.add("Cookie")
     chosen = known_locale(request.args.get(PARAMETER))
-    if chosen and not staff_page() and request.cookies.get(COOKIE) != chosen:
+    if chosen and not staff_page() and request.cookies.get(_cookie_name()) != chosen:
         response.set_cookie(
-            COOKIE,
+            _cookie_name(),
             chosen,
             max_age=COOKIE_MAX_AGE,
             path="/",
-            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+            secure=_secure(),
             httponly=True,
             samesite="Lax",
         )

@@ -55,9 +55,10 @@ def outside_area(raw_postcode: str | None, service_area: Collection[str]) -> boo
     return postcode[:4] not in service_area
 
 
-def kilometres(value: float) -> str:
-    """Dutch: "2 km", "2,5 km"."""
-    return f"{value:g}".replace(".", ",") + " km"
+def kilometres(value: float, locale: str = "nl") -> str:
+    """Dutch: "2 km", "2,5 km"; English ("en"): "2.5 km"."""
+    text = f"{value:g}"
+    return (text if locale == "en" else text.replace(".", ",")) + " km"
 
 
 @dataclass

@@ -82,7 +82,7 @@ def _form_page(
         outside_area=request.method == "POST"
         and outside_area(request.form.get("postcode"), settings.service_area_pc4),
         area_name=AREA_NAME,
-        outside_area_distance=kilometres(settings.outside_area_max_distance_km),
+        outside_area_distance=kilometres(settings.outside_area_max_distance_km, current_locale()),
     )
 
 

@@ -14,8 +14,9 @@ from flask.testing import FlaskClient
 from support import LoginAs, csrf_token
 from werkzeug.test import TestResponse
 
-from niemand_alleen.i18n import COOKIE
+from niemand_alleen.i18n import COOKIE, SECURE_COOKIE
 from niemand_alleen.models import Role
+from niemand_alleen.signup.answers import kilometres
 
 ENGLISH_BROWSER = {"Accept-Language": "en-GB,en;q=0.9,nl;q=0.5"}
 DUTCH_BROWSER = {"Accept-Language": "nl-NL,nl;q=0.9"}
@@ -48,9 +49,9 @@ def dutch_left(response: TestResponse) -> list[str]:
     return sorted({m.group(0) for m in DUTCH_WORDS.finditer(text)})
 
 
-def language_cookie(response: TestResponse) -> str | None:
+def language_cookie(response: TestResponse, name: str = COOKIE) -> str | None:
     for header in response.headers.getlist("Set-Cookie"):
-        if header.startswith(f"{COOKIE}="):
+        if header.startswith(f"{name}="):
             return header
     return None
 
@@ -119,9 +120,15 @@ def test_the_switch_sets_a_cookie_that_wins_over_the_browser(client: FlaskClient
 
 def test_the_cookie_is_secure_when_the_apps_cookies_are(app: Flask, client: FlaskClient) -> None:
     app.config["SESSION_COOKIE_SECURE"] = True
-    cookie = language_cookie(client.get("/?lang=en"))
+    response = client.get("/?lang=en", base_url="https://localhost")
+    assert language_cookie(response) is None
+    cookie = language_cookie(response, SECURE_COOKIE)
     assert cookie is not None
     assert "Secure" in cookie
+    assert "Domain" not in cookie  # a __Host- cookie names no domain
+    # Remembered under that name.
+    later = client.get("/", base_url="https://localhost", headers=DUTCH_BROWSER)
+    assert html_lang(later) == "en"
 
 
 BAD_VALUES = ["xx", "", "EN", "en-US", "de", "<script>", "n%l", "e" * 5000, "en;nl"]
@@ -188,3 +195,8 @@ def test_a_missing_page_is_explained_in_english(client: FlaskClient) -> None:
     assert response.status_code == 404
     assert html_lang(response) == "en"
     assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_distances_are_written_the_english_way_in_english() -> None:
+    assert kilometres(2.5, "en") == "2.5 km"
+    assert kilometres(2.5) == "2,5 km"
