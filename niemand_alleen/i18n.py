@@ -1,11 +1,13 @@
 """The language of the public pages: Dutch, or English for whoever asks for it.
 
-An explicit choice wins: the switch in the page header (``?lang=en`` or ``?lang=nl`` on any
-public page), remembered in a cookie that holds only that choice. Otherwise the browser's
-Accept-Language picks the best of Dutch and English; otherwise Dutch. Staff pages (anyone
-logged in, and the login pages) are always Dutch. A language we do not offer, in the
+The pages for neighbours (start page, privacy statement, about, the sign-up pages and the
+error pages of the public) exist in Dutch and English. An explicit choice wins: the switch
+in the page header (``?lang=en`` or ``?lang=nl``), remembered in a cookie that holds only
+that choice. Otherwise the browser's Accept-Language picks the best of Dutch and English;
+otherwise Dutch. Every other page (anyone logged in, the login pages, the pages
+organisations reach from their mails) is Dutch only. A language we do not offer, in the
 parameter or the cookie, is ignored. The mails to a neighbour are written in the language
-stored with the sign-up (``in_locale``).
+stored with the sign-up (``render_mail(..., locale=...)``, through ``in_locale``).
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ SECURE_COOKIE = "__Host-na_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 # Each language is named in itself, as a switch to it should be.
 SWITCH_LABELS = {"nl": "Nederlands", "en": "English"}
-# Blueprints whose pages are for staff only, even before logging in.
-_STAFF_BLUEPRINTS = frozenset({"auth"})
+# The pages that exist in English too (a blueprint's pages, or single endpoints).
+BILINGUAL_BLUEPRINTS = frozenset({"signup"})
+BILINGUAL_ENDPOINTS = frozenset({"web.home", "web.privacy", "web.about"})
 
 
 def known_locale(value: object) -> str | None:
@@ -38,23 +41,25 @@ def known_locale(value: object) -> str | None:
     return value if isinstance(value, str) and value in LOCALES else None
 
 
-def staff_page() -> bool:
-    """A page for staff (logged in, or the login pages): always Dutch."""
-    if request.blueprint in _STAFF_BLUEPRINTS:
-        return True
-    return bool(current_user and current_user.is_authenticated)
+def bilingual_page() -> bool:
+    """This page exists in English too: a neighbour's page, seen without logging in."""
+    if current_user and current_user.is_authenticated:
+        return False  # staff see every page in Dutch
+    if request.endpoint is None:
+        return True  # an address that does not exist: the public's error page
+    return request.blueprint in BILINGUAL_BLUEPRINTS or request.endpoint in BILINGUAL_ENDPOINTS
 
 
 def choose_locale() -> str:
     """The language of this page (Flask-Babel's locale selector); Dutch outside a request."""
-    if not has_request_context() or staff_page():
+    if not has_request_context() or not bilingual_page():
         return DEFAULT_LOCALE
     chosen = known_locale(request.args.get(PARAMETER)) or known_locale(
         request.cookies.get(_cookie_name())
     )
     if chosen:
         return chosen
-    return request.accept_languages.best_match(LOCALES, default=DEFAULT_LOCALE) or "nl"
+    return request.accept_languages.best_match(LOCALES, default=DEFAULT_LOCALE) or DEFAULT_LOCALE
 
 
 def current_locale() -> str:
@@ -93,7 +98,7 @@ def _remember_choice(response: Response) -> Response:
     response.vary.add("Accept-Language")
     response.vary.add("Cookie")
     chosen = known_locale(request.args.get(PARAMETER))
-    if chosen and not staff_page() and request.cookies.get(_cookie_name()) != chosen:
+    if chosen and bilingual_page() and request.cookies.get(_cookie_name()) != chosen:
         response.set_cookie(
             _cookie_name(),
             chosen,
@@ -114,7 +119,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _language_switch() -> dict[str, object]:
-        if not has_request_context() or staff_page():
+        if not has_request_context() or not bilingual_page():
             return {"language_switch": None}
         other = "en" if current_locale() == "nl" else "nl"
         return {

@@ -174,6 +174,19 @@ def test_staff_pages_stay_dutch(client: FlaskClient, login_as: LoginAs) -> None:
         assert "English</a>" not in response.get_data(as_text=True)
 
 
+def test_pages_for_organisations_stay_dutch(client: FlaskClient) -> None:
+    """Organisations get Dutch mails; the pages those mails lead to are Dutch only."""
+    client.set_cookie(COOKIE, "en")
+    response = client.get("/afmelden/organisatie/bevestigen/nonsense?lang=en")
+    assert response.status_code == 404
+    assert html_lang(response) == "nl"
+    page = response.get_data(as_text=True)
+    assert "Deze bevestigingslink werkt niet" in page
+    assert "Naar de inhoud" in page
+    assert "English</a>" not in page
+    assert language_cookie(response) is None
+
+
 def test_the_sign_up_form_says_what_is_wrong_in_english(client: FlaskClient) -> None:
     client.set_cookie(COOKIE, "en")
     response = client.post(
