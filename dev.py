@@ -4,6 +4,7 @@
     python3 dev.py demo          # the service on its embedded defaults at http://127.0.0.1:5000
     python3 dev.py test          # lint, type check and the whole test suite (as CI runs it)
     python3 dev.py test --fast   # the same without the browser, PostgreSQL and slow tests
+    python3 dev.py translations  # update and compile the English catalogue (translations/)
 
 Both create .venv and install the pinned, hash-checked dependencies of requirements/dev.lock
 (again only when the lock file or pyproject.toml changed).
@@ -97,7 +98,18 @@ def test(args: list[str]) -> None:
         print(notice, flush=True)
 
 
-COMMANDS = {"demo": demo, "test": test}
+def translations(args: list[str]) -> None:
+    """Extract the marked messages (rules: [tool.babel] in pyproject.toml), merge them into
+    translations/en/LC_MESSAGES/messages.po and compile messages.mo beside it. Translate
+    the new and fuzzy entries in the .po, then run this again; both files are committed."""
+    pot = VENV / "messages.pot"
+    pybabel = BIN / "pybabel"
+    run(pybabel, "extract", "-F", "pyproject.toml", "-k", "lazy_gettext", "-o", pot, ".")
+    run(pybabel, "update", "-i", pot, "-d", "translations", "-l", "en", *args)
+    run(pybabel, "compile", "-d", "translations", "-l", "en", "--statistics")
+
+
+COMMANDS = {"demo": demo, "test": test, "translations": translations}
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from niemand_alleen import i18n
 from niemand_alleen.config import Settings
 from niemand_alleen.crypto import configure_keyring
 from niemand_alleen.db import Database
@@ -20,11 +21,6 @@ csrf = CSRFProtect()
 babel = Babel()
 
 log = logging.getLogger(__name__)
-
-
-def _locale() -> str:
-    # Dutch first; English is not translated yet, so every page is served in Dutch.
-    return "nl"
 
 
 def create_app(settings: Settings, *, migrations: bool = False) -> Flask:
@@ -57,6 +53,8 @@ def create_app(settings: Settings, *, migrations: bool = False) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
+        # Source language Dutch: the message ids are the Dutch text; English is a catalogue.
+        BABEL_TRANSLATION_DIRECTORIES=str(resource_dir("translations")),
     )
     if settings.proxy_count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -69,7 +67,8 @@ def create_app(settings: Settings, *, migrations: bool = False) -> Flask:
     if migrations:
         _register_migrations(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_locale)
+    babel.init_app(app, locale_selector=i18n.choose_locale)
+    i18n.init_app(app)
 
     from niemand_alleen import (
         audit,

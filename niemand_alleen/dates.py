@@ -32,6 +32,22 @@ MONTHS = (
     "december",
 )
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+# The public pages and the mails to neighbours also exist in English.
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 DateLike = date | datetime | str | None
 
@@ -56,16 +72,22 @@ def _local(value: DateLike) -> date | datetime | None:
     return value
 
 
-def long_date(value: DateLike, *, time: bool = False, weekday: bool = False) -> str:
-    """ "4 december 2026" (``time``: "… om 14:05"; ``weekday``: "vrijdag …")."""
+def long_date(
+    value: DateLike, *, time: bool = False, weekday: bool = False, locale: str = "nl"
+) -> str:
+    """ "4 december 2026" (``time``: "… om 14:05"; ``weekday``: "vrijdag …"); with
+    ``locale="en"`` (public pages and mails in English) "Friday 4 December 2026 at 14:05"."""
     moment = _local(value)
     if moment is None:
         return ""
-    text = f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+    months, weekdays, at = (
+        (MONTHS_EN, WEEKDAYS_EN, "at") if locale == "en" else (MONTHS, WEEKDAYS, "om")
+    )
+    text = f"{moment.day} {months[moment.month - 1]} {moment.year}"
     if weekday:
-        text = f"{WEEKDAYS[moment.weekday()]} {text}"
+        text = f"{weekdays[moment.weekday()]} {text}"
     if time and isinstance(moment, datetime):
-        text += f" om {moment:%H:%M}"
+        text += f" {at} {moment:%H:%M}"
     return text
 
 

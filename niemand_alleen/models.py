@@ -482,6 +482,9 @@ class Volunteer(SQLModel, table=True):
     # The postcode lies outside the service area (``SERVICE_AREA_PC4``) and the neighbour
     # ticked that they still want to help: never proposed beyond the distance set for that.
     outside_area: bool = False
+    # The language of the public pages at sign-up ("nl" or "en"): the mails to this
+    # neighbour are written in it. Not personal: kept when the sign-up is purged.
+    locale: str = Field(default="nl", max_length=5)
     status: VolunteerStatus = Field(
         default=VolunteerStatus.UNCONFIRMED, sa_type=enum_type(VolunteerStatus)
     )

@@ -1,4 +1,4 @@
-"""Where the shipped folders (templates/, postcodes/, migrations/) are.
+"""Where the shipped folders (templates/, postcodes/, migrations/, translations/) are.
 
 In a wheel they live inside the package (see pyproject's force-include); in a source checkout
 or an editable install they sit at the top of the repository.

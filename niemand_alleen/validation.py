@@ -1,7 +1,8 @@
 """Validation of personal input shared by the staff and public forms; no Flask here.
 
 Every function returns the normalised value or raises ``InvalidInput`` with a Dutch message
-(plain language) that forms show next to the field.
+(plain language) that forms show next to the field; the checks of the public sign-up form
+give it in the language of the page (``niemand_alleen.text``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 
 from niemand_alleen.geo import HouseNumberError, PostcodeError
+from niemand_alleen.text import _
 
 
 class InvalidInput(ValueError):
@@ -41,14 +43,24 @@ def no_line_breaks(value: str, message: str) -> None:
 def person_name(raw: str | None, *, label: str) -> str:
     """A first name or surname; ``label`` is the Dutch field name in lower case."""
     value = unicodedata.normalize("NFC", " ".join((raw or "").split()))
-    no_line_breaks(raw or "", f"Een {label} kan geen regelovergang bevatten.")
+    no_line_breaks(raw or "", _("Een %(label)s kan geen regelovergang bevatten.", label=label))
     if not value:
-        raise InvalidInput(f"Vul de {label} in.")
+        raise InvalidInput(_("Vul de %(label)s in.", label=label))
     if len(value) > NAME_MAX_LENGTH:
-        raise InvalidInput(f"Een {label} is hoogstens {NAME_MAX_LENGTH} tekens lang.")
+        raise InvalidInput(
+            _(
+                "Een %(label)s is hoogstens %(length)s tekens lang.",
+                label=label,
+                length=NAME_MAX_LENGTH,
+            )
+        )
     if not _NAME_RE.fullmatch(value):
         raise InvalidInput(
-            f"Een {label} bestaat uit letters, eventueel met spaties, streepjes of apostroffen."
+            _(
+                "Een %(label)s bestaat uit letters, eventueel met spaties, streepjes of "
+                "apostroffen.",
+                label=label,
+            )
         )
     return value
 
@@ -57,13 +69,13 @@ def phone_number(raw: str | None) -> str:
     """A Dutch (or international) phone number in any common notation, stored as E.164."""
     value = (raw or "").strip()
     if not value:
-        raise InvalidInput("Vul een telefoonnummer in.")
+        raise InvalidInput(_("Vul een telefoonnummer in."))
     if len(value) > 30:
-        raise InvalidInput("Dit telefoonnummer is te lang.")
+        raise InvalidInput(_("Dit telefoonnummer is te lang."))
     # phonenumbers would read letters as a keypad ("0800-BLOEMEN"); people do not mean that.
     if not re.fullmatch(r"[0-9+()\-./ \u00a0]+", value):
         raise InvalidInput(
-            "Een telefoonnummer bestaat alleen uit cijfers, bijvoorbeeld 06 12345678."
+            _("Een telefoonnummer bestaat alleen uit cijfers, bijvoorbeeld 06 12345678.")
         )
     import phonenumbers  # on the first number, not in every web worker at start
 
@@ -73,7 +85,7 @@ def phone_number(raw: str | None) -> str:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
         raise InvalidInput(
-            "Vul een geldig telefoonnummer in, bijvoorbeeld 06 12345678 of 078 1234567."
+            _("Vul een geldig telefoonnummer in, bijvoorbeeld 06 12345678 of 078 1234567.")
         )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
@@ -103,18 +115,18 @@ def format_phone(e164: str) -> str:
 
 def email_address(raw: str | None, *, required: bool = True) -> str | None:
     value = (raw or "").strip()
-    no_line_breaks(raw or "", "Een e-mailadres kan geen regelovergang bevatten.")
+    no_line_breaks(raw or "", _("Een e-mailadres kan geen regelovergang bevatten."))
     if not value:
         if required:
-            raise InvalidInput("Vul een e-mailadres in.")
+            raise InvalidInput(_("Vul een e-mailadres in."))
         return None
     if len(value) > 254:
-        raise InvalidInput("Dit e-mailadres is te lang.")
+        raise InvalidInput(_("Dit e-mailadres is te lang."))
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
         raise InvalidInput(
-            "Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl."
+            _("Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl.")
         ) from None
 
 
@@ -181,9 +193,13 @@ def free_text(raw: str | None, *, label: str, max_length: int, required: bool = 
     """Multi-line text; kept as typed (it is shown escaped, never as HTML)."""
     value = (raw or "").replace("\r\n", "\n").strip()
     if required and not value:
-        raise InvalidInput(f"Vul {label} in.")
+        raise InvalidInput(_("Vul %(label)s in.", label=label))
     if len(value) > max_length:
         raise InvalidInput(
-            f"Dit is te lang: hoogstens {max_length} tekens. Nu zijn het er {len(value)}."
+            _(
+                "Dit is te lang: hoogstens %(most)s tekens. Nu zijn het er %(now)s.",
+                most=max_length,
+                now=len(value),
+            )
         )
     return value

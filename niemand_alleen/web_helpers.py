@@ -14,8 +14,9 @@ from sqlmodel import Session
 from niemand_alleen.audit import AuditAction, AuditDetail, RecordType, record_audit
 from niemand_alleen.auth import current_staff
 from niemand_alleen.config import Settings
-from niemand_alleen.dates import long_date, short_date
+from niemand_alleen.dates import DateLike, long_date, short_date
 from niemand_alleen.geo import MapCircle, MapMarker, map_area, wijk_map_svg
+from niemand_alleen.i18n import current_locale
 from niemand_alleen.models import LOCAL_TIMEZONE, utcnow
 from niemand_alleen.reference import cached_gazetteer
 
@@ -30,7 +31,11 @@ def register_date_filters(app: Flask) -> None:
     """The one way pages and mails write dates, in local time (see ``niemand_alleen.dates``):
     ``{{ day | long_date }}`` "4 december 2026", ``long_date(time=True)`` "4 december 2026
     om 14:05", ``{{ day | short_date }}`` "4-12-2026" for tables."""
-    app.jinja_env.filters["long_date"] = long_date
+
+    def localised_long_date(value: DateLike, *, time: bool = False, weekday: bool = False) -> str:
+        return long_date(value, time=time, weekday=weekday, locale=current_locale())
+
+    app.jinja_env.filters["long_date"] = localised_long_date
     app.jinja_env.filters["short_date"] = short_date
 
 

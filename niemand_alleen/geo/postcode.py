@@ -1,13 +1,16 @@
 """Validation and normalisation of Dutch postcodes and house numbers.
 
-Error messages are shown to users, so they are Dutch (B1) and never repeat the input:
-the input is personal data and exception texts tend to end up in logs.
+Error messages are shown to users, so they are Dutch (B1, or English on an English public
+page: ``niemand_alleen.text``) and never repeat the input: the input is personal data and
+exception texts tend to end up in logs.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from niemand_alleen.text import N_, _
 
 __all__ = [
     "HouseNumber",
@@ -46,13 +49,17 @@ _HOUSE_NUMBER_RE = re.compile(
 _SUFFIX_RE = re.compile(rf"[A-Z0-9]{{1,{MAX_SUFFIX_LENGTH}}}")
 _SEPARATORS_RE = re.compile(r"[\s-]+")
 
-MSG_POSTCODE_EMPTY = "Vul uw postcode in."
-MSG_POSTCODE_INVALID = "Vul een geldige postcode in, bijvoorbeeld 3311 AB."
-MSG_POSTCODE_INCOMPLETE = "Vul uw hele postcode in: 4 cijfers en 2 letters, bijvoorbeeld 3311 AB."
-MSG_POSTCODE_NOT_ISSUED = "Deze postcode bestaat niet. Kijk de letters van uw postcode na."
-MSG_HOUSE_NUMBER_EMPTY = "Vul uw huisnummer in."
-MSG_HOUSE_NUMBER_INVALID = "Vul een geldig huisnummer in, bijvoorbeeld 12 of 12 A."
-MSG_HOUSE_NUMBER_SUFFIX = "De toevoeging bij uw huisnummer is te lang. Gebruik hoogstens 6 tekens."
+MSG_POSTCODE_EMPTY = N_("Vul uw postcode in.")
+MSG_POSTCODE_INVALID = N_("Vul een geldige postcode in, bijvoorbeeld 3311 AB.")
+MSG_POSTCODE_INCOMPLETE = N_(
+    "Vul uw hele postcode in: 4 cijfers en 2 letters, bijvoorbeeld 3311 AB."
+)
+MSG_POSTCODE_NOT_ISSUED = N_("Deze postcode bestaat niet. Kijk de letters van uw postcode na.")
+MSG_HOUSE_NUMBER_EMPTY = N_("Vul uw huisnummer in.")
+MSG_HOUSE_NUMBER_INVALID = N_("Vul een geldig huisnummer in, bijvoorbeeld 12 of 12 A.")
+MSG_HOUSE_NUMBER_SUFFIX = N_(
+    "De toevoeging bij uw huisnummer is te lang. Gebruik hoogstens 6 tekens."
+)
 
 
 class PostcodeError(ValueError):
@@ -83,17 +90,17 @@ def normalise_postcode(raw: str) -> str:
     """
     text = raw.strip()
     if not text:
-        raise PostcodeError(MSG_POSTCODE_EMPTY, "empty")
+        raise PostcodeError(_(MSG_POSTCODE_EMPTY), "empty")
     if len(text) > MAX_POSTCODE_INPUT:
-        raise PostcodeError(MSG_POSTCODE_INVALID, "too_long")
+        raise PostcodeError(_(MSG_POSTCODE_INVALID), "too_long")
     if _PC4_RE.fullmatch(text):
-        raise PostcodeError(MSG_POSTCODE_INCOMPLETE, "incomplete")
+        raise PostcodeError(_(MSG_POSTCODE_INCOMPLETE), "incomplete")
     match = _POSTCODE_RE.fullmatch(text)
     if match is None:
-        raise PostcodeError(MSG_POSTCODE_INVALID, "format")
+        raise PostcodeError(_(MSG_POSTCODE_INVALID), "format")
     digits, letters = match.group(1), match.group(2).upper()
     if letters in _FORBIDDEN_LETTERS:
-        raise PostcodeError(MSG_POSTCODE_NOT_ISSUED, "not_issued")
+        raise PostcodeError(_(MSG_POSTCODE_NOT_ISSUED), "not_issued")
     return digits + letters
 
 
@@ -136,13 +143,13 @@ class HouseNumber:
     def __post_init__(self) -> None:
         # Validate here too so values built from database rows obey the same rules.
         if isinstance(self.number, bool) or not isinstance(self.number, int):
-            raise HouseNumberError(MSG_HOUSE_NUMBER_INVALID, "format")
+            raise HouseNumberError(_(MSG_HOUSE_NUMBER_INVALID), "format")
         if not 1 <= self.number <= MAX_HOUSE_NUMBER:
-            raise HouseNumberError(MSG_HOUSE_NUMBER_INVALID, "range")
+            raise HouseNumberError(_(MSG_HOUSE_NUMBER_INVALID), "range")
         if len(self.suffix) > MAX_SUFFIX_LENGTH:
-            raise HouseNumberError(MSG_HOUSE_NUMBER_SUFFIX, "suffix_too_long")
+            raise HouseNumberError(_(MSG_HOUSE_NUMBER_SUFFIX), "suffix_too_long")
         if self.suffix and _SUFFIX_RE.fullmatch(self.suffix) is None:
-            raise HouseNumberError(MSG_HOUSE_NUMBER_INVALID, "format")
+            raise HouseNumberError(_(MSG_HOUSE_NUMBER_INVALID), "format")
 
     def __str__(self) -> str:
         # A hyphen keeps "12-2" readable; letters attach directly ("12A").
@@ -157,16 +164,16 @@ def normalise_house_number(raw: str) -> HouseNumber:
     """Parse "12", "12a", "12 A", "12-2", "12 bis"; raise :class:`HouseNumberError`."""
     text = raw.strip()
     if not text:
-        raise HouseNumberError(MSG_HOUSE_NUMBER_EMPTY, "empty")
+        raise HouseNumberError(_(MSG_HOUSE_NUMBER_EMPTY), "empty")
     if len(text) > MAX_HOUSE_NUMBER_INPUT:
-        raise HouseNumberError(MSG_HOUSE_NUMBER_INVALID, "too_long")
+        raise HouseNumberError(_(MSG_HOUSE_NUMBER_INVALID), "too_long")
     match = _HOUSE_NUMBER_RE.fullmatch(text)
     if match is None:
-        raise HouseNumberError(MSG_HOUSE_NUMBER_INVALID, "format")
+        raise HouseNumberError(_(MSG_HOUSE_NUMBER_INVALID), "format")
     suffix = _SEPARATORS_RE.sub("", match.group("suffix") or "").upper()
     if len(suffix) > MAX_SUFFIX_LENGTH:
-        raise HouseNumberError(MSG_HOUSE_NUMBER_SUFFIX, "suffix_too_long")
+        raise HouseNumberError(_(MSG_HOUSE_NUMBER_SUFFIX), "suffix_too_long")
     number = int(match.group("number"))
     if number < 1:
-        raise HouseNumberError(MSG_HOUSE_NUMBER_INVALID, "range")
+        raise HouseNumberError(_(MSG_HOUSE_NUMBER_INVALID), "range")
     return HouseNumber(number, suffix)

@@ -146,11 +146,13 @@ def build_message(
     date: float,
     headers: Mapping[str, str] | None = None,
     recipient_validated: bool = False,
+    language: str = "nl",
 ) -> str:
     """The whole mail as sent: headers, then the text (and, if any, the HTML) alternative.
 
     Raises ``UnsafeMailError`` for an address or header that cannot be sent as it is;
-    ``recipient_validated`` as for ``smtp_recipient``.
+    ``recipient_validated`` as for ``smtp_recipient``. ``language``: of the text ("nl", or
+    "en" for a neighbour who signed up in English).
     """
     lines = [
         _header_line("From", _from(sender)),
@@ -158,7 +160,7 @@ def build_message(
         f"Subject: {_encoded(safe_subject(subject))}\r\n",
         _header_line("Date", formatdate(date, localtime=True)),
         _header_line("Message-ID", msg_id),
-        _header_line("Content-Language", "nl"),
+        _header_line("Content-Language", language),
     ]
     lines.extend(_header_line(name, value) for name, value in (headers or {}).items())
     lines.append("MIME-Version: 1.0\r\n")

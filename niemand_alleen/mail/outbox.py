@@ -26,6 +26,7 @@ from flask import current_app, has_app_context
 from sqlmodel import Session, select
 
 from niemand_alleen.config import Settings
+from niemand_alleen.i18n import in_locale, known_locale
 from niemand_alleen.mail.kinds import mail_kind
 from niemand_alleen.mail.message import (
     UnsafeMailError,
@@ -43,14 +44,19 @@ class RenderedMail:
     subject: str
     body_text: str
     body_html: str | None
+    locale: str = "nl"  # the language it is written in (the Content-Language header)
 
 
-def render_mail(name: str, **context: object) -> RenderedMail:
-    """Render ``templates/mail/<name>.subject.txt``, ``.txt`` and ``.html`` (app context)."""
-    subject = " ".join(_render(f"mail/{name}.subject.txt", context).split())
-    body_text = _render(f"mail/{name}.txt", context).strip() + "\n"
-    body_html = _render(f"mail/{name}.html", context)
-    return RenderedMail(subject=subject, body_text=body_text, body_html=body_html)
+def render_mail(name: str, *, locale: object = "nl", **context: object) -> RenderedMail:
+    """Render ``templates/mail/<name>.subject.txt``, ``.txt`` and ``.html`` (app context), in
+    ``locale``: Dutch, whatever the language of the page that caused the mail, except for a
+    mail to a neighbour, in the language stored with the sign-up."""
+    language = known_locale(locale) or "nl"
+    with in_locale(language):
+        subject = " ".join(_render(f"mail/{name}.subject.txt", context).split())
+        body_text = _render(f"mail/{name}.txt", context).strip() + "\n"
+        body_html = _render(f"mail/{name}.html", context)
+    return RenderedMail(subject=subject, body_text=body_text, body_html=body_html, locale=language)
 
 
 def _render(template: str, context: dict[str, object]) -> str:
@@ -83,6 +89,7 @@ def rendered_message(
         date=time.time(),
         headers=headers,
         recipient_validated=recipient_validated,
+        language=mail.locale,
     )
 
 

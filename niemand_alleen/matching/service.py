@@ -833,6 +833,7 @@ def complete_match(
             recipient=volunteer.email,
             mail=render_mail(
                 "match_confirmed",
+                locale=volunteer.locale,
                 wijk_name=wijk_name,
                 contact=contact,
                 **_neighbour_context(settings, volunteer),
@@ -851,6 +852,7 @@ def complete_match(
             recipient=volunteer.email,
             mail=render_mail(
                 "match_thanks",
+                locale=volunteer.locale,
                 wijk_name=wijk_name,
                 contact=contact,
                 contact_again=volunteer.contact_again,

@@ -3,7 +3,8 @@
 The form's fields are read and checked here rather than by WTForms, which then only draws
 the form (again, with these messages, when something is wrong): building and validating a
 WTForms form cost about a fifth of a sign-up's work, on the busiest public page. Every
-message is plain Dutch (B1) and names what to do.
+message is plain Dutch (B1) and names what to do; ``niemand_alleen.text`` gives it in the
+language of the page.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from niemand_alleen.geo import (
     normalise_postcode,
 )
 from niemand_alleen.signup.service import SignupInput
+from niemand_alleen.text import N_, _
 
 AVAILABILITY_MAX_LENGTH = 300
 MOTIVATION_MAX_LENGTH = 1000
 LANGUAGES_MAX_LENGTH = 200
-MSG_CONSENT = (
+MSG_CONSENT = N_(
     "Vink aan dat u de privacyverklaring hebt gelezen. "
     "Zonder uw toestemming kunnen we uw aanmelding niet bewaren."
 )
@@ -35,9 +37,11 @@ _NOT_TICKED = ("", "false")
 
 def msg_outside_area(postcode: str) -> str:
     """Why a sign-up from outside the service area waits for the "toch helpen" box."""
-    return (
-        f"Niemand Alleen is er voor {AREA_NAME}. Uw postcode {format_postcode(postcode)} ligt "
-        f"buiten {AREA_NAME}. Wilt u toch helpen? Vink dan het vakje aan."
+    return _(
+        "Niemand Alleen is er voor %(area)s. Uw postcode %(postcode)s ligt buiten %(area)s. "
+        "Wilt u toch helpen? Vink dan het vakje aan.",
+        area=AREA_NAME,
+        postcode=format_postcode(postcode),
     )
 
 
@@ -51,9 +55,10 @@ def outside_area(raw_postcode: str | None, service_area: Collection[str]) -> boo
     return postcode[:4] not in service_area
 
 
-def kilometres(value: float) -> str:
-    """Dutch: "2 km", "2,5 km"."""
-    return f"{value:g}".replace(".", ",") + " km"
+def kilometres(value: float, locale: str = "nl") -> str:
+    """Dutch: "2 km", "2,5 km"; English ("en"): "2.5 km"."""
+    text = f"{value:g}"
+    return (text if locale == "en" else text.replace(".", ",")) + " km"
 
 
 @dataclass
@@ -85,8 +90,8 @@ def read_signup(form: Mapping[str, str], service_area: Collection[str]) -> Signu
             errors[name] = error.message
             return ""
 
-    first_name = check("first_name", lambda v: validation.person_name(v, label="voornaam"))
-    last_name = check("last_name", lambda v: validation.person_name(v, label="achternaam"))
+    first_name = check("first_name", lambda v: validation.person_name(v, label=_("voornaam")))
+    last_name = check("last_name", lambda v: validation.person_name(v, label=_("achternaam")))
     email = check("email", lambda v: validation.email_address(v, required=True) or "")
     phone = check("phone", validation.phone_number)
     postcode = check("postcode", lambda v: normalise_postcode(v or ""))
@@ -95,15 +100,15 @@ def read_signup(form: Mapping[str, str], service_area: Collection[str]) -> Signu
     if outside and form.get("outside_area", "") in _NOT_TICKED:
         errors["outside_area"] = msg_outside_area(postcode)
     availability = check(
-        "availability", lambda v: _one_line(v, "wanneer u kunt", AVAILABILITY_MAX_LENGTH)
+        "availability", lambda v: _one_line(v, _("wanneer u kunt"), AVAILABILITY_MAX_LENGTH)
     )
     motivation = check(
         "motivation",
-        lambda v: validation.free_text(v, label="waarom", max_length=MOTIVATION_MAX_LENGTH),
+        lambda v: validation.free_text(v, label=_("waarom"), max_length=MOTIVATION_MAX_LENGTH),
     )
-    languages = check("languages", lambda v: _one_line(v, "de talen", LANGUAGES_MAX_LENGTH))
+    languages = check("languages", lambda v: _one_line(v, _("de talen"), LANGUAGES_MAX_LENGTH))
     if form.get("consent", "") in _NOT_TICKED:
-        errors["consent"] = MSG_CONSENT
+        errors["consent"] = _(MSG_CONSENT)
     if errors:
         return SignupAnswers(errors=errors)
     return SignupAnswers(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, TelField, TextAreaField
 
@@ -15,15 +16,15 @@ HONEYPOT_FIELD = "website"
 
 class SignupForm(FlaskForm):
     first_name = StringField(
-        "Voornaam",
+        lazy_gettext("Voornaam"),
         render_kw={"autocomplete": "given-name", "autocapitalize": "words", "spellcheck": "false"},
     )
     last_name = StringField(
-        "Achternaam",
+        lazy_gettext("Achternaam"),
         render_kw={"autocomplete": "family-name", "autocapitalize": "words", "spellcheck": "false"},
     )
     email = EmailField(
-        "E-mailadres",
+        lazy_gettext("E-mailadres"),
         render_kw={
             "autocomplete": "email",
             "inputmode": "email",
@@ -31,9 +32,11 @@ class SignupForm(FlaskForm):
             "spellcheck": "false",
         },
     )
-    phone = TelField("Telefoonnummer", render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    phone = TelField(
+        lazy_gettext("Telefoonnummer"), render_kw={"autocomplete": "tel", "inputmode": "tel"}
+    )
     postcode = StringField(
-        "Postcode",
+        lazy_gettext("Postcode"),
         render_kw={
             "autocomplete": "postal-code",
             "autocapitalize": "characters",
@@ -42,20 +45,27 @@ class SignupForm(FlaskForm):
         },
     )
     house_number = StringField(
-        "Huisnummer en toevoeging", render_kw={"spellcheck": "false", "class": "short"}
+        lazy_gettext("Huisnummer en toevoeging"),
+        render_kw={"spellcheck": "false", "class": "short"},
     )
     # Shown only when the postcode lies outside the service area (``answers.outside_area``).
-    outside_area = BooleanField(f"Ik wil toch helpen, ook al woon ik buiten {AREA_NAME}.")
-    availability = StringField("Wanneer kunt u? (niet verplicht)")
+    outside_area = BooleanField(
+        lazy_gettext("Ik wil toch helpen, ook al woon ik buiten %(area)s.", area=AREA_NAME)
+    )
+    availability = StringField(lazy_gettext("Wanneer kunt u? (niet verplicht)"))
     motivation = TextAreaField(
-        "Waarom wilt u goede buur zijn? (niet verplicht)", render_kw={"rows": 4}
+        lazy_gettext("Waarom wilt u goede buur zijn? (niet verplicht)"), render_kw={"rows": 4}
     )
-    languages = StringField("Welke talen spreekt u? (niet verplicht)")
+    languages = StringField(lazy_gettext("Welke talen spreekt u? (niet verplicht)"))
     consent = BooleanField(
-        "Ik heb de privacyverklaring gelezen. Niemand Alleen mag mijn gegevens bewaren "
-        "voor deze aanmelding."
+        lazy_gettext(
+            "Ik heb de privacyverklaring gelezen. Niemand Alleen mag mijn gegevens bewaren "
+            "voor deze aanmelding."
+        )
     )
-    contact_again = BooleanField("U mag mij ook vragen voor latere oproepen in mijn wijk.")
+    contact_again = BooleanField(
+        lazy_gettext("U mag mij ook vragen voor latere oproepen in mijn wijk.")
+    )
 
     def show_errors(self, errors: Mapping[str, str]) -> None:
         """Show the messages of ``answers.read_signup`` at their fields (the form holds what

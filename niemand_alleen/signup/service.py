@@ -247,6 +247,8 @@ def prepare_signup(
     data: SignupInput,
     link: OproepLink | None,
     now: datetime,
+    *,
+    locale: str = "nl",
 ) -> PreparedSignup:
     """Everything a sign-up needs that only reads or computes, done before any write.
 
@@ -254,7 +256,8 @@ def prepare_signup(
     both paths take as long (an online geocoder would otherwise tell by its delay whether an
     address was known). The session is only read (the geography, once per process). The
     rows are plain column values (the others take their defaults): building ORM objects
-    would cost more than the rest of the preparation.
+    would cost more than the rest of the preparation. ``locale``: the language of the
+    page, in which the mails to this neighbour are written.
     """
     placed = locate_address(session, settings, data.postcode, data.house_number)
     location = placed.result.location
@@ -285,6 +288,7 @@ def prepare_signup(
         # The general sign-up is itself the wish to be asked for oproepen in the wijk.
         "contact_again": data.contact_again or link is None,
         "outside_area": data.outside_area,
+        "locale": locale,
         "status": VolunteerStatus.UNCONFIRMED,
         "created_at": now,
     }
@@ -395,7 +399,11 @@ def compose_confirm_mail(
     if volunteer is None:
         return None
     oproep = session.get(Oproep, volunteer.oproep_id) if volunteer.oproep_id else None
-    return render_mail("signup_confirm", **_mail_context(session, settings, oproep, volunteer))
+    return render_mail(
+        "signup_confirm",
+        locale=volunteer.locale,
+        **_mail_context(session, settings, oproep, volunteer),
+    )
 
 
 def compose_again_mail(
@@ -407,7 +415,11 @@ def compose_again_mail(
     if volunteer is None:
         return None
     oproep = session.get(Oproep, volunteer.oproep_id) if volunteer.oproep_id else None
-    return render_mail("signup_again", **_mail_context(session, settings, oproep, volunteer))
+    return render_mail(
+        "signup_again",
+        locale=volunteer.locale,
+        **_mail_context(session, settings, oproep, volunteer),
+    )
 
 
 def _sealed(model: type[SQLModel], values: dict[str, object]) -> dict[str, object]:

@@ -24,6 +24,7 @@ from niemand_alleen.db import (
     request_session,
     storing,
 )
+from niemand_alleen.i18n import current_locale
 from niemand_alleen.mail import MailKind, register_mail_kind
 from niemand_alleen.models import VolunteerStatus, local_today, utcnow
 from niemand_alleen.signup import ratelimit
@@ -81,7 +82,7 @@ def _form_page(
         outside_area=request.method == "POST"
         and outside_area(request.form.get("postcode"), settings.service_area_pc4),
         area_name=AREA_NAME,
-        outside_area_distance=kilometres(settings.outside_area_max_distance_km),
+        outside_area_distance=kilometres(settings.outside_area_max_distance_km, current_locale()),
     )
 
 
@@ -130,7 +131,9 @@ def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Pag
     try:
         # Also the preparation: its first read may be the one that waits for the lock.
         with storing():
-            prepared = prepare_signup(session, settings, answers.input, link, now)
+            prepared = prepare_signup(
+                session, settings, answers.input, link, now, locale=current_locale()
+            )
             store_signup(session, settings, prepared, client, now)
             commit_request_now()
     except SignupRefused as refused:

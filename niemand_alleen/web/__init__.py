@@ -26,12 +26,13 @@ from niemand_alleen.db import request_session
 from niemand_alleen.forms import ConfirmForm
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.models import Oproep, Role, User, Wijk
+from niemand_alleen.text import N_
 from niemand_alleen.validation import format_phone
 from niemand_alleen.web_helpers import register_date_filters
 
 bp = Blueprint("web", __name__)
 
-ATTRIBUTION = "Bron: CBS/PDOK, Wijk- en buurtkaart 2024, CC-BY 4.0"
+ATTRIBUTION = N_("Bron: CBS/PDOK, Wijk- en buurtkaart 2024, CC-BY 4.0")
 
 
 @bp.route("/")
