@@ -32,7 +32,7 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 # Each language is named in itself, as a switch to it should be.
 SWITCH_LABELS = {"nl": "Nederlands", "en": "English"}
 # The pages that exist in English too (a blueprint's pages, or single endpoints).
-BILINGUAL_BLUEPRINTS = frozenset({"signup"})
+BILINGUAL_BLUEPRINTS = frozenset({"signup", "feedback"})
 BILINGUAL_ENDPOINTS = frozenset({"web.home", "web.privacy", "web.about"})
 
 

@@ -46,12 +46,21 @@ PUBLIC_TEMPLATES = [
     "signup/link_invalid.html",
     "signup/withdraw.html",
     "signup/withdrawn.html",
+    "feedback/form.html",
+    "feedback/thanks.html",
+    "feedback/link_invalid.html",
     "mail/_signup_layout.html",
     "mail/_signup_footer.txt",
     "mail/_signup_what.txt",
     *(
         f"mail/{kind}.{part}"
-        for kind in ("signup_confirm", "signup_again", "match_confirmed", "match_thanks")
+        for kind in (
+            "signup_confirm",
+            "signup_again",
+            "match_confirmed",
+            "match_thanks",
+            "questionnaire_neighbour",
+        )
         for part in ("subject.txt", "txt", "html")
     ),
 ]
@@ -62,6 +71,8 @@ PUBLIC_MODULES = [
     "niemand_alleen/validation.py",
     "niemand_alleen/geo/postcode.py",
     "niemand_alleen/web/__init__.py",
+    "niemand_alleen/feedback/forms.py",
+    "niemand_alleen/feedback/questions.py",
 ]
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
 PLACEHOLDER = re.compile(r"%\(\w+\)s")

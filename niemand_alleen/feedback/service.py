@@ -132,6 +132,7 @@ def invite_neighbours(session: Session, settings: Settings, now: datetime) -> in
             recipient=volunteer.email,
             mail=render_mail(
                 NEIGHBOUR_KIND,
+                locale=volunteer.locale,
                 first_name=volunteer.first_name,
                 wijk_name=_wijk_name(session, oproep),
                 weeks=settings.match_followup_days // 7,

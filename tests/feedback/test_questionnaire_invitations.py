@@ -156,3 +156,16 @@ def test_a_first_run_does_not_ask_about_matches_and_oproepen_long_past(
         invited = send_questionnaires(db_session, settings, utcnow())
     assert (invited.neighbours, invited.organisations) == (0, 0)
     assert _invitations(db_session) == []
+
+
+def test_a_neighbour_who_signed_up_in_english_is_asked_in_english(
+    app: Flask, db_session: Session, matched: Matched
+) -> None:
+    matched.volunteer.locale = "en"
+    db_session.add(matched.volunteer)
+    db_session.commit()
+    assert run_job(app, "send-questionnaires")
+    (mail,) = _mails(db_session, "questionnaire_neighbour")
+    assert mail.subject == "How is it going as a good neighbour? Five minutes for a few questions"
+    assert "you became a good neighbour" in (mail.body_text or "")
+    assert '<html lang="en">' in (mail.body_html or "")

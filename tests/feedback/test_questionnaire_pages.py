@@ -53,6 +53,21 @@ def test_the_form_asks_three_scales_and_one_open_question(
     assert 'name="csrf_token"' in html
 
 
+def test_the_form_is_in_english_for_an_english_browser(
+    client: FlaskClient, db_session: Session, get_csrf: GetCsrf
+) -> None:
+    _invitation, token = factories.questionnaire_invitation(db_session)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB,en;q=0.9"
+    html = client.get(f"/vragenlijst/{token}").get_data(as_text=True)
+    assert '<html lang="en"' in html
+    assert "<legend>Question 1. How is your contact with the resident going?</legend>" in html
+    assert "5 – Very good" in html
+    status, html = _post(client, get_csrf, token, score_1="4", score_2="5")
+    assert status == 400
+    assert "Please choose an answer to question 3." in html
+    assert _answers(db_session) == []
+
+
 def test_an_organisation_gets_its_own_questions(client: FlaskClient, db_session: Session) -> None:
     _invitation, token = factories.questionnaire_invitation(
         db_session, audience=QuestionnaireAudience.ORGANISATION
