@@ -39,7 +39,7 @@ from niemand_alleen.models import (
     Volunteer,
     utcnow,
 )
-from niemand_alleen.retention import BLANK_VOLUNTEER
+from niemand_alleen.retention import BLANK_MAIL, BLANK_VOLUNTEER
 
 FORMAT_VERSION = 1
 
@@ -330,14 +330,7 @@ def _blank_mails(session: Session, rows: Iterable[OutboxMail]) -> int:
     session.execute(
         update(OutboxMail)
         .where(col(OutboxMail.id).in_(ids))
-        .values(
-            recipient=None,
-            subject=None,
-            body_text=None,
-            body_html=None,
-            message=None,
-            last_error=None,
-        )
+        .values(**BLANK_MAIL)
         .execution_options(synchronize_session=False)
     )
     return len(ids)

@@ -39,7 +39,7 @@ from niemand_alleen.models import (
     VolunteerStatus,
 )
 from niemand_alleen.reference import locate_address, wijk_short_name
-from niemand_alleen.retention import BLANK_VOLUNTEER
+from niemand_alleen.retention import BLANK_MAIL, BLANK_VOLUNTEER
 from niemand_alleen.signup import ratelimit, tokens
 
 log = logging.getLogger(__name__)
@@ -564,14 +564,7 @@ def withdraw_volunteer(session: Session, volunteer: Volunteer, now: datetime) ->
     session.execute(
         update(OutboxMail)
         .where(keys, col(OutboxMail.status) != MailStatus.SENDING)  # type: ignore[arg-type]
-        .values(
-            recipient=None,
-            subject=None,
-            body_text=None,
-            body_html=None,
-            message=None,
-            last_error=None,
-        )
+        .values(**BLANK_MAIL)
         .execution_options(synchronize_session=False)
     )
     record_audit(
