@@ -301,7 +301,9 @@ def confirm_enrolment(
     user.totp_last_step = step
     session.add(user)
     session.flush()
-    return replace_recovery_codes(session, user)
+    codes = replace_recovery_codes(session, user)
+    _audit_own_account(session, user, details.second_factor_enrolled())
+    return codes
 
 
 def _use_step(session: Session, user: User, step: int) -> bool:
@@ -488,15 +490,7 @@ def change_password(
         raise LoginThrottledError(wait)
     if not verify_password(user.password_hash, current_password):
         record_login_attempt(session, key, succeeded=False)
-        record_audit(
-            session,
-            actor_user_id=user.id,
-            action=AuditAction.UPDATE,
-            record_type=RecordType.USER,
-            record_id=str(user.id),
-            outcome="denied",
-            detail=details.wrong_current_password(),
-        )
+        _audit_own_account(session, user, details.wrong_current_password(), outcome="denied")
         raise AccountError("current_password", "Uw huidige wachtwoord klopt niet.")
     check_new_password(new_password, repeated)
     if new_password == current_password:
@@ -513,14 +507,17 @@ def change_password(
     session.flush()
 
 
-def _audit_own_account(session: Session, user: User, detail: AuditDetail) -> None:
-    """A change a staff member made to their own account (their password)."""
+def _audit_own_account(
+    session: Session, user: User, detail: AuditDetail, outcome: str = "ok"
+) -> None:
+    """A change a staff member made (or tried) to their own account: password, second step."""
     record_audit(
         session,
         actor_user_id=user.id,
         action=AuditAction.UPDATE,
         record_type=RecordType.USER,
         record_id=str(user.id),
+        outcome=outcome,
         detail=detail,
     )
 

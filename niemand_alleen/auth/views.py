@@ -78,6 +78,15 @@ def _safe_next(target: object) -> str:
     return local_path(target if isinstance(target, str) else None) or url_for("web.home")
 
 
+def _too_often(what: str, wait_seconds: int) -> str:
+    """Throttled: "Er is te vaak een verkeerde code gebruikt. Probeer het over 1 minuut …"."""
+    minutes = max(1, round(wait_seconds / 60))
+    return (
+        f"Er is te vaak {what} gebruikt. "
+        f"Probeer het over {minutes} {'minuut' if minutes == 1 else 'minuten'} opnieuw."
+    )
+
+
 @bp.route("/inloggen", methods=["GET", "POST"])
 @public
 def login() -> str | Response | tuple[str, int]:
@@ -88,11 +97,7 @@ def login() -> str | Response | tuple[str, int]:
         try:
             user = authenticate(db_session, form.email.data, form.password.data, throttle_policy())
         except LoginThrottledError as throttled:
-            minutes = max(1, round(throttled.wait_seconds / 60))
-            error = (
-                "Er is te vaak een verkeerd wachtwoord gebruikt. "
-                f"Probeer het over {minutes} {'minuut' if minutes == 1 else 'minuten'} opnieuw."
-            )
+            error = _too_often("een verkeerd wachtwoord", throttled.wait_seconds)
             return render_template("auth/login.html", form=form, error=error), 429
         if user is not None:
             target = _safe_next(request.args.get("next"))
@@ -153,11 +158,7 @@ def second_factor() -> str | Response | tuple[str, int]:
         try:
             method = verify_second_factor(db_session, user, form.code.data, throttle_policy())
         except LoginThrottledError as throttled:
-            minutes = max(1, round(throttled.wait_seconds / 60))
-            error = (
-                "Er is te vaak een verkeerde code gebruikt. "
-                f"Probeer het over {minutes} {'minuut' if minutes == 1 else 'minuten'} opnieuw."
-            )
+            error = _too_often("een verkeerde code", throttled.wait_seconds)
             return render_template("auth/second_factor.html", form=form, error=error), 429
         if method is not None:
             _finish_login(db_session, user)
@@ -199,7 +200,6 @@ def enrol() -> str | Response:
     if form.validate_on_submit():
         codes = confirm_enrolment(db_session, user, form.secret.data, form.code.data)
         if codes is not None:
-            _audit_enrolment(db_session, user)
             _finish_login(db_session, user)
             return render_template("auth/recovery_codes.html", codes=codes, next_url=target)
         return _enrol_page(user, form, CODE_FAILED)
@@ -219,23 +219,11 @@ def enrol_voluntarily() -> str | Response:
     if form.validate_on_submit():
         codes = confirm_enrolment(db_session, user, form.secret.data, form.code.data)
         if codes is not None:
-            _audit_enrolment(db_session, user)
             return render_template(
                 "auth/recovery_codes.html", codes=codes, next_url=url_for("web.account")
             )
         return _enrol_page(user, form, CODE_FAILED)
     return _enrol_page(user, form, None)
-
-
-def _audit_enrolment(db_session: Session, user: User) -> None:
-    record_audit(
-        db_session,
-        actor_user_id=user.id,
-        action=AuditAction.UPDATE,
-        record_type=RecordType.USER,
-        record_id=str(user.id),
-        detail=details.second_factor_enrolled(),
-    )
 
 
 @bp.route("/beheer/gebruikers/<uuid:user_id>/tweede-stap-resetten", methods=["POST"])
@@ -368,11 +356,6 @@ RESET_THROTTLED = (
 )
 
 
-def _minutes(seconds: int) -> str:
-    minutes = max(1, round(seconds / 60))
-    return f"{minutes} {'minuut' if minutes == 1 else 'minuten'}"
-
-
 @bp.route("/mijn-account/wachtwoord", methods=["GET", "POST"])
 @roles_required(*ALL_STAFF)
 def change_own_password() -> str | Response | tuple[str, int]:
@@ -394,10 +377,7 @@ def change_own_password() -> str | Response | tuple[str, int]:
                 policy=throttle_policy(),
             )
         except LoginThrottledError as throttled:
-            error = (
-                "Er is te vaak een verkeerd wachtwoord gebruikt. "
-                f"Probeer het over {_minutes(throttled.wait_seconds)} opnieuw."
-            )
+            error = _too_often("een verkeerd wachtwoord", throttled.wait_seconds)
             page = render_template(
                 "auth/change_password.html", form=form, error=error, hint=STRENGTH_HINT
             )
