@@ -303,10 +303,22 @@ def _set_wijken(session: Session, organisation: Organisation, codes: Collection[
     session.flush()
 
 
-def _apply(organisation: Organisation, clean: CleanOrganisation) -> None:
+def _save(
+    session: Session,
+    organisation: Organisation,
+    clean: CleanOrganisation,
+    action: AuditAction,
+    actor_user_id: uuid.UUID | None,
+    detail: AuditDetail | None,
+) -> None:
+    """Write the checked values and the wijken onto the organisation, with its audit event."""
     organisation.name = clean.name
     organisation.contact_emails = "\n".join(clean.contact_emails)
     organisation.note = clean.note
+    session.add(organisation)
+    session.flush()
+    _set_wijken(session, organisation, clean.wijken)
+    _audit(session, organisation, action, actor_user_id, detail)
 
 
 def create_organisation(
@@ -318,11 +330,7 @@ def create_organisation(
 ) -> Organisation:
     clean = data if isinstance(data, CleanOrganisation) else validate_organisation(session, data)
     organisation = Organisation(name="", contact_emails="")
-    _apply(organisation, clean)
-    session.add(organisation)
-    session.flush()
-    _set_wijken(session, organisation, clean.wijken)
-    _audit(session, organisation, AuditAction.CREATE, actor_user_id, detail)
+    _save(session, organisation, clean, AuditAction.CREATE, actor_user_id, detail)
     log.info("organisation created id=%s", organisation.id)
     return organisation
 
@@ -340,11 +348,7 @@ def update_organisation(
         if isinstance(data, CleanOrganisation)
         else validate_organisation(session, data, existing_id=organisation.id)
     )
-    _apply(organisation, clean)
-    session.add(organisation)
-    session.flush()
-    _set_wijken(session, organisation, clean.wijken)
-    _audit(session, organisation, AuditAction.UPDATE, actor_user_id, detail)
+    _save(session, organisation, clean, AuditAction.UPDATE, actor_user_id, detail)
     log.info("organisation updated id=%s", organisation.id)
     return organisation
 
