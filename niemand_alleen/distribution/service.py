@@ -45,6 +45,7 @@ from niemand_alleen.models import (
     utcnow,
 )
 from niemand_alleen.reference import cached_gazetteer
+from niemand_alleen.signup import confirmed_signups
 
 if TYPE_CHECKING:  # shapely itself comes in with the gazetteer's geometry, on first use
     from shapely.geometry.base import BaseGeometry
@@ -358,14 +359,6 @@ def oproep_filled(
 
 
 # --- reminders -------------------------------------------------------------------------------
-
-
-def confirmed_signups(session: Session, oproep_id: uuid.UUID) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Volunteer)
-        .where(Volunteer.oproep_id == oproep_id, Volunteer.status == VolunteerStatus.CONFIRMED)
-    ).one()
 
 
 def needs_reminder(settings: Settings, oproep: Oproep, signups: int, today: date) -> bool:

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from niemand_alleen import signup
@@ -559,14 +559,6 @@ def _tell_coordinator(
     )
 
 
-def confirmed_signups(session: Session, oproep_id: uuid.UUID) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Volunteer)
-        .where(Volunteer.oproep_id == oproep_id, Volunteer.status == VolunteerStatus.CONFIRMED)
-    ).one()
-
-
 def close_oproep(
     session: Session, settings: Settings, oproep_id: uuid.UUID, actor_id: uuid.UUID | None
 ) -> CloseResult:
@@ -579,7 +571,7 @@ def close_oproep(
     if oproep.status != OproepStatus.OPEN:
         raise MatchingError("Alleen een lopende oproep kan gesloten worden.")
     proposed = fill_proposals(session, settings, oproep)
-    signups = confirmed_signups(session, oproep.id)
+    signups = signup.confirmed_signups(session, oproep.id)
     now = utcnow()
     move_oproep(
         session,

@@ -186,6 +186,15 @@ def is_full(connection: sa.Connection, settings: Settings, oproep_id: uuid.UUID)
     return int(signed_up) >= cap
 
 
+def confirmed_signups(session: Session, oproep_id: uuid.UUID) -> int:
+    """How many neighbours have confirmed their sign-up for the oproep."""
+    return session.exec(
+        select(func.count())
+        .select_from(Volunteer)
+        .where(Volunteer.oproep_id == oproep_id, Volunteer.status == VolunteerStatus.CONFIRMED)
+    ).one()
+
+
 def wijk_name(session: Session, code: str | None) -> str | None:
     """The short name of a wijk (the geography cached per process)."""
     return wijk_short_name(session, code)
