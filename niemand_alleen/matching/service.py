@@ -802,6 +802,26 @@ def _neighbour_context(settings: Settings, volunteer: Volunteer) -> dict[str, ob
     }
 
 
+def _mail_neighbour(
+    session: Session,
+    settings: Settings,
+    oproep: Oproep,
+    volunteer: Volunteer,
+    *,
+    kind: str,
+    **context: object,
+) -> None:
+    """Queue the mail ``kind`` about the oproep to one neighbour, once per neighbour."""
+    queue_mail(
+        session,
+        idempotency_key=f"{kind}:{oproep.id}:{volunteer.id}",
+        kind=kind,
+        recipient=volunteer.email,
+        mail=render_mail(kind, **context, **_neighbour_context(settings, volunteer)),
+        oproep_id=oproep.id,
+    )
+
+
 def complete_match(
     session: Session, settings: Settings, oproep: Oproep, actor_id: uuid.UUID | None
 ) -> None:
@@ -818,37 +838,29 @@ def complete_match(
     told: set[str] = set()
     for volunteer in sorted(confirmed, key=lambda v: str(v.id)):
         told.add(volunteer.email_hash)
-        queue_mail(
+        _mail_neighbour(
             session,
-            idempotency_key=f"match_confirmed:{oproep.id}:{volunteer.id}",
+            settings,
+            oproep,
+            volunteer,
             kind="match_confirmed",
-            recipient=volunteer.email,
-            mail=render_mail(
-                "match_confirmed",
-                wijk_name=wijk_name,
-                contact=contact,
-                **_neighbour_context(settings, volunteer),
-            ),
-            oproep_id=oproep.id,
+            wijk_name=wijk_name,
+            contact=contact,
         )
     others = _others(session, oproep, matches)
     for volunteer in others:
         if not volunteer.email or volunteer.email_hash in told:
             continue
         told.add(volunteer.email_hash)
-        queue_mail(
+        _mail_neighbour(
             session,
-            idempotency_key=f"match_thanks:{oproep.id}:{volunteer.id}",
+            settings,
+            oproep,
+            volunteer,
             kind="match_thanks",
-            recipient=volunteer.email,
-            mail=render_mail(
-                "match_thanks",
-                wijk_name=wijk_name,
-                contact=contact,
-                contact_again=volunteer.contact_again,
-                **_neighbour_context(settings, volunteer),
-            ),
-            oproep_id=oproep.id,
+            wijk_name=wijk_name,
+            contact=contact,
+            contact_again=volunteer.contact_again,
         )
     move_oproep(
         session,
