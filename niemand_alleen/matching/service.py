@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -809,7 +809,7 @@ def _mail_neighbour(
     volunteer: Volunteer,
     *,
     kind: str,
-    **context: object,
+    context: Mapping[str, object],
 ) -> None:
     """Queue the mail ``kind`` about the oproep to one neighbour, once per neighbour."""
     queue_mail(
@@ -828,8 +828,10 @@ def complete_match(
     """Matched: confirmed neighbours hear what happens next, the others get thanks and the
     offer to be asked again, the organisations hear the oproep is filled (distribution's
     part of the move to *matched*)."""
-    contact = oproep_contact(session, oproep)
-    wijk_name = _wijk_name(session, oproep)
+    about: dict[str, object] = {
+        "wijk_name": _wijk_name(session, oproep),
+        "contact": oproep_contact(session, oproep),
+    }
     matches = matches_of(session, oproep.id)
     confirmed_ids = {m.volunteer_id for m in matches if m.status == MatchStatus.CONFIRMED}
     confirmed = [
@@ -838,30 +840,14 @@ def complete_match(
     told: set[str] = set()
     for volunteer in sorted(confirmed, key=lambda v: str(v.id)):
         told.add(volunteer.email_hash)
-        _mail_neighbour(
-            session,
-            settings,
-            oproep,
-            volunteer,
-            kind="match_confirmed",
-            wijk_name=wijk_name,
-            contact=contact,
-        )
+        _mail_neighbour(session, settings, oproep, volunteer, kind="match_confirmed", context=about)
     others = _others(session, oproep, matches)
     for volunteer in others:
         if not volunteer.email or volunteer.email_hash in told:
             continue
         told.add(volunteer.email_hash)
-        _mail_neighbour(
-            session,
-            settings,
-            oproep,
-            volunteer,
-            kind="match_thanks",
-            wijk_name=wijk_name,
-            contact=contact,
-            contact_again=volunteer.contact_again,
-        )
+        thanks = {**about, "contact_again": volunteer.contact_again}
+        _mail_neighbour(session, settings, oproep, volunteer, kind="match_thanks", context=thanks)
     move_oproep(
         session,
         settings,
