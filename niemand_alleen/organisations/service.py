@@ -288,6 +288,18 @@ def _audit(
     )
 
 
+def _store_change(
+    session: Session,
+    organisation: Organisation,
+    actor_user_id: uuid.UUID | None,
+    detail: AuditDetail,
+) -> None:
+    """Store a change to the organisation, with its audit event."""
+    session.add(organisation)
+    session.flush()
+    _audit(session, organisation, AuditAction.UPDATE, actor_user_id, detail)
+
+
 def _set_wijken(session: Session, organisation: Organisation, codes: Collection[str]) -> None:
     current = {
         link.wijk_code: link
@@ -357,15 +369,7 @@ def set_organisation_active(
     session: Session, organisation: Organisation, active: bool, *, actor_user_id: uuid.UUID | None
 ) -> None:
     organisation.active = active
-    session.add(organisation)
-    session.flush()
-    _audit(
-        session,
-        organisation,
-        AuditAction.UPDATE,
-        actor_user_id,
-        details.switched_on(active),
-    )
+    _store_change(session, organisation, actor_user_id, details.switched_on(active))
 
 
 def resubscribe(
@@ -375,15 +379,7 @@ def resubscribe(
     if organisation.unsubscribed_at is None:
         return False
     organisation.unsubscribed_at = None
-    session.add(organisation)
-    session.flush()
-    _audit(
-        session,
-        organisation,
-        AuditAction.UPDATE,
-        actor_user_id,
-        details.organisation_resubscribed(),
-    )
+    _store_change(session, organisation, actor_user_id, details.organisation_resubscribed())
     return True
 
 
@@ -416,9 +412,7 @@ def unsubscribe(
     if organisation.unsubscribed_at is not None:
         return False
     organisation.unsubscribed_at = now or utcnow()
-    session.add(organisation)
-    session.flush()
-    _audit(session, organisation, AuditAction.UPDATE, None, details.organisation_unsubscribed(how))
+    _store_change(session, organisation, None, details.organisation_unsubscribed(how))
     log.info("organisation unsubscribed id=%s via=%s", organisation.id, how)
     return True
 
