@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
-from niemand_alleen.audit import RecordType, details, record_audit
+from niemand_alleen.audit import AuditDetail, RecordType, details, record_audit
 from niemand_alleen.auth import (
     StaffUser,
     current_staff,
@@ -226,6 +226,20 @@ def enrol_voluntarily() -> str | Response:
     return _enrol_page(user, form, None)
 
 
+def _audit_account(
+    db_session: Session, user: User, action: AuditAction, detail: AuditDetail | None = None
+) -> None:
+    """The beheerder created or changed someone's account (possibly their own)."""
+    record_audit(
+        db_session,
+        actor_user_id=current_staff().user_id,
+        action=action,
+        record_type=RecordType.USER,
+        record_id=str(user.id),
+        detail=detail,
+    )
+
+
 @bp.route("/beheer/gebruikers/<uuid:user_id>/tweede-stap-resetten", methods=["POST"])
 @roles_required(Role.BEHEERDER)
 def reset_user_second_factor(user_id: uuid.UUID) -> Response:
@@ -236,14 +250,7 @@ def reset_user_second_factor(user_id: uuid.UUID) -> Response:
     if user is None:
         abort(404)
     reset_second_factor(db_session, user)
-    record_audit(
-        db_session,
-        actor_user_id=current_staff().user_id,
-        action=AuditAction.UPDATE,
-        record_type=RecordType.USER,
-        record_id=str(user.id),
-        detail=details.second_factor_cleared(),
-    )
+    _audit_account(db_session, user, AuditAction.UPDATE, details.second_factor_cleared())
     log.info("second factor reset user=%s", user.id)
     flash(
         "De tweede stap is gewist. De gebruiker stelt hem opnieuw in bij de volgende login.",
@@ -296,13 +303,7 @@ def users() -> str | Response:
         except AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            record_audit(
-                db_session,
-                actor_user_id=current_staff().user_id,
-                action=AuditAction.CREATE,
-                record_type=RecordType.USER,
-                record_id=str(user.id),
-            )
+            _audit_account(db_session, user, AuditAction.CREATE)
             return render_template(
                 "auth/user_created.html", user=user, password=password, role_labels=ROLE_LABELS
             )
@@ -334,14 +335,7 @@ def set_user_active(user_id: uuid.UUID, change: str) -> Response:
         flash("U kunt uw eigen account niet uitzetten.", "error")
         return redirect(url_for("auth.users"))
     set_active(db_session, user, change == "activeren")
-    record_audit(
-        db_session,
-        actor_user_id=staff.user_id,
-        action=AuditAction.UPDATE,
-        record_type=RecordType.USER,
-        record_id=str(user.id),
-        detail=details.switched_on(change == "activeren"),
-    )
+    _audit_account(db_session, user, AuditAction.UPDATE, details.switched_on(change == "activeren"))
     flash("Het account is aangepast.", "info")
     return redirect(url_for("auth.users"))
 
