@@ -53,7 +53,7 @@ from niemand_alleen.organisations.service import (
     wijk_names,
 )
 from niemand_alleen.pagination import read_list_request
-from niemand_alleen.web_helpers import csv_download, current_settings, page_url
+from niemand_alleen.web_helpers import csv_download, current_settings, list_page
 
 bp = Blueprint("organisations", __name__)
 log = logging.getLogger(__name__)
@@ -83,16 +83,15 @@ def organisation_list() -> str | tuple[str, int]:
     """A page at a time (``pagina``), optionally one ``status``: actief, niet actief,
     afgemeld."""
     asked = read_list_request(request.args, OrganisationState)
-    html = render_template(
+    return list_page(
         "organisations/list.html",
-        listing=organisations_page(request_session(), asked.status, asked.page),
-        error=asked.error,
+        "organisations.organisation_list",
+        asked,
+        organisations_page(request_session(), asked.status, asked.page),
         states=list(OrganisationState),
         state_labels=STATE_LABELS,
-        page_url=page_url("organisations.organisation_list", asked.status),
         confirm=ConfirmForm(),
     )
-    return (html, 400) if asked.error else html
 
 
 def _form_page(form: OrganisationForm, organisation: Organisation | None) -> str:
