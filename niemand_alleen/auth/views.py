@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
-from niemand_alleen.audit import AuditDetail, RecordType, details, record_audit
+from niemand_alleen.audit import RecordType, details, record_audit
 from niemand_alleen.auth import (
     StaffUser,
     current_staff,
@@ -42,6 +42,7 @@ from niemand_alleen.auth.service import (
     LoginThrottledError,
     ResetThrottle,
     ResetThrottledError,
+    audit_account,
     authenticate,
     change_password,
     confirm_enrolment,
@@ -226,20 +227,6 @@ def enrol_voluntarily() -> str | Response:
     return _enrol_page(user, form, None)
 
 
-def _audit_account(
-    db_session: Session, user: User, action: AuditAction, detail: AuditDetail | None = None
-) -> None:
-    """The beheerder created or changed someone's account (possibly their own)."""
-    record_audit(
-        db_session,
-        actor_user_id=current_staff().user_id,
-        action=action,
-        record_type=RecordType.USER,
-        record_id=str(user.id),
-        detail=detail,
-    )
-
-
 @bp.route("/beheer/gebruikers/<uuid:user_id>/tweede-stap-resetten", methods=["POST"])
 @roles_required(Role.BEHEERDER)
 def reset_user_second_factor(user_id: uuid.UUID) -> Response:
@@ -250,13 +237,14 @@ def reset_user_second_factor(user_id: uuid.UUID) -> Response:
     if user is None:
         abort(404)
     reset_second_factor(db_session, user)
-    _audit_account(db_session, user, AuditAction.UPDATE, details.second_factor_cleared())
+    staff = current_staff()
+    audit_account(db_session, user, details.second_factor_cleared(), actor_user_id=staff.user_id)
     log.info("second factor reset user=%s", user.id)
     flash(
         "De tweede stap is gewist. De gebruiker stelt hem opnieuw in bij de volgende login.",
         "info",
     )
-    if user.id == current_staff().user_id:
+    if user.id == staff.user_id:
         logout_user()
         session.clear()
         return redirect(url_for("auth.login"))
@@ -303,7 +291,9 @@ def users() -> str | Response:
         except AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            _audit_account(db_session, user, AuditAction.CREATE)
+            audit_account(
+                db_session, user, action=AuditAction.CREATE, actor_user_id=current_staff().user_id
+            )
             return render_template(
                 "auth/user_created.html", user=user, password=password, role_labels=ROLE_LABELS
             )
@@ -335,7 +325,8 @@ def set_user_active(user_id: uuid.UUID, change: str) -> Response:
         flash("U kunt uw eigen account niet uitzetten.", "error")
         return redirect(url_for("auth.users"))
     set_active(db_session, user, change == "activeren")
-    _audit_account(db_session, user, AuditAction.UPDATE, details.switched_on(change == "activeren"))
+    switched = details.switched_on(change == "activeren")
+    audit_account(db_session, user, switched, actor_user_id=staff.user_id)
     flash("Het account is aangepast.", "info")
     return redirect(url_for("auth.users"))
 
