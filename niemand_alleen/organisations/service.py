@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from niemand_alleen import distribution, validation
-from niemand_alleen.audit import AuditDetail, RecordType, details, record_audit
+from niemand_alleen.audit import AuditDetail, RecordType, details, record_audit, record_saved
 from niemand_alleen.config import Settings
 from niemand_alleen.geo import short_name
 from niemand_alleen.mail import queue_mail, render_mail
@@ -295,9 +295,13 @@ def _store_change(
     detail: AuditDetail,
 ) -> None:
     """Store a change to the organisation, with its audit event."""
-    session.add(organisation)
-    session.flush()
-    _audit(session, organisation, AuditAction.UPDATE, actor_user_id, detail)
+    record_saved(
+        session,
+        organisation,
+        actor_user_id=actor_user_id,
+        record_type=RecordType.ORGANISATION,
+        detail=detail,
+    )
 
 
 def _set_wijken(session: Session, organisation: Organisation, codes: Collection[str]) -> None:
