@@ -23,3 +23,10 @@ def checked(call: Callable[[], T]) -> T:
 
 class ConfirmForm(FlaskForm):
     """An empty form: only the CSRF token, for buttons that change something."""
+
+
+class SearchForm(FlaskForm):
+    """A search form (GET): no CSRF token, nothing changes."""
+
+    class Meta:
+        csrf = False

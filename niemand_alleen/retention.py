@@ -51,6 +51,15 @@ BLANK_VOLUNTEER = {
     "motivation": None,
     "languages": None,
 }
+# A mail that must not keep its address or text: its kind, status and dates stay.
+BLANK_MAIL = {
+    "recipient": None,
+    "subject": None,
+    "body_text": None,
+    "body_html": None,
+    "message": None,
+    "last_error": None,
+}
 
 
 @dataclass(frozen=True)
@@ -141,14 +150,7 @@ def purge_mail_bodies(session: Session, cutoff: datetime) -> int:
             col(OutboxMail.sent_at) < cutoff,
             col(OutboxMail.body_text).is_not(None),
         )
-        .values(
-            recipient=None,
-            subject=None,
-            body_text=None,
-            body_html=None,
-            message=None,
-            last_error=None,
-        )
+        .values(**BLANK_MAIL)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -1,13 +1,14 @@
 """Small pieces the feature views share: the settings of the running app, the date filters
-of every template and mail, the wijken map, an audited CSV download and the page links of
-a list. Views only; services never import this module."""
+of every template and mail, the wijken map, an audited CSV download and a page of a list with
+its links. Views only; services never import this module."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Collection
+from typing import Any
 
-from flask import Flask, Response, current_app, url_for
+from flask import Flask, Response, current_app, render_template, url_for
 from markupsafe import Markup
 from sqlmodel import Session
 
@@ -18,6 +19,7 @@ from niemand_alleen.dates import DateLike, long_date, short_date
 from niemand_alleen.geo import MapCircle, MapMarker, map_area, wijk_map_svg
 from niemand_alleen.i18n import current_locale
 from niemand_alleen.models import LOCAL_TIMEZONE, utcnow
+from niemand_alleen.pagination import ListRequest
 from niemand_alleen.reference import cached_gazetteer
 
 
@@ -92,3 +94,22 @@ def page_url(endpoint: str, status: enum.Enum | None) -> Callable[[int], str]:
         return url_for(endpoint, pagina=number, status=status.value if status else None)
 
     return url
+
+
+def list_page(
+    template: str,
+    endpoint: str,
+    asked: ListRequest[Any],
+    listing: object,
+    **context: object,
+) -> str | tuple[str, int]:
+    """A page of a staff list: ``listing`` with the links to its other pages; a bad
+    ``status`` or ``pagina`` shows its error with the first page and answers 400."""
+    html = render_template(
+        template,
+        listing=listing,
+        error=asked.error,
+        page_url=page_url(endpoint, asked.status),
+        **context,
+    )
+    return (html, 400) if asked.error else html

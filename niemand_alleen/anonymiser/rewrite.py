@@ -69,6 +69,16 @@ _PREPS = (
     r"aan|op|in|bij|naar|van|langs|vlakbij|vlak\s+bij|dichtbij|dicht\s+bij|nabij|richting|"
     r"tegenover|achter|via|vanaf|uit|vanuit|rond|om"
 )
+# Where a preposition before a place points: at it, away from it or towards it; and what a
+# removed wijk or street, or another town, becomes after each.
+_AT, _FROM, _TOWARDS = range(3)
+_DIRECTION = {
+    **dict.fromkeys(("aan", "op", "in", "om"), _AT),
+    **dict.fromkeys(("van", "uit", "vanuit", "vanaf"), _FROM),
+    **dict.fromkeys(("naar", "richting"), _TOWARDS),
+}
+_IN_THE_WIJK = ("in de wijk", "uit de wijk", "naar de wijk")
+_ELSEWHERE = ("elders", "van elders", "naar elders")
 _PLACE_LEFT_RE = re.compile(
     r"(?:\b(?P<prep>" + _PREPS + r")\s+)?(?:(?<![\w'])(?P<art>de|het|'t)\s+)?"
     r"(?P<noun>(?<!\w)(?:wijk|buurt)\s+)?(?:(?<!\w)(?:huisnummer|nummer|nr\.?|no\.)\s*)?$",
@@ -444,12 +454,8 @@ class _Rewriter:
                 self.edits.append(Edit(new_start, end, GONE))
                 return
             phrase = "de buurt"
-        elif prep in {"aan", "op", "in", "om"}:
-            phrase = "in de wijk"
-        elif prep in {"van", "uit", "vanuit", "vanaf"}:
-            phrase = "uit de wijk"
-        elif prep in {"naar", "richting"}:
-            phrase = "naar de wijk"
+        elif prep in _DIRECTION:
+            phrase = _IN_THE_WIJK[_DIRECTION[prep]]
         else:
             phrase = "in de buurt"
         self.edits.append(Edit(new_start, end, _cap(phrase, text, new_start)))
@@ -476,12 +482,8 @@ class _Rewriter:
         assert match is not None
         prep = fold(match.group("prep") or "")
         start = group.start - len(match.group())
-        if prep in {"in", "op", "aan", "om"}:
-            phrase = "elders"
-        elif prep in {"uit", "van", "vanuit", "vanaf"}:
-            phrase = "van elders"
-        elif prep in {"naar", "richting"}:
-            phrase = "naar elders"
+        if prep in _DIRECTION:
+            phrase = _ELSEWHERE[_DIRECTION[prep]]
         elif prep:
             phrase = "in de buurt"
         else:

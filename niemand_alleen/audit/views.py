@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
-from flask_wtf import FlaskForm
 from wtforms import Field, SelectChoice, SelectField, StringField
 
 from niemand_alleen import validation
@@ -21,7 +20,7 @@ from niemand_alleen.audit.service import (
 )
 from niemand_alleen.auth import roles_required
 from niemand_alleen.db import request_session
-from niemand_alleen.forms import ConfirmForm, checked
+from niemand_alleen.forms import ConfirmForm, SearchForm, checked
 from niemand_alleen.models import AuditAction, Role
 from niemand_alleen.pagination import BAD_PAGE, page_span, read_page
 from niemand_alleen.web_helpers import csv_download
@@ -29,12 +28,7 @@ from niemand_alleen.web_helpers import csv_download
 bp = Blueprint("audit", __name__, url_prefix="/beheer/audit")
 
 
-class AuditFilterForm(FlaskForm):
-    """A search form (GET): no CSRF token, nothing changes."""
-
-    class Meta:
-        csrf = False
-
+class AuditFilterForm(SearchForm):
     action = SelectField("Actie", choices=[])
     record_type = SelectField("Soort gegevens", choices=[])
     actor = SelectField("Medewerker", choices=[])

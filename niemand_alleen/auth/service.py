@@ -301,7 +301,9 @@ def confirm_enrolment(
     user.totp_last_step = step
     session.add(user)
     session.flush()
-    return replace_recovery_codes(session, user)
+    codes = replace_recovery_codes(session, user)
+    audit_account(session, user, details.second_factor_enrolled())
+    return codes
 
 
 def _use_step(session: Session, user: User, step: int) -> bool:
@@ -488,15 +490,7 @@ def change_password(
         raise LoginThrottledError(wait)
     if not verify_password(user.password_hash, current_password):
         record_login_attempt(session, key, succeeded=False)
-        record_audit(
-            session,
-            actor_user_id=user.id,
-            action=AuditAction.UPDATE,
-            record_type=RecordType.USER,
-            record_id=str(user.id),
-            outcome="denied",
-            detail=details.wrong_current_password(),
-        )
+        audit_account(session, user, details.wrong_current_password(), outcome="denied")
         raise AccountError("current_password", "Uw huidige wachtwoord klopt niet.")
     check_new_password(new_password, repeated)
     if new_password == current_password:
@@ -509,18 +503,28 @@ def change_password(
             col(UserSession.token_hash) != _token_hash(keep_session_token),
         )
     )
-    _audit_own_account(session, user, details.password_changed())
+    audit_account(session, user, details.password_changed())
     session.flush()
 
 
-def _audit_own_account(session: Session, user: User, detail: AuditDetail) -> None:
-    """A change a staff member made to their own account (their password)."""
+def audit_account(
+    session: Session,
+    user: User,
+    detail: AuditDetail | None = None,
+    *,
+    action: AuditAction = AuditAction.UPDATE,
+    actor_user_id: uuid.UUID | None = None,
+    outcome: str = "ok",
+) -> None:
+    """An account was created or changed, or a change refused: by the beheerder
+    (``actor_user_id``) or, by default, by its owner (password, second step)."""
     record_audit(
         session,
-        actor_user_id=user.id,
-        action=AuditAction.UPDATE,
+        actor_user_id=actor_user_id or user.id,
+        action=action,
         record_type=RecordType.USER,
         record_id=str(user.id),
+        outcome=outcome,
         detail=detail,
     )
 
@@ -643,7 +647,7 @@ def reset_password(
     assert user is not None  # checked by _open_reset in this transaction
     _set_password(session, user, new_password, now)
     end_all_sessions(session, user.id)
-    _audit_own_account(session, user, details.password_reset())
+    audit_account(session, user, details.password_reset())
     session.flush()
     return user
 

@@ -42,6 +42,7 @@ from niemand_alleen.auth.service import (
     LoginThrottledError,
     ResetThrottle,
     ResetThrottledError,
+    audit_account,
     authenticate,
     change_password,
     confirm_enrolment,
@@ -78,6 +79,15 @@ def _safe_next(target: object) -> str:
     return local_path(target if isinstance(target, str) else None) or url_for("web.home")
 
 
+def _too_often(what: str, wait_seconds: int) -> str:
+    """Throttled: "Er is te vaak een verkeerde code gebruikt. Probeer het over 1 minuut …"."""
+    minutes = max(1, round(wait_seconds / 60))
+    return (
+        f"Er is te vaak {what} gebruikt. "
+        f"Probeer het over {minutes} {'minuut' if minutes == 1 else 'minuten'} opnieuw."
+    )
+
+
 @bp.route("/inloggen", methods=["GET", "POST"])
 @public
 def login() -> str | Response | tuple[str, int]:
@@ -88,11 +98,7 @@ def login() -> str | Response | tuple[str, int]:
         try:
             user = authenticate(db_session, form.email.data, form.password.data, throttle_policy())
         except LoginThrottledError as throttled:
-            minutes = max(1, round(throttled.wait_seconds / 60))
-            error = (
-                "Er is te vaak een verkeerd wachtwoord gebruikt. "
-                f"Probeer het over {minutes} {'minuut' if minutes == 1 else 'minuten'} opnieuw."
-            )
+            error = _too_often("een verkeerd wachtwoord", throttled.wait_seconds)
             return render_template("auth/login.html", form=form, error=error), 429
         if user is not None:
             target = _safe_next(request.args.get("next"))
@@ -153,11 +159,7 @@ def second_factor() -> str | Response | tuple[str, int]:
         try:
             method = verify_second_factor(db_session, user, form.code.data, throttle_policy())
         except LoginThrottledError as throttled:
-            minutes = max(1, round(throttled.wait_seconds / 60))
-            error = (
-                "Er is te vaak een verkeerde code gebruikt. "
-                f"Probeer het over {minutes} {'minuut' if minutes == 1 else 'minuten'} opnieuw."
-            )
+            error = _too_often("een verkeerde code", throttled.wait_seconds)
             return render_template("auth/second_factor.html", form=form, error=error), 429
         if method is not None:
             _finish_login(db_session, user)
@@ -199,7 +201,6 @@ def enrol() -> str | Response:
     if form.validate_on_submit():
         codes = confirm_enrolment(db_session, user, form.secret.data, form.code.data)
         if codes is not None:
-            _audit_enrolment(db_session, user)
             _finish_login(db_session, user)
             return render_template("auth/recovery_codes.html", codes=codes, next_url=target)
         return _enrol_page(user, form, CODE_FAILED)
@@ -219,23 +220,11 @@ def enrol_voluntarily() -> str | Response:
     if form.validate_on_submit():
         codes = confirm_enrolment(db_session, user, form.secret.data, form.code.data)
         if codes is not None:
-            _audit_enrolment(db_session, user)
             return render_template(
                 "auth/recovery_codes.html", codes=codes, next_url=url_for("web.account")
             )
         return _enrol_page(user, form, CODE_FAILED)
     return _enrol_page(user, form, None)
-
-
-def _audit_enrolment(db_session: Session, user: User) -> None:
-    record_audit(
-        db_session,
-        actor_user_id=user.id,
-        action=AuditAction.UPDATE,
-        record_type=RecordType.USER,
-        record_id=str(user.id),
-        detail=details.second_factor_enrolled(),
-    )
 
 
 @bp.route("/beheer/gebruikers/<uuid:user_id>/tweede-stap-resetten", methods=["POST"])
@@ -248,20 +237,14 @@ def reset_user_second_factor(user_id: uuid.UUID) -> Response:
     if user is None:
         abort(404)
     reset_second_factor(db_session, user)
-    record_audit(
-        db_session,
-        actor_user_id=current_staff().user_id,
-        action=AuditAction.UPDATE,
-        record_type=RecordType.USER,
-        record_id=str(user.id),
-        detail=details.second_factor_cleared(),
-    )
+    staff = current_staff()
+    audit_account(db_session, user, details.second_factor_cleared(), actor_user_id=staff.user_id)
     log.info("second factor reset user=%s", user.id)
     flash(
         "De tweede stap is gewist. De gebruiker stelt hem opnieuw in bij de volgende login.",
         "info",
     )
-    if user.id == current_staff().user_id:
+    if user.id == staff.user_id:
         logout_user()
         session.clear()
         return redirect(url_for("auth.login"))
@@ -308,12 +291,8 @@ def users() -> str | Response:
         except AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            record_audit(
-                db_session,
-                actor_user_id=current_staff().user_id,
-                action=AuditAction.CREATE,
-                record_type=RecordType.USER,
-                record_id=str(user.id),
+            audit_account(
+                db_session, user, action=AuditAction.CREATE, actor_user_id=current_staff().user_id
             )
             return render_template(
                 "auth/user_created.html", user=user, password=password, role_labels=ROLE_LABELS
@@ -346,14 +325,8 @@ def set_user_active(user_id: uuid.UUID, change: str) -> Response:
         flash("U kunt uw eigen account niet uitzetten.", "error")
         return redirect(url_for("auth.users"))
     set_active(db_session, user, change == "activeren")
-    record_audit(
-        db_session,
-        actor_user_id=staff.user_id,
-        action=AuditAction.UPDATE,
-        record_type=RecordType.USER,
-        record_id=str(user.id),
-        detail=details.switched_on(change == "activeren"),
-    )
+    switched = details.switched_on(change == "activeren")
+    audit_account(db_session, user, switched, actor_user_id=staff.user_id)
     flash("Het account is aangepast.", "info")
     return redirect(url_for("auth.users"))
 
@@ -366,11 +339,6 @@ RESET_THROTTLED = (
     "Er is te vaak om een nieuw wachtwoord gevraagd. Probeer het over een uur opnieuw, "
     "of vraag de beheerder om hulp."
 )
-
-
-def _minutes(seconds: int) -> str:
-    minutes = max(1, round(seconds / 60))
-    return f"{minutes} {'minuut' if minutes == 1 else 'minuten'}"
 
 
 @bp.route("/mijn-account/wachtwoord", methods=["GET", "POST"])
@@ -394,10 +362,7 @@ def change_own_password() -> str | Response | tuple[str, int]:
                 policy=throttle_policy(),
             )
         except LoginThrottledError as throttled:
-            error = (
-                "Er is te vaak een verkeerd wachtwoord gebruikt. "
-                f"Probeer het over {_minutes(throttled.wait_seconds)} opnieuw."
-            )
+            error = _too_often("een verkeerd wachtwoord", throttled.wait_seconds)
             page = render_template(
                 "auth/change_password.html", form=form, error=error, hint=STRENGTH_HINT
             )

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -25,7 +25,13 @@ from niemand_alleen.distribution import links
 from niemand_alleen.distribution.selection import Candidate, SearchArea, propose, search_area
 from niemand_alleen.geo import short_name
 from niemand_alleen.lifecycle import Move, MoveRefused, move_oproep
-from niemand_alleen.mail import MailKind, queue_mail, register_mail_kind, render_mail
+from niemand_alleen.mail import (
+    MailKind,
+    RenderedMail,
+    queue_mail,
+    register_mail_kind,
+    render_mail,
+)
 from niemand_alleen.models import (
     AuditAction,
     Dispatch,
@@ -45,6 +51,7 @@ from niemand_alleen.models import (
     utcnow,
 )
 from niemand_alleen.reference import cached_gazetteer
+from niemand_alleen.signup import confirmed_signups
 
 if TYPE_CHECKING:  # shapely itself comes in with the gazetteer's geometry, on first use
     from shapely.geometry.base import BaseGeometry
@@ -201,6 +208,46 @@ def organisation_mail_context(
     return _mail_context(session, settings, oproep, organisation)
 
 
+def _signup_mail(
+    session: Session,
+    settings: Settings,
+    oproep: Oproep,
+    organisation: Organisation,
+    dispatch: Dispatch,
+    kind: str,
+) -> RenderedMail:
+    """The oproep (or its reminder) for one organisation, with that dispatch's sign-up link."""
+    context = _mail_context(session, settings, oproep, organisation)
+    context["signup_url"] = links.signup_url(settings.public_base_url, dispatch.referral_code)
+    return render_mail(kind, **context)
+
+
+def _queue_to(
+    session: Session,
+    dispatch: Dispatch,
+    addresses: Iterable[str],
+    mail: RenderedMail,
+    *,
+    kind: str,
+    key: str | None = None,
+) -> list[OutboxMail]:
+    """Queue the mail to each address of the dispatch's organisation, once per address and
+    ``key`` (by default the kind and the dispatch)."""
+    key = key or f"{kind}:{dispatch.id}"
+    return [
+        queue_mail(
+            session,
+            idempotency_key=f"{key}:{_address_key(address)}",
+            kind=kind,
+            recipient=address,
+            mail=mail,
+            oproep_id=dispatch.oproep_id,
+            dispatch_id=dispatch.id,
+        )
+        for address in addresses
+    ]
+
+
 def _check_sendable(oproep: Oproep, organisation_ids: Sequence[uuid.UUID], today: date) -> None:
     """Raise :class:`DistributionError` when this oproep cannot be sent now."""
     if oproep.status not in (OproepStatus.APPROVED, OproepStatus.OPEN):
@@ -267,19 +314,10 @@ def send_oproep(
         )
         session.add(dispatch)
         session.flush()
-        context = _mail_context(session, settings, oproep, organisation)
-        context["signup_url"] = links.signup_url(settings.public_base_url, dispatch.referral_code)
-        mail = render_mail("oproep", **context)
-        for address in contact_addresses(organisation):
-            queue_mail(
-                session,
-                idempotency_key=f"oproep:{oproep.id}:{organisation.id}:{_address_key(address)}",
-                kind="oproep",
-                recipient=address,
-                mail=mail,
-                oproep_id=oproep.id,
-                dispatch_id=dispatch.id,
-            )
+        mail = _signup_mail(session, settings, oproep, organisation, dispatch, "oproep")
+        addresses = contact_addresses(organisation)
+        key = f"oproep:{oproep.id}:{organisation.id}"
+        _queue_to(session, dispatch, addresses, mail, kind="oproep", key=key)
         dispatches.append(dispatch)
 
     if oproep.status == OproepStatus.APPROVED:
@@ -328,20 +366,8 @@ def _queue_followups(
         if organisation is None or not received:
             continue
         followup = render_mail(kind, **_mail_context(session, settings, oproep, organisation))
-        for address in received:
-            if address is None:  # purged after the retention period
-                continue
-            queued.append(
-                queue_mail(
-                    session,
-                    idempotency_key=f"{kind}:{dispatch.id}:{_address_key(address)}",
-                    kind=kind,
-                    recipient=address,
-                    mail=followup,
-                    oproep_id=oproep.id,
-                    dispatch_id=dispatch.id,
-                )
-            )
+        addresses = [address for address in received if address is not None]  # None: purged
+        queued += _queue_to(session, dispatch, addresses, followup, kind=kind)
     session.flush()
     return queued
 
@@ -366,14 +392,6 @@ def oproep_filled(
 
 
 # --- reminders -------------------------------------------------------------------------------
-
-
-def confirmed_signups(session: Session, oproep_id: uuid.UUID) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Volunteer)
-        .where(Volunteer.oproep_id == oproep_id, Volunteer.status == VolunteerStatus.CONFIRMED)
-    ).one()
 
 
 def needs_reminder(settings: Settings, oproep: Oproep, signups: int, today: date) -> bool:
@@ -439,21 +457,9 @@ def remind_organisations(
         organisation = session.get(Organisation, dispatch.organisation_id)
         if organisation is None or not organisation.active or organisation.unsubscribed_at:
             continue
-        context = _mail_context(session, settings, oproep, organisation)
-        context["signup_url"] = links.signup_url(settings.public_base_url, dispatch.referral_code)
-        mail = render_mail("oproep_reminder", **context)
-        for address in contact_addresses(organisation):
-            queued.append(
-                queue_mail(
-                    session,
-                    idempotency_key=f"oproep_reminder:{dispatch.id}:{_address_key(address)}",
-                    kind="oproep_reminder",
-                    recipient=address,
-                    mail=mail,
-                    oproep_id=oproep.id,
-                    dispatch_id=dispatch.id,
-                )
-            )
+        mail = _signup_mail(session, settings, oproep, organisation, dispatch, "oproep_reminder")
+        addresses = contact_addresses(organisation)
+        queued += _queue_to(session, dispatch, addresses, mail, kind="oproep_reminder")
     if not queued:
         raise DistributionError("Er is geen organisatie meer die een herinnering kan krijgen.")
     oproep.organisations_reminded_at = utcnow()

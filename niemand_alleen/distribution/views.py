@@ -25,7 +25,6 @@ from niemand_alleen.distribution.service import (
     DistributionError,
     Proposal,
     cancel_oproep,
-    confirmed_signups,
     dispatch_overview,
     oproep_filled,
     proposal_for,
@@ -48,6 +47,7 @@ from niemand_alleen.models import (
     Role,
     local_today,
 )
+from niemand_alleen.signup import confirmed_signups
 from niemand_alleen.web_helpers import current_settings, wijk_map
 
 bp = Blueprint("distribution", __name__, url_prefix="/oproepen/<uuid:oproep_id>")

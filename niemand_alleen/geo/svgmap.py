@@ -23,15 +23,14 @@ Every text that comes from data (wijk names, marker labels, the title) is escape
 
 from __future__ import annotations
 
-import html
 import json
 import math
-import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from niemand_alleen.geo.areas import short_name
+from niemand_alleen.svg import class_name, escape, number
 
 if TYPE_CHECKING:  # shapely is imported where a map is drawn, not with the module
     from shapely.geometry import Polygon
@@ -54,7 +53,6 @@ _A = 6_378_137.0
 _E2 = 6.694379990141316e-3
 _PADDING = 12.0
 _ATTRIBUTION_HEIGHT = 18.0
-_CLASS_RE = re.compile(r"[^a-z0-9-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,20 +105,6 @@ def _metres_per_degree(lat: float) -> tuple[float, float]:
     return math.radians(_A * math.cos(phi) / w), math.radians(_A * (1.0 - _E2) / w**3)
 
 
-def _escape(text: str) -> str:
-    # quote=True also escapes quotes, so the same function serves text and attributes.
-    return html.escape(text, quote=True)
-
-
-def _css_class(kind: str) -> str:
-    return _CLASS_RE.sub("-", kind.lower()).strip("-") or "point"
-
-
-def _fmt(value: float) -> str:
-    text = f"{value:.1f}"
-    return "0.0" if text == "-0.0" else text
-
-
 class _Plane:
     """Lon/lat → SVG pixels via the local metric plane (see the module docstring)."""
 
@@ -163,8 +147,8 @@ def _path(geometry: BaseGeometry, plane: _Plane) -> str:
                 continue
             head, *tail = points
             parts.append(
-                f"M{_fmt(head[0])} {_fmt(head[1])}"
-                + "".join(f"L{_fmt(x)} {_fmt(y)}" for x, y in tail)
+                f"M{number(head[0])} {number(head[1])}"
+                + "".join(f"L{number(x)} {number(y)}" for x, y in tail)
                 + "Z"
             )
     return "".join(parts)
@@ -282,8 +266,8 @@ def _leader(label: PlacedLabel) -> str:
     left, top, right, bottom = label.box
     ex, ey = min(max(ax, left), right), min(max(ay, top), bottom)
     return (
-        f'<line class="map-leader" x1="{_fmt(ax)}" y1="{_fmt(ay)}" x2="{_fmt(ex)}"'
-        f' y2="{_fmt(ey)}" stroke="#4a4a4a" stroke-width="0.75"/>'
+        f'<line class="map-leader" x1="{number(ax)}" y1="{number(ay)}" x2="{number(ex)}"'
+        f' y2="{number(ey)}" stroke="#4a4a4a" stroke-width="0.75"/>'
     )
 
 
@@ -345,12 +329,12 @@ def _markers_svg(placed: Sequence[PlacedMarker], font: float) -> list[str]:
     out = ['<g class="map-markers">']
     for item in placed:
         out.append(
-            f'<g class="map-marker map-marker-{_css_class(item.marker.kind)}">'
-            f'<circle cx="{_fmt(item.x)}" cy="{_fmt(item.y)}" r="5" fill="#b3141d"'
+            f'<g class="map-marker map-marker-{class_name(item.marker.kind, "point")}">'
+            f'<circle cx="{number(item.x)}" cy="{number(item.y)}" r="5" fill="#b3141d"'
             f' stroke="#ffffff" stroke-width="1.5"/>'
-            f'<text x="{_fmt(item.text_x)}" y="{_fmt(item.text_y)}"'
-            f' text-anchor="{item.text_anchor}" font-size="{_fmt(font)}" fill="#1b1b1b"'
-            f" {_HALO}>{_escape(item.marker.label)}</text></g>"
+            f'<text x="{number(item.text_x)}" y="{number(item.text_y)}"'
+            f' text-anchor="{item.text_anchor}" font-size="{number(font)}" fill="#1b1b1b"'
+            f" {_HALO}>{escape(item.marker.label)}</text></g>"
         )
     out.append("</g>")
     return out
@@ -433,7 +417,7 @@ def wijk_map_svg(
         _check_point(circle.lat, circle.lon, "the circle")
         if not (math.isfinite(circle.radius_m) and circle.radius_m > 0):
             raise ValueError("the circle's radius must be a positive number of metres")
-    prefix = _css_class(id_prefix)
+    prefix = class_name(id_prefix, "point")
     highlighted = set(highlighted)
     plane = _Plane(_bounds(wijken, markers, circle), width)
     height = plane.map_height + _ATTRIBUTION_HEIGHT
@@ -446,27 +430,27 @@ def wijk_map_svg(
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="wijk-map" role="img"'
-        f' viewBox="0 0 {width} {_fmt(height)}" width="{width}" height="{_fmt(height)}"'
+        f' viewBox="0 0 {width} {number(height)}" width="{width}" height="{number(height)}"'
         f' aria-labelledby="{prefix}-titel {prefix}-beschrijving">',
-        f'<title id="{prefix}-titel">{_escape(title)}</title>',
-        f'<desc id="{prefix}-beschrijving">{_escape(desc)}</desc>',
+        f'<title id="{prefix}-titel">{escape(title)}</title>',
+        f'<desc id="{prefix}-beschrijving">{escape(desc)}</desc>',
         '<g class="map-areas">',
     ]
     for area in sorted(wijken, key=lambda item: item.code):
         classes = "map-area map-area-highlighted" if area.code in highlighted else "map-area"
         fill = "#7fbfb5" if area.code in highlighted else "#f3f2f1"
         out.append(
-            f'<path class="{classes}" data-code="{_escape(area.code)}"'
+            f'<path class="{classes}" data-code="{escape(area.code)}"'
             f' d="{_path(area.geometry, plane)}" fill="{fill}" stroke="#4a4a4a"'
-            f' stroke-width="1" fill-rule="evenodd"><title>{_escape(area.label)}</title></path>'
+            f' stroke-width="1" fill-rule="evenodd"><title>{escape(area.label)}</title></path>'
         )
     out.append("</g>")
 
     if circle is not None:
         cx, cy = plane.xy(circle.lon, circle.lat)
         out.append(
-            f'<circle class="map-radius" cx="{_fmt(cx)}" cy="{_fmt(cy)}"'
-            f' r="{_fmt(circle.radius_m * plane.scale)}" fill="none" stroke="#00594f"'
+            f'<circle class="map-radius" cx="{number(cx)}" cy="{number(cy)}"'
+            f' r="{number(circle.radius_m * plane.scale)}" fill="none" stroke="#00594f"'
             f' stroke-width="2" stroke-dasharray="6 4"/>'
         )
 
@@ -481,9 +465,9 @@ def wijk_map_svg(
         code = label.area.code
         classes = "map-label map-label-highlighted" if code in highlighted else "map-label"
         out.append(
-            f'<text class="{classes}" data-code="{_escape(code)}" x="{_fmt(label.x)}"'
-            f' y="{_fmt(label.y)}" text-anchor="middle" font-size="{_fmt(font)}"'
-            f' fill="#1b1b1b" {_HALO}>{_escape(label.area.label)}</text>'
+            f'<text class="{classes}" data-code="{escape(code)}" x="{number(label.x)}"'
+            f' y="{number(label.y)}" text-anchor="middle" font-size="{number(font)}"'
+            f' fill="#1b1b1b" {_HALO}>{escape(label.area.label)}</text>'
         )
     out.append("</g>")
 
@@ -491,8 +475,8 @@ def wijk_map_svg(
         out.extend(_markers_svg(placed_markers, font))
 
     out.append(
-        f'<text class="map-attribution" x="{_fmt(_PADDING)}" y="{_fmt(height - 5)}"'
-        f' font-size="{_fmt(max(10.0, font - 2))}" fill="#4a4a4a">{_escape(attribution)}</text>'
+        f'<text class="map-attribution" x="{number(_PADDING)}" y="{number(height - 5)}"'
+        f' font-size="{number(max(10.0, font - 2))}" fill="#4a4a4a">{escape(attribution)}</text>'
     )
     out.append("</svg>")
     return "".join(out)

@@ -37,7 +37,7 @@ from niemand_alleen.models import Oproep, OproepStatus, Resident, Role
 from niemand_alleen.pagination import read_list_request
 from niemand_alleen.reference import wijk_short_name
 from niemand_alleen.validation import format_phone
-from niemand_alleen.web_helpers import current_settings, page_url
+from niemand_alleen.web_helpers import current_settings, list_page
 
 bp = Blueprint("intake", __name__)
 
@@ -77,16 +77,15 @@ def my_residents() -> str | tuple[str, int]:
     their oproepen."""
     asked = read_list_request(request.args, OproepStatus)
     listing = residents_page(request_session(), current_staff().user_id, asked.status, asked.page)
-    html = render_template(
+    return list_page(
         "intake/my_residents.html",
-        listing=listing,
-        error=asked.error,
+        "intake.my_residents",
+        asked,
+        listing,
         statuses=list(OproepStatus),
-        page_url=page_url("intake.my_residents", asked.status),
         latest_step=latest_step,
         **_context(),
     )
-    return (html, 400) if asked.error else html
 
 
 @bp.route("/aanmeldingen/nieuw", methods=["GET", "POST"])
@@ -171,15 +170,14 @@ def oproepen() -> str | tuple[str, int]:
     """The coordinator's list: a page at a time (``pagina``), optionally one ``status``."""
     asked = read_list_request(request.args, OproepStatus)
     listing = oproepen_page(request_session(), asked.status, asked.page)
-    html = render_template(
+    return list_page(
         "intake/oproepen.html",
-        listing=listing,
-        error=asked.error,
+        "intake.oproepen",
+        asked,
+        listing,
         statuses=list(OproepStatus),
-        page_url=page_url("intake.oproepen", asked.status),
         **_context(),
     )
-    return (html, 400) if asked.error else html
 
 
 @bp.route("/oproepen/<uuid:oproep_id>", methods=["GET", "POST"])

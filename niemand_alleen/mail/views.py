@@ -8,7 +8,6 @@ from flask import (
     current_app,
     flash,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -26,7 +25,7 @@ from niemand_alleen.mail.status import (
 from niemand_alleen.mail.status import mail_overview as mail_overview_of
 from niemand_alleen.models import Role
 from niemand_alleen.pagination import read_list_request
-from niemand_alleen.web_helpers import page_url
+from niemand_alleen.web_helpers import list_page
 
 bp = Blueprint("mail_admin", __name__, url_prefix="/beheer/mail")
 
@@ -49,19 +48,18 @@ def mail_overview() -> str | tuple[str, int]:
     (``pagina``), optionally of one ``status``."""
     asked = read_list_request(request.args, ATTENTION_LABELS)
     overview = mail_overview_of(request_session(), asked.status, asked.page)
-    html = render_template(
+    return list_page(
         "mail_admin/overview.html",
+        "mail_admin.mail_overview",
+        asked,
+        overview.attention,
         counts=overview.counts,
         status_labels=STATUS_LABELS,
-        listing=overview.attention,
-        error=asked.error,
         attention_statuses=list(ATTENTION_LABELS),
         attention_labels=ATTENTION_LABELS,
-        page_url=page_url("mail_admin.mail_overview", asked.status),
         retry_form=RetryForm(),
         link_oproep=_may_open_oproep(),
     )
-    return (html, 400) if asked.error else html
 
 
 @bp.route("/<int(max=2147483647):mail_id>/opnieuw-versturen", methods=["POST"])

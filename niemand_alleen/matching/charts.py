@@ -9,10 +9,10 @@ numbers in a table as well.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from niemand_alleen.svg import class_name, escape, number
 
 __all__ = ["Bar", "bar_chart_svg"]
 
@@ -22,7 +22,6 @@ _BAR = 16.0
 _FONT = 13.0
 _VALUE_SPACE = 110.0
 _LABEL_MAX = 60
-_CLASS_RE = re.compile(r"[^a-z0-9-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,15 +29,6 @@ class Bar:
     label: str
     value: float
     value_label: str  # the value as read out, e.g. "3" or "2,5 dagen"
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def _fmt(value: float) -> str:
-    text = f"{value:.1f}"
-    return "0.0" if text == "-0.0" else text
 
 
 def _short(label: str) -> str:
@@ -59,7 +49,7 @@ def bar_chart_svg(
     for bar in bars:
         if not bar.value >= 0:  # also refuses NaN
             raise ValueError("bar values must be zero or more")
-    prefix = _CLASS_RE.sub("-", id_prefix.lower()).strip("-") or "grafiek"
+    prefix = class_name(id_prefix, "grafiek")
     height = _PADDING * 2 + max(len(bars), 1) * _ROW
     longest = max((bar.value for bar in bars), default=0.0)
     span = width - 2 * _PADDING - _VALUE_SPACE
@@ -67,30 +57,31 @@ def bar_chart_svg(
     desc = f"{description} {listed}." if listed else f"{description} Nog geen gegevens."
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart" role="img"'
-        f' viewBox="0 0 {width} {_fmt(height)}" width="{width}" height="{_fmt(height)}"'
+        f' viewBox="0 0 {width} {number(height)}" width="{width}" height="{number(height)}"'
         f' aria-labelledby="{prefix}-titel {prefix}-beschrijving">',
-        f'<title id="{prefix}-titel">{_escape(title)}</title>',
-        f'<desc id="{prefix}-beschrijving">{_escape(desc)}</desc>',
+        f'<title id="{prefix}-titel">{escape(title)}</title>',
+        f'<desc id="{prefix}-beschrijving">{escape(desc)}</desc>',
     ]
     if not bars:
         out.append(
-            f'<text class="bar-chart-empty" x="{_fmt(_PADDING)}" y="{_fmt(_PADDING + _FONT * 2)}"'
-            f' font-size="{_fmt(_FONT)}" fill="#4a4a4a">Nog geen gegevens</text>'
+            f'<text class="bar-chart-empty" x="{number(_PADDING)}"'
+            f' y="{number(_PADDING + _FONT * 2)}"'
+            f' font-size="{number(_FONT)}" fill="#4a4a4a">Nog geen gegevens</text>'
         )
     for index, bar in enumerate(bars):
         top = _PADDING + index * _ROW
         length = span * bar.value / longest if longest > 0 else 0.0
         bar_top = top + _FONT + 4
         out.append(
-            f'<g class="bar-chart-row"><title>{_escape(bar.label)}: {_escape(bar.value_label)}'
+            f'<g class="bar-chart-row"><title>{escape(bar.label)}: {escape(bar.value_label)}'
             f"</title>"
-            f'<text class="bar-chart-label" x="{_fmt(_PADDING)}" y="{_fmt(top + _FONT)}"'
-            f' font-size="{_fmt(_FONT)}" fill="#1b1b1b">{_escape(_short(bar.label))}</text>'
-            f'<rect class="bar-chart-bar" x="{_fmt(_PADDING)}" y="{_fmt(bar_top)}"'
-            f' width="{_fmt(max(length, 1.0))}" height="{_fmt(_BAR)}" fill="#00594f"/>'
-            f'<text class="bar-chart-value" x="{_fmt(_PADDING + max(length, 1.0) + 6)}"'
-            f' y="{_fmt(bar_top + _BAR - 3)}" font-size="{_fmt(_FONT)}" fill="#1b1b1b">'
-            f"{_escape(bar.value_label)}</text></g>"
+            f'<text class="bar-chart-label" x="{number(_PADDING)}" y="{number(top + _FONT)}"'
+            f' font-size="{number(_FONT)}" fill="#1b1b1b">{escape(_short(bar.label))}</text>'
+            f'<rect class="bar-chart-bar" x="{number(_PADDING)}" y="{number(bar_top)}"'
+            f' width="{number(max(length, 1.0))}" height="{number(_BAR)}" fill="#00594f"/>'
+            f'<text class="bar-chart-value" x="{number(_PADDING + max(length, 1.0) + 6)}"'
+            f' y="{number(bar_top + _BAR - 3)}" font-size="{number(_FONT)}" fill="#1b1b1b">'
+            f"{escape(bar.value_label)}</text></g>"
         )
     out.append("</svg>")
     return "".join(out)

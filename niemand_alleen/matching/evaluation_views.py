@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import Field, StringField
 
@@ -22,7 +21,7 @@ from niemand_alleen.auth import roles_required
 from niemand_alleen.dates import short_date
 from niemand_alleen.db import request_session
 from niemand_alleen.distribution import wijk_names
-from niemand_alleen.forms import checked
+from niemand_alleen.forms import SearchForm, checked
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS
 from niemand_alleen.matching.charts import Bar, bar_chart_svg
 from niemand_alleen.matching.evaluation import (
@@ -48,12 +47,7 @@ from niemand_alleen.web_helpers import csv_download
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluatie")
 
 
-class PeriodForm(FlaskForm):
-    """A search form (GET): no CSRF token, nothing changes."""
-
-    class Meta:
-        csrf = False
-
+class PeriodForm(SearchForm):
     van = StringField("Aangemeld vanaf", render_kw={"class": "short", "inputmode": "numeric"})
     tot = StringField("Aangemeld tot en met", render_kw={"class": "short", "inputmode": "numeric"})
 

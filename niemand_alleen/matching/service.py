@@ -11,13 +11,13 @@ from __future__ import annotations
 import enum
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from niemand_alleen import signup
@@ -559,14 +559,6 @@ def _tell_coordinator(
     )
 
 
-def confirmed_signups(session: Session, oproep_id: uuid.UUID) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Volunteer)
-        .where(Volunteer.oproep_id == oproep_id, Volunteer.status == VolunteerStatus.CONFIRMED)
-    ).one()
-
-
 def close_oproep(
     session: Session, settings: Settings, oproep_id: uuid.UUID, actor_id: uuid.UUID | None
 ) -> CloseResult:
@@ -579,7 +571,7 @@ def close_oproep(
     if oproep.status != OproepStatus.OPEN:
         raise MatchingError("Alleen een lopende oproep kan gesloten worden.")
     proposed = fill_proposals(session, settings, oproep)
-    signups = confirmed_signups(session, oproep.id)
+    signups = signup.confirmed_signups(session, oproep.id)
     now = utcnow()
     move_oproep(
         session,
@@ -810,14 +802,41 @@ def _neighbour_context(settings: Settings, volunteer: Volunteer) -> dict[str, ob
     }
 
 
+def _mail_neighbour(
+    session: Session,
+    settings: Settings,
+    oproep: Oproep,
+    volunteer: Volunteer,
+    *,
+    kind: str,
+    context: Mapping[str, object],
+) -> None:
+    """Queue the mail ``kind`` about the oproep to one neighbour, once per neighbour."""
+    queue_mail(
+        session,
+        idempotency_key=f"{kind}:{oproep.id}:{volunteer.id}",
+        kind=kind,
+        recipient=volunteer.email,
+        mail=render_mail(
+            kind,
+            locale=volunteer.locale,  # a neighbour reads the language they signed up in
+            **context,
+            **_neighbour_context(settings, volunteer),
+        ),
+        oproep_id=oproep.id,
+    )
+
+
 def complete_match(
     session: Session, settings: Settings, oproep: Oproep, actor_id: uuid.UUID | None
 ) -> None:
     """Matched: confirmed neighbours hear what happens next, the others get thanks and the
     offer to be asked again, the organisations hear the oproep is filled (distribution's
     part of the move to *matched*)."""
-    contact = oproep_contact(session, oproep)
-    wijk_name = _wijk_name(session, oproep)
+    about: dict[str, object] = {
+        "wijk_name": _wijk_name(session, oproep),
+        "contact": oproep_contact(session, oproep),
+    }
     matches = matches_of(session, oproep.id)
     confirmed_ids = {m.volunteer_id for m in matches if m.status == MatchStatus.CONFIRMED}
     confirmed = [
@@ -826,40 +845,14 @@ def complete_match(
     told: set[str] = set()
     for volunteer in sorted(confirmed, key=lambda v: str(v.id)):
         told.add(volunteer.email_hash)
-        queue_mail(
-            session,
-            idempotency_key=f"match_confirmed:{oproep.id}:{volunteer.id}",
-            kind="match_confirmed",
-            recipient=volunteer.email,
-            mail=render_mail(
-                "match_confirmed",
-                locale=volunteer.locale,
-                wijk_name=wijk_name,
-                contact=contact,
-                **_neighbour_context(settings, volunteer),
-            ),
-            oproep_id=oproep.id,
-        )
+        _mail_neighbour(session, settings, oproep, volunteer, kind="match_confirmed", context=about)
     others = _others(session, oproep, matches)
     for volunteer in others:
         if not volunteer.email or volunteer.email_hash in told:
             continue
         told.add(volunteer.email_hash)
-        queue_mail(
-            session,
-            idempotency_key=f"match_thanks:{oproep.id}:{volunteer.id}",
-            kind="match_thanks",
-            recipient=volunteer.email,
-            mail=render_mail(
-                "match_thanks",
-                locale=volunteer.locale,
-                wijk_name=wijk_name,
-                contact=contact,
-                contact_again=volunteer.contact_again,
-                **_neighbour_context(settings, volunteer),
-            ),
-            oproep_id=oproep.id,
-        )
+        thanks = {**about, "contact_again": volunteer.contact_again}
+        _mail_neighbour(session, settings, oproep, volunteer, kind="match_thanks", context=thanks)
     move_oproep(
         session,
         settings,

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from niemand_alleen import distribution, validation
-from niemand_alleen.audit import AuditDetail, RecordType, details, record_audit
+from niemand_alleen.audit import AuditDetail, RecordType, details, record_audit, record_saved
 from niemand_alleen.config import Settings
 from niemand_alleen.geo import short_name
 from niemand_alleen.mail import queue_mail, render_mail
@@ -288,6 +288,22 @@ def _audit(
     )
 
 
+def _store_change(
+    session: Session,
+    organisation: Organisation,
+    actor_user_id: uuid.UUID | None,
+    detail: AuditDetail,
+) -> None:
+    """Store a change to the organisation, with its audit event."""
+    record_saved(
+        session,
+        organisation,
+        actor_user_id=actor_user_id,
+        record_type=RecordType.ORGANISATION,
+        detail=detail,
+    )
+
+
 def _set_wijken(session: Session, organisation: Organisation, codes: Collection[str]) -> None:
     current = {
         link.wijk_code: link
@@ -303,10 +319,22 @@ def _set_wijken(session: Session, organisation: Organisation, codes: Collection[
     session.flush()
 
 
-def _apply(organisation: Organisation, clean: CleanOrganisation) -> None:
+def _save(
+    session: Session,
+    organisation: Organisation,
+    clean: CleanOrganisation,
+    action: AuditAction,
+    actor_user_id: uuid.UUID | None,
+    detail: AuditDetail | None,
+) -> None:
+    """Write the checked values and the wijken onto the organisation, with its audit event."""
     organisation.name = clean.name
     organisation.contact_emails = "\n".join(clean.contact_emails)
     organisation.note = clean.note
+    session.add(organisation)
+    session.flush()
+    _set_wijken(session, organisation, clean.wijken)
+    _audit(session, organisation, action, actor_user_id, detail)
 
 
 def create_organisation(
@@ -318,11 +346,7 @@ def create_organisation(
 ) -> Organisation:
     clean = data if isinstance(data, CleanOrganisation) else validate_organisation(session, data)
     organisation = Organisation(name="", contact_emails="")
-    _apply(organisation, clean)
-    session.add(organisation)
-    session.flush()
-    _set_wijken(session, organisation, clean.wijken)
-    _audit(session, organisation, AuditAction.CREATE, actor_user_id, detail)
+    _save(session, organisation, clean, AuditAction.CREATE, actor_user_id, detail)
     log.info("organisation created id=%s", organisation.id)
     return organisation
 
@@ -340,11 +364,7 @@ def update_organisation(
         if isinstance(data, CleanOrganisation)
         else validate_organisation(session, data, existing_id=organisation.id)
     )
-    _apply(organisation, clean)
-    session.add(organisation)
-    session.flush()
-    _set_wijken(session, organisation, clean.wijken)
-    _audit(session, organisation, AuditAction.UPDATE, actor_user_id, detail)
+    _save(session, organisation, clean, AuditAction.UPDATE, actor_user_id, detail)
     log.info("organisation updated id=%s", organisation.id)
     return organisation
 
@@ -353,15 +373,7 @@ def set_organisation_active(
     session: Session, organisation: Organisation, active: bool, *, actor_user_id: uuid.UUID | None
 ) -> None:
     organisation.active = active
-    session.add(organisation)
-    session.flush()
-    _audit(
-        session,
-        organisation,
-        AuditAction.UPDATE,
-        actor_user_id,
-        details.switched_on(active),
-    )
+    _store_change(session, organisation, actor_user_id, details.switched_on(active))
 
 
 def resubscribe(
@@ -371,15 +383,7 @@ def resubscribe(
     if organisation.unsubscribed_at is None:
         return False
     organisation.unsubscribed_at = None
-    session.add(organisation)
-    session.flush()
-    _audit(
-        session,
-        organisation,
-        AuditAction.UPDATE,
-        actor_user_id,
-        details.organisation_resubscribed(),
-    )
+    _store_change(session, organisation, actor_user_id, details.organisation_resubscribed())
     return True
 
 
@@ -412,9 +416,7 @@ def unsubscribe(
     if organisation.unsubscribed_at is not None:
         return False
     organisation.unsubscribed_at = now or utcnow()
-    session.add(organisation)
-    session.flush()
-    _audit(session, organisation, AuditAction.UPDATE, None, details.organisation_unsubscribed(how))
+    _store_change(session, organisation, None, details.organisation_unsubscribed(how))
     log.info("organisation unsubscribed id=%s via=%s", organisation.id, how)
     return True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -52,7 +53,7 @@ from niemand_alleen.organisations.service import (
     wijk_names,
 )
 from niemand_alleen.pagination import read_list_request
-from niemand_alleen.web_helpers import csv_download, current_settings, page_url
+from niemand_alleen.web_helpers import csv_download, current_settings, list_page
 
 bp = Blueprint("organisations", __name__)
 log = logging.getLogger(__name__)
@@ -82,16 +83,15 @@ def organisation_list() -> str | tuple[str, int]:
     """A page at a time (``pagina``), optionally one ``status``: actief, niet actief,
     afgemeld."""
     asked = read_list_request(request.args, OrganisationState)
-    html = render_template(
+    return list_page(
         "organisations/list.html",
-        listing=organisations_page(request_session(), asked.status, asked.page),
-        error=asked.error,
+        "organisations.organisation_list",
+        asked,
+        organisations_page(request_session(), asked.status, asked.page),
         states=list(OrganisationState),
         state_labels=STATE_LABELS,
-        page_url=page_url("organisations.organisation_list", asked.status),
         confirm=ConfirmForm(),
     )
-    return (html, 400) if asked.error else html
 
 
 def _form_page(form: OrganisationForm, organisation: Organisation | None) -> str:
@@ -111,6 +111,19 @@ def _add_errors(form: OrganisationForm, invalid: OrganisationInvalid) -> None:
         getattr(form, field_name).errors = [*getattr(form, field_name).errors, *messages]
 
 
+def _saved(
+    form: OrganisationForm, save: Callable[[], Organisation], message: str
+) -> Response | None:
+    """Save; then say so and go to the organisation's page, or None: the form shows why not."""
+    try:
+        organisation = save()
+    except OrganisationInvalid as invalid:
+        _add_errors(form, invalid)
+        return None
+    flash(message, "info")
+    return redirect(url_for("organisations.edit_organisation", organisation_id=organisation.id))
+
+
 @bp.route("/beheer/organisaties/nieuw", methods=["GET", "POST"])
 @roles_required(Role.BEHEERDER)
 def new_organisation() -> str | Response | tuple[str, int]:
@@ -118,17 +131,15 @@ def new_organisation() -> str | Response | tuple[str, int]:
     form = OrganisationForm()
     form.set_wijk_choices(wijk_choices(session))
     if form.validate_on_submit():
-        try:
-            organisation = create_organisation(
+        saved = _saved(
+            form,
+            lambda: create_organisation(
                 session, form.to_input(), actor_user_id=current_staff().user_id
-            )
-        except OrganisationInvalid as invalid:
-            _add_errors(form, invalid)
-        else:
-            flash("De organisatie is opgeslagen.", "info")
-            return redirect(
-                url_for("organisations.edit_organisation", organisation_id=organisation.id)
-            )
+            ),
+            "De organisatie is opgeslagen.",
+        )
+        if saved is not None:
+            return saved
     return _form_page(form, None)
 
 
@@ -145,17 +156,15 @@ def edit_organisation(organisation_id: uuid.UUID) -> str | Response:
         form.wijken.data = sorted(wijk_codes_of(session, organisation.id))
         form.note.data = organisation.note or ""
     if form.validate_on_submit():
-        try:
-            update_organisation(
+        saved = _saved(
+            form,
+            lambda: update_organisation(
                 session, organisation, form.to_input(), actor_user_id=current_staff().user_id
-            )
-        except OrganisationInvalid as invalid:
-            _add_errors(form, invalid)
-        else:
-            flash("De wijzigingen zijn opgeslagen.", "info")
-            return redirect(
-                url_for("organisations.edit_organisation", organisation_id=organisation.id)
-            )
+            ),
+            "De wijzigingen zijn opgeslagen.",
+        )
+        if saved is not None:
+            return saved
     return _form_page(form, organisation)
 
 

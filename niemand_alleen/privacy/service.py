@@ -16,9 +16,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, or_, update
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, SQLModel, col, select
 
 from niemand_alleen import validation
@@ -39,7 +40,7 @@ from niemand_alleen.models import (
     Volunteer,
     utcnow,
 )
-from niemand_alleen.retention import BLANK_VOLUNTEER
+from niemand_alleen.retention import BLANK_MAIL, BLANK_VOLUNTEER
 
 FORMAT_VERSION = 1
 
@@ -237,31 +238,32 @@ def _oproepen_of(session: Session, resident_id: uuid.UUID) -> list[Oproep]:
     )
 
 
+_OfOproep = TypeVar("_OfOproep", Match, OutboxMail)
+
+
+def _of_oproepen(
+    session: Session,
+    model: type[_OfOproep],
+    oproep_ids: Sequence[uuid.UUID],
+    order: Mapped[Any],
+) -> Sequence[_OfOproep]:
+    """The rows of ``model`` that belong to these oproepen, in ``order``."""
+    if not oproep_ids:
+        return []
+    return session.exec(
+        select(model).where(col(model.oproep_id).in_(oproep_ids)).order_by(order)
+    ).all()
+
+
 def export_resident(
     session: Session, ref: SubjectRef, actor_user_id: uuid.UUID | None
 ) -> dict[str, Any]:
     resident = find_resident(session, ref)
     oproepen = _oproepen_of(session, resident.id)
     oproep_ids = [o.id for o in oproepen]
-    matches = (
-        session.exec(
-            select(Match)
-            .where(col(Match.oproep_id).in_(oproep_ids))
-            .order_by(col(Match.created_at))
-        ).all()
-        if oproep_ids
-        else []
-    )
+    matches = _of_oproepen(session, Match, oproep_ids, col(Match.created_at))
     vetoes = session.exec(select(ResidentVeto).where(ResidentVeto.resident_id == resident.id)).all()
-    about_case = (
-        session.exec(
-            select(OutboxMail)
-            .where(col(OutboxMail.oproep_id).in_(oproep_ids))
-            .order_by(col(OutboxMail.id))
-        ).all()
-        if oproep_ids
-        else []
-    )
+    about_case = _of_oproepen(session, OutboxMail, oproep_ids, col(OutboxMail.id))
     mails = _mails_to(session, {resident.email or ""})
     audit_pairs = [("resident", str(resident.id))] + [("oproep", str(i)) for i in oproep_ids]
     events = _audit_about(session, audit_pairs)
@@ -330,14 +332,7 @@ def _blank_mails(session: Session, rows: Iterable[OutboxMail]) -> int:
     session.execute(
         update(OutboxMail)
         .where(col(OutboxMail.id).in_(ids))
-        .values(
-            recipient=None,
-            subject=None,
-            body_text=None,
-            body_html=None,
-            message=None,
-            last_error=None,
-        )
+        .values(**BLANK_MAIL)
         .execution_options(synchronize_session=False)
     )
     return len(ids)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint, Response, abort, render_template
 from flask_wtf import FlaskForm
+from sqlmodel import Session
 from wtforms import BooleanField, RadioField, SelectChoice, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
@@ -14,6 +18,7 @@ from niemand_alleen.db import request_session
 from niemand_alleen.models import Role, utcnow
 from niemand_alleen.privacy.service import (
     SubjectKind,
+    SubjectRef,
     UnknownSubjectError,
     erase_subject,
     export_subject,
@@ -62,6 +67,26 @@ def _page(export_form: SubjectForm, erase_form: EraseForm, status: int = 200) ->
     ), status
 
 
+Done = TypeVar("Done")
+
+
+def _for_subject(
+    form: SubjectForm, act: Callable[[Session, SubjectRef, uuid.UUID], Done]
+) -> tuple[SubjectRef, Done] | int:
+    """Check the form and ``act`` for the person it names: the reference and the result, or
+    the status to answer with (the form holds the message; a bad CSRF token aborts)."""
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return 400
+    ref = parse_reference(SubjectKind(form.kind.data), form.reference.data)
+    try:
+        return ref, act(request_session(), ref, current_staff().user_id)
+    except UnknownSubjectError as error:
+        form.reference.errors.append(error.message)
+        return 404
+
+
 @bp.route("")
 @roles_required(Role.BEHEERDER)
 def privacy_page() -> tuple[str, int]:
@@ -72,16 +97,10 @@ def privacy_page() -> tuple[str, int]:
 @roles_required(Role.BEHEERDER)
 def export() -> Response | tuple[str, int]:
     export_form, erase_form = _forms()
-    if not export_form.validate_on_submit():
-        if export_form.csrf_token.errors:
-            abort(400)
-        return _page(export_form, erase_form, 400)
-    ref = parse_reference(SubjectKind(export_form.kind.data), export_form.reference.data)
-    try:
-        data = export_subject(request_session(), ref, current_staff().user_id)
-    except UnknownSubjectError as error:
-        export_form.reference.errors.append(error.message)
-        return _page(export_form, erase_form, 404)
+    done = _for_subject(export_form, export_subject)
+    if isinstance(done, int):
+        return _page(export_form, erase_form, done)
+    ref, data = done
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
     name = f"privacy-export-{ref.kind.value}-{stamp}.json"
     return Response(
@@ -98,16 +117,10 @@ def export() -> Response | tuple[str, int]:
 @roles_required(Role.BEHEERDER)
 def erase() -> tuple[str, int]:
     export_form, erase_form = _forms()
-    if not erase_form.validate_on_submit():
-        if erase_form.csrf_token.errors:
-            abort(400)
-        return _page(export_form, erase_form, 400)
-    ref = parse_reference(SubjectKind(erase_form.kind.data), erase_form.reference.data)
-    try:
-        result = erase_subject(request_session(), ref, current_staff().user_id)
-    except UnknownSubjectError as error:
-        erase_form.reference.errors.append(error.message)
-        return _page(export_form, erase_form, 404)
+    done = _for_subject(erase_form, erase_subject)
+    if isinstance(done, int):
+        return _page(export_form, erase_form, done)
+    _, result = done
     return render_template(
         "privacy_admin/erased.html", result=result, kind_label=KIND_LABELS[result.kind]
     ), 200

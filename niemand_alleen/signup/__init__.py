@@ -2,9 +2,10 @@
 
 from flask import Flask
 
+from niemand_alleen.signup.service import confirmed_signups
 from niemand_alleen.signup.tokens import withdraw_url
 
-__all__ = ["init_app", "withdraw_url"]
+__all__ = ["confirmed_signups", "init_app", "withdraw_url"]
 
 
 def init_app(app: Flask) -> None:

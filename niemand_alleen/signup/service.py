@@ -39,7 +39,7 @@ from niemand_alleen.models import (
     VolunteerStatus,
 )
 from niemand_alleen.reference import locate_address, wijk_short_name
-from niemand_alleen.retention import BLANK_VOLUNTEER
+from niemand_alleen.retention import BLANK_MAIL, BLANK_VOLUNTEER
 from niemand_alleen.signup import ratelimit, tokens
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,15 @@ def is_full(connection: sa.Connection, settings: Settings, oproep_id: uuid.UUID)
     cap = settings.signup_cap_per_oproep
     signed_up = connection.execute(_signed_up(cap), {"oproep_id": oproep_id}).scalar_one()
     return int(signed_up) >= cap
+
+
+def confirmed_signups(session: Session, oproep_id: uuid.UUID) -> int:
+    """How many neighbours have confirmed their sign-up for the oproep."""
+    return session.exec(
+        select(func.count())
+        .select_from(Volunteer)
+        .where(Volunteer.oproep_id == oproep_id, Volunteer.status == VolunteerStatus.CONFIRMED)
+    ).one()
 
 
 def wijk_name(session: Session, code: str | None) -> str | None:
@@ -576,14 +585,7 @@ def withdraw_volunteer(session: Session, volunteer: Volunteer, now: datetime) ->
     session.execute(
         update(OutboxMail)
         .where(keys, col(OutboxMail.status) != MailStatus.SENDING)  # type: ignore[arg-type]
-        .values(
-            recipient=None,
-            subject=None,
-            body_text=None,
-            body_html=None,
-            message=None,
-            last_error=None,
-        )
+        .values(**BLANK_MAIL)
         .execution_options(synchronize_session=False)
     )
     record_audit(

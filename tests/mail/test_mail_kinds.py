@@ -37,6 +37,11 @@ def test_every_mail_template_is_a_registered_kind(app: Flask) -> None:
         assert kind.recipient in RECIPIENTS
 
 
+# The calls that name the kind of a mail they queue: the outbox's, and the helpers of a
+# feature that queue one mail to several people.
+QUEUEING = ("queue_mail", "outbox_values", "_queue_to", "_mail_neighbour")
+
+
 def test_every_kind_queued_in_the_code_is_registered(app: Flask) -> None:
     queued = set()
     for path in (ROOT / "niemand_alleen").rglob("*.py"):
@@ -47,7 +52,7 @@ def test_every_kind_queued_in_the_code_is_registered(app: Flask) -> None:
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
-                and node.func.id in ("queue_mail", "outbox_values")
+                and node.func.id in QUEUEING
             ):
                 for keyword in node.keywords:
                     if keyword.arg == "kind" and isinstance(keyword.value, ast.Constant):
