@@ -104,9 +104,50 @@ def _mended(sentence: str, source: str) -> str:
     )
     if not re.search(r"\(\s*iemand\s*\)", source, re.IGNORECASE):
         mended = re.sub(r"\s*\(\s*iemand\s*\)", "", mended)  # "heeft zoon (iemand) en ex"
+    mended = _without_empty_aside(mended, source)
+    # a kinship nickname left around the placeholder: "Tante de bewoner is" -> "De bewoner is"
+    mended = re.sub(
+        r"\b(?:[Tt]ante|[Oo]ma|[Oo]pa|[Oo]me|[Oo]om|[Mm]oeder|[Vv]ader|[Zz]uster|[Bb]roeder)"
+        r"\s+(de bewoner|iemand)\b",
+        _capital_like,
+        mended,
+    )
+    # "Mevrouw, woont alleen": an aside between subject and verb went, its comma stayed
+    mended = re.sub(
+        r"^(\s*(?:Mevrouw|Meneer|De bewoner|Iemand|Zij|Hij|Ze)),\s+(?=[a-z]+t\b)",
+        r"\1 ",
+        mended,
+    )
     mended = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", mended)
     mended = re.sub(r"[,;:]\s*([.!?])", r"\1", mended)
     return re.sub(r"[ \t]+([,.;:!?])(?![-']?[()DPp])", r"\1", mended)  # not before ";)"
+
+
+_PLACEHOLDER = r"(?:mevrouw|meneer|de bewoner|iemand)"
+_EMPTY_ASIDE_RE = re.compile(
+    rf"\s*\(\s*['\"‘“]?{_PLACEHOLDER}['\"’”]?(?:\s+(?:voor|bij)\s+[^()]*)?\s*\)",
+    re.IGNORECASE,
+)
+_NAMING_ASIDE_RE = re.compile(
+    rf"\b({_PLACEHOLDER})\s+[-–—]\s*zo\s+noem\w*\s+[^-–—.]*[-–—]", re.IGNORECASE
+)
+
+
+def _without_empty_aside(sentence: str, source: str) -> str:
+    """An aside that only named the resident, now a placeholder, goes: "Mevrouw (mevrouw)",
+    "Mevrouw ('iemand')", "(iemand voor haar vriendinnen)", "Mevrouw - zo noemt ze
+    zichzelf - woont"."""
+
+    def replace(match: re.Match[str]) -> str:
+        return match.group() if _flat(match.group()) in source else ""
+
+    return _NAMING_ASIDE_RE.sub(r"\1", _EMPTY_ASIDE_RE.sub(replace, sentence))
+
+
+def _capital_like(match: re.Match[str]) -> str:
+    """The placeholder, with the capital of what it replaces."""
+    word = match.group(1)
+    return word[:1].upper() + word[1:] if match.group()[:1].isupper() else word
 
 
 _BARE_PERSON_RE = re.compile(

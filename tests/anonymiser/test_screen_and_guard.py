@@ -203,6 +203,13 @@ def test_what_the_input_had_is_not_an_artefact() -> None:
         ("De buurman, iemand, let op hem.", "De buurman let op hem."),
         ("Zijn teckel heet iemand en gaat overal mee.", "Zijn teckel gaat overal mee."),
         ("Hij bidt in de iemand-moskee.", "Hij bidt in de moskee."),
+        # an aside or a nickname that only named the resident
+        ("Mevrouw (mevrouw) heeft COPD.", "Mevrouw heeft COPD."),
+        ("Mevrouw ('iemand') woont alleen.", "Mevrouw woont alleen."),
+        ("Mevrouw (iemand voor haar vriendinnen) woont alleen.", "Mevrouw woont alleen."),
+        ("Mevrouw - zo noemt ze zichzelf - woont alleen.", "Mevrouw woont alleen."),
+        ("Tante de bewoner is in de tachtig.", "De bewoner is in de tachtig."),
+        ("Mevrouw, woont alleen.", "Mevrouw woont alleen."),
     ],
 )
 def test_the_rewrites_placeholder_for_a_name_is_mended_away(output: str, mended: str) -> None:
