@@ -4,8 +4,10 @@
     python3 dev.py demo          # the service on its embedded defaults at http://127.0.0.1:5000
     python3 dev.py test          # lint, type check and the whole test suite (as CI runs it)
     python3 dev.py test --fast   # the same without the browser, PostgreSQL and slow tests
+    python3 dev.py bench         # every benchmark beside its bare baseline (10-15 minutes);
+                                 # writes the figures into docs/performance.md
 
-Both create .venv and install the pinned, hash-checked dependencies of requirements/dev.lock
+Each creates .venv and installs the pinned, hash-checked dependencies of requirements/dev.lock
 (again only when the lock file or pyproject.toml changed).
 """
 
@@ -97,7 +99,11 @@ def test(args: list[str]) -> None:
         print(notice, flush=True)
 
 
-COMMANDS = {"demo": demo, "test": test}
+def bench(args: list[str]) -> None:
+    run(BIN / "python", ROOT / "bench" / "run_all.py", *args)
+
+
+COMMANDS = {"demo": demo, "test": test, "bench": bench}
 
 
 def main() -> None:
