@@ -7,8 +7,8 @@ annotators), the peak RSS of this process, and the latency of ``anonymise`` per
 aanmelding (p50/p95/max) over all evaluation cases, repeated ``--rounds`` times after one
 warm-up round, with the per-resident patterns compiled afresh for every call (as
 for a new aanmelding), and what the deny-by-default lexicon adds to load time and peak
-memory. Beside it, in alternating rounds, the bare baseline: a second, plain ``Deduce``
-from the same cache (loaded after ours) de-identifying the same texts with the resident's
+memory. Beside it, in alternating rounds, the bare baseline: a plain ``Deduce`` from the
+same cache, in a process of its own, de-identifying the same texts with the resident's
 name. Target (issues 3 and 14): p95 ≤ 20 ms after load. The cache folder defaults to
 $NA_DEDUCE_CACHE or .cache/deduce (built first if missing: a few minutes, once).
 """
@@ -16,11 +16,11 @@ $NA_DEDUCE_CACHE or .cache/deduce (built first if missing: a few minutes, once).
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -49,12 +49,51 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
+def load_cases() -> list[tuple[ResidentFields, str, str, str]]:
+    cases = []
+    for path in CASES:
+        with path.open(encoding="utf-8") as handle:
+            cases.extend(json.loads(line) for line in handle if line.strip())
+    return [
+        (ResidentFields.from_mapping(case["fields"]), case["situatie"], case["pc4"], case["wijk"])
+        for case in cases
+    ]
+
+
+def plain_deduce(cache: Path) -> None:
+    """The bare baseline, in its own process: a plain ``Deduce`` from the same cache, the
+    same texts with the resident's name. Prints its load time, warms up, then runs one
+    round per line "round" on stdin and prints each round's milliseconds (JSON)."""
+    started = time.perf_counter()
+    deduce = load_deduce(cache, build=False)
+    print(f"{time.perf_counter() - started:.3f}", flush=True)
+    from deduce.person import Person
+
+    texts = [
+        (Person(first_names=f.first_name.split() or None, surname=f.last_name or None), text)
+        for f, text, _, _ in load_cases()
+    ]
+    for person, text in texts:  # warm-up round
+        deduce.deidentify(text, metadata={"patient": person})
+    for _ in sys.stdin:
+        timings = []
+        for person, text in texts:
+            tick = time.perf_counter()
+            deduce.deidentify(text, metadata={"patient": person})
+            timings.append((time.perf_counter() - tick) * 1000)
+        print(json.dumps(timings), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path, help="write the result rows here (run_all.py)")
+    parser.add_argument("--plain", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.plain:
+        plain_deduce(args.cache)
+        return
 
     rss_before = peak_rss_mb()
     started = time.perf_counter()
@@ -66,35 +105,23 @@ def main() -> None:
     load_seconds = time.perf_counter() - started
     rss_loaded = peak_rss_mb()
 
-    cases = []
-    for path in CASES:
-        with path.open(encoding="utf-8") as handle:
-            cases.extend(json.loads(line) for line in handle if line.strip())
-    inputs = [
-        (ResidentFields.from_mapping(case["fields"]), case["situatie"], case["pc4"], case["wijk"])
-        for case in cases
-    ]
+    inputs = load_cases()
     for fields, situatie, pc4, wijk in inputs:  # warm-up round (regex compilation, caches)
         anonymiser.anonymise(fields, situatie, pc4=pc4, wijk=wijk)
 
-    # Our instance's millions of objects out of the collector's sight: otherwise every
-    # collection while the second one loads walks them all (a minute instead of seconds).
-    gc.collect()
-    gc.freeze()
-    started = time.perf_counter()
-    plain = load_deduce(args.cache, build=False)
-    plain_load_seconds = time.perf_counter() - started
-    from deduce.person import Person
-
-    people = [
-        Person(first_names=fields.first_name.split() or None, surname=fields.last_name or None)
-        for fields, _, _, _ in inputs
-    ]
-    for person, (_, situatie, _, _) in zip(people, inputs, strict=True):  # its warm-up round
-        plain.deidentify(situatie, metadata={"patient": person})
-
     latencies_ms: list[float] = []
     plain_ms: list[float] = []
+    # The plain deduce in a process of its own: a second instance in this one loads several
+    # times slower, and its memory would count as ours.
+    plain = subprocess.Popen(
+        [sys.executable, __file__, "--plain", "--cache", str(args.cache)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert plain.stdin is not None
+    assert plain.stdout is not None
+    plain_load_seconds = float(plain.stdout.readline())
 
     def ours() -> None:
         for fields, situatie, pc4, wijk in inputs:
@@ -104,14 +131,16 @@ def main() -> None:
             latencies_ms.append((time.perf_counter() - tick) * 1000)
 
     def bare() -> None:
-        for person, (_, situatie, _, _) in zip(people, inputs, strict=True):
-            tick = time.perf_counter()
-            plain.deidentify(situatie, metadata={"patient": person})
-            plain_ms.append((time.perf_counter() - tick) * 1000)
+        assert plain.stdin is not None
+        assert plain.stdout is not None
+        plain.stdin.write("round\n")
+        plain.stdin.flush()
+        plain_ms.extend(json.loads(plain.stdout.readline()))
 
     for number in range(args.rounds):  # alternating rounds
         for run in (ours, bare) if number % 2 == 0 else (bare, ours):
             run()
+    plain.communicate("")
     check_ms: list[float] = []
     for fields, situatie, _, wijk in inputs:
         tick = time.perf_counter()
@@ -141,10 +170,10 @@ def main() -> None:
     bare_p50, bare_p95 = percentile(plain_ms, 0.50), percentile(plain_ms, 0.95)
     print(
         f"plain deduce, same texts: p50 {bare_p50:.1f} ms   p95 {bare_p95:.1f} ms"
-        f"   (loaded in {plain_load_seconds:.1f} s after ours); ratio of the p50s"
+        f"   (loaded in {plain_load_seconds:.1f} s); ratio of the p50s"
         f" {p50 / bare_p50:.2f}"
     )
-    print(f"peak RSS at the end: {peak_rss_mb():.0f} MB (two deduce instances)")
+    print(f"peak RSS at the end: {peak_rss_mb():.0f} MB")
     if args.json:
         rows = [
             {
