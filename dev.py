@@ -5,8 +5,10 @@
     python3 dev.py test          # lint, type check and the whole test suite (as CI runs it)
     python3 dev.py test --fast   # the same without the browser, PostgreSQL and slow tests
     python3 dev.py translations  # update and compile the English catalogue (translations/)
+    python3 dev.py bench         # every benchmark beside its bare baseline (10-15 minutes);
+                                 # writes the figures into docs/performance.md
 
-Both create .venv and install the pinned, hash-checked dependencies of requirements/dev.lock
+Each creates .venv and installs the pinned, hash-checked dependencies of requirements/dev.lock
 (again only when the lock file or pyproject.toml changed).
 """
 
@@ -109,7 +111,11 @@ def translations(args: list[str]) -> None:
     run(pybabel, "compile", "-d", "translations", "-l", "en", "--statistics")
 
 
-COMMANDS = {"demo": demo, "test": test, "translations": translations}
+def bench(args: list[str]) -> None:
+    run(BIN / "python", ROOT / "bench" / "run_all.py", *args)
+
+
+COMMANDS = {"demo": demo, "test": test, "translations": translations, "bench": bench}
 
 
 def main() -> None:

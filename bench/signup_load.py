@@ -1,20 +1,28 @@
-"""Sustained sign-up rate and latency: the public form POSTed by wrk against gunicorn.
+"""Sustained sign-up rate and latency beside a bare baseline: the public form POSTed in a loop.
 
-    .venv/bin/python bench/signup_load.py [--seconds 20] [--connections 4]
+    .venv/bin/python bench/signup_load.py [--seconds 5] [--rounds 4] [--connections 4]
+                                          [--json PATH]
 
-Needs ``wrk`` (Debian: ``apt-get install wrk``). Everything runs on 127.0.0.1 with a
-throw-away demo instance: SQLite (WAL), gunicorn with 2 sync workers (access log off, as
-in production), ``OPROEPEN`` OPEN oproepen each with its referral link. Each wrk connection
-is one browser session (its own cookie and CSRF token, fetched from the form first); every
-POST carries a new e-mail address and goes to the next oproep in turn.
+Everything runs on 127.0.0.1 with a throw-away demo instance: SQLite (WAL), gunicorn with
+2 sync workers (access log off, as in production), ``OPROEPEN`` OPEN oproepen each with its
+referral link. The load: one process per connection, each one browser session (its own
+cookie and CSRF token, fetched from the form first) that POSTs one sign-up after another,
+each with a new e-mail address to the next oproep in turn, and times each answer (5 s
+without one: a time-out).
 
-Targets (issue "Sign-up"): at least 200 sign-ups/s, p95 under 50 ms, no error, every
-sign-up stored once. All traffic comes from one address, so the rate limits are raised
-through settings for the run (said in the output), and so is the cap per oproep (a run
-can bring more than its default 50 to one oproep); they are counted in the database as in
-production, so their cost is measured. The sign-ups are spread over many oproepen because
-the cap check counts an oproep's sign-ups up to the cap: with one oproep and a raised cap
-it would count thousands, which the real cap never allows.
+The bare baseline is a Flask route that reads the same 5 fields (names, e-mail, phone,
+postcode) and stores them with one ``sqlite3`` INSERT in a SQLite database of its own (WAL,
+``synchronous=NORMAL``, 5 s busy timeout, as the project's), served by a second gunicorn with
+the same settings. The two take turns for ``--rounds`` rounds of ``--seconds`` each (the
+order alternates), after a warm-up of each; the ratio is the median of the rounds' ratios.
+
+Targets (issue 17): within 2x the bare baseline's sign-ups/s, p99 under 100 ms, no
+time-outs, every sign-up stored once. All traffic comes from one address, so the rate
+limits are raised through settings for the run (said in the output), and so is the cap per
+oproep (a run can bring more than its default 50 to one oproep); they are counted in the
+database as in production, so their cost is measured. The sign-ups are spread over many
+oproepen because the cap check counts an oproep's sign-ups up to the cap: with one oproep
+and a raised cap it would count thousands, which the real cap never allows.
 """
 
 from __future__ import annotations
@@ -22,17 +30,20 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import json
+import multiprocessing
 import os
 import re
-import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any
 
 BIN = Path(sys.executable).parent
 REFERRAL = "bench-oproep"  # + "-<n>", n = 0 .. OPROEPEN - 1
@@ -45,7 +56,9 @@ RAISED = {
     "SIGNUP_RATE_GENERAL_PER_HOUR": "2000000000",
     "SIGNUP_CAP_PER_OPROEP": "1000000000",
 }
-TARGET_RATE, TARGET_P95_MS = 200.0, 50.0
+TARGET_RATIO, TARGET_P99_MS = 2.0, 100.0
+TIMEOUT_S = 5.0  # a request that takes longer counts as a time-out
+GUNICORN = ["-k", "sync", "-w", "2", "--log-level", "warning", "--backlog", "64"]
 
 SEED = """
 import uuid
@@ -99,68 +112,115 @@ with app.app_context(), database().session() as session:
     }))
 """
 
-# wrk: each connection's thread takes one prepared browser session; the body varies per
-# request (a new e-mail address); statuses are counted per thread and summed in done().
-LUA = r"""
-local sessions = {SESSIONS}
-local threads = {}
-local counter = 0
 
-function setup(thread)
-  thread:set("index", #threads + 1)
-  table.insert(threads, thread)
-end
+def _body(token: str, email: str) -> bytes:
+    return urllib.parse.urlencode(
+        {
+            "csrf_token": token,
+            "first_name": "Fatma",
+            "last_name": "Özdemir",
+            "email": email,
+            "phone": "06 12345678",
+            "postcode": "3328 AB",
+            "house_number": "14 b",
+            "availability": "Zaterdag",
+            "consent": "y",
+            "website": "",
+        }
+    ).encode()
 
-function init(args)
-  statuses = {}
-  prefix = "t" .. index .. "-" .. "{RUN}"
-  local s = sessions[((index - 1) % #sessions) + 1]
-  cookie, token = s[1], s[2]
-end
 
-local function enc(v)
-  return (string.gsub(v, "[^%w%-%._~]", function(c)
-    return string.format("%%%02X", string.byte(c))
-  end))
-end
+def _connection_loop(
+    port: int, session: tuple[str, str], prefix: str, seconds: float, out: Any
+) -> None:
+    """One client connection (in a process of its own): POST sign-ups one after another,
+    each over a new connection (gunicorn's sync workers close it), until ``seconds`` pass.
+    Sends back the latencies (ms), statuses and errors."""
+    cookie, token = session
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    errors = {"connect": 0, "read": 0, "timeout": 0}
+    counter = 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        counter += 1
+        body = _body(token, f"{prefix}-{counter}@example.org")
+        request = (
+            f"POST /aanmelden/{REFERRAL}-{counter % OPROEPEN} HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        ).encode() + body
+        start = time.perf_counter()
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT_S)
+        except OSError:
+            errors["connect"] += 1
+            continue
+        try:
+            sock.sendall(request)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except TimeoutError:
+            errors["timeout"] += 1
+            continue
+        except OSError:
+            errors["read"] += 1
+            continue
+        finally:
+            sock.close()
+        latencies.append((time.perf_counter() - start) * 1000)
+        status = answer[9:12].decode("ascii", "replace")
+        statuses[status] = statuses.get(status, 0) + 1
+    out.send((latencies, statuses, errors))
+    out.close()
 
-function request()
-  counter = counter + 1
-  local body = "csrf_token=" .. enc(token)
-    .. "&first_name=" .. enc("Fatma") .. "&last_name=" .. enc("Özdemir")
-    .. "&email=" .. enc(prefix .. "-" .. counter .. "@example.org")
-    .. "&phone=" .. enc("06 12345678") .. "&postcode=" .. enc("3328 AB")
-    .. "&house_number=" .. enc("14 b") .. "&availability=" .. enc("Zaterdag")
-    .. "&consent=y&website="
-  return wrk.format("POST", "/aanmelden/{REFERRAL}-" .. (counter % {OPROEPEN}), {
-    ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = cookie,
-  }, body)
-end
 
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
-function done(summary, latency, requests)
-  local total = {}
-  for _, thread in ipairs(threads) do
-    local counted = thread:get("statuses")
-    for status, n in pairs(counted) do
-      total[tostring(status)] = (total[tostring(status)] or 0) + n
-    end
-  end
-  local parts = {}
-  for status, n in pairs(total) do table.insert(parts, string.format('"%s": %d', status, n)) end
-  io.write(string.format(
-    'RESULT {"requests": %d, "seconds": %.3f, "p50": %d, "p95": %d, "p99": %d, "max": %d, '
-    .. '"connect": %d, "read": %d, "write": %d, "timeout": %d, "status_errors": %d, '
-    .. '"statuses": {%s}}\n',
-    summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(95),
-    latency:percentile(99), latency.max, summary.errors.connect, summary.errors.read,
-    summary.errors.write, summary.errors.timeout, summary.errors.status, table.concat(parts, ", ")))
-end
-"""
+
+def run_load(base: str, sessions: list[tuple[str, str]], seconds: float, connections: int) -> dict:  # type: ignore[type-arg]
+    """``connections`` clients for ``seconds``; latencies in ms, statuses and errors summed."""
+    port = int(base.rsplit(":", 1)[1])
+    run = uuid.uuid4().hex[:8]
+    context = multiprocessing.get_context("fork")
+    pipes, workers = [], []
+    for index in range(connections):
+        receiving, sending = context.Pipe(duplex=False)
+        worker = context.Process(
+            target=_connection_loop,
+            args=(port, sessions[index % len(sessions)], f"c{index}-{run}", seconds, sending),
+        )
+        worker.start()
+        sending.close()
+        pipes.append(receiving)
+        workers.append(worker)
+    started = time.perf_counter()
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    errors = {"connect": 0, "read": 0, "timeout": 0}
+    for receiving in pipes:
+        their_latencies, their_statuses, their_errors = receiving.recv()
+        latencies += their_latencies
+        for status, n in their_statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+        for kind, n in their_errors.items():
+            errors[kind] += n
+    elapsed = max(time.perf_counter() - started, seconds)
+    for worker in workers:
+        worker.join()
+    return {
+        "requests": len(latencies),
+        "seconds": elapsed,
+        "statuses": statuses,
+        **errors,
+        **{f"p{n}": percentile(latencies, n / 100) for n in (50, 95, 99)},
+        "max": max(latencies, default=0.0),
+    }
 
 
 def workers_cpu_seconds(master_pid: int) -> float | None:
@@ -174,29 +234,6 @@ def workers_cpu_seconds(master_pid: int) -> float | None:
     except (OSError, ValueError, IndexError):
         return None
     return total / os.sysconf("SC_CLK_TCK")
-
-
-def reference_ms() -> float:
-    """The machine's own speed at this moment: CPU time of a fixed pure-Python workload
-    (dicts, strings, JSON, HMAC: what a request does), best of three; lower is faster. On a
-    shared virtual machine it varies from run to run, and the sign-up rate varies with it."""
-    import hashlib
-    import hmac
-
-    def work() -> None:
-        key = b"k" * 32
-        for n in range(20_000):
-            record = {"id": n, "name": f"naam-{n}", "tags": ["a", "b", str(n)]}
-            text = json.dumps(record)
-            hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
-            json.loads(text)["name"].upper()
-
-    timings = []
-    for _ in range(3):
-        start = time.process_time()
-        work()
-        timings.append((time.process_time() - start) * 1000)
-    return min(timings)
 
 
 def free_port() -> int:
@@ -216,154 +253,261 @@ def browser_session(base: str) -> tuple[str, str]:
     return cookie, match.group(1)
 
 
-def run_wrk(base: str, sessions: list[tuple[str, str]], seconds: int, connections: int) -> dict:
-    lua = (
-        LUA.replace(
-            "{SESSIONS}",
-            "{"
-            + ",".join("{" + json.dumps(c) + "," + json.dumps(t) + "}" for c, t in sessions)
-            + "}",
+def bare_app():  # type: ignore[no-untyped-def]  # gunicorn's factory: 'signup_load:bare_app()'
+    """The bare baseline: the same 5 fields read from the form, one ``sqlite3`` INSERT (WAL,
+    ``synchronous=NORMAL``, 5 s busy timeout, as the project's SQLite), a redirect."""
+    import sqlite3
+
+    from flask import Flask, redirect, request
+
+    connection = sqlite3.connect(os.environ["BENCH_BARE_DB"], timeout=5)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    app = Flask(__name__)
+
+    @app.get("/ping")
+    def ping() -> str:
+        return "ok"
+
+    @app.post("/aanmelden/<code>")
+    def signup(code: str):  # type: ignore[no-untyped-def]
+        form = request.form
+        with connection:
+            connection.execute(
+                "INSERT INTO signup (code, first_name, last_name, email, phone, postcode)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    code,
+                    form["first_name"],
+                    form["last_name"],
+                    form["email"],
+                    form["phone"],
+                    form["postcode"],
+                ),
+            )
+        return redirect("/aanmelden/verstuurd")
+
+    return app
+
+
+def bare_database(path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(
+            "CREATE TABLE signup (id INTEGER PRIMARY KEY, code TEXT, first_name TEXT,"
+            " last_name TEXT, email TEXT UNIQUE, phone TEXT, postcode TEXT)"
         )
-        .replace("{REFERRAL}", REFERRAL)
-        .replace("{OPROEPEN}", str(OPROEPEN))
-        .replace("{RUN}", uuid.uuid4().hex[:8])
+
+
+def bare_count(path: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute("SELECT count(*) FROM signup").fetchone()[0])
+
+
+def start_gunicorn(app: str, env: dict[str, str], ready_path: str) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            BIN / "gunicorn",
+            *GUNICORN,  # and no --access-logfile: no access log
+            "-b",
+            f"127.0.0.1:{port}",
+            "--pythonpath",
+            str(Path(__file__).parent),
+            app,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(lua)
-    try:
-        out = subprocess.run(
-            [
-                "wrk",
-                "-t",
-                str(connections),
-                "-c",
-                str(connections),
-                "-d",
-                f"{seconds}s",
-                "--timeout",
-                "5s",
-                "-s",
-                script.name,
-                base,
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    finally:
-        os.unlink(script.name)
-    line = next(line for line in out.splitlines() if line.startswith("RESULT "))
-    return json.loads(line.removeprefix("RESULT "))
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + ready_path, timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server, base
+
+
+class Side:
+    """One side of the comparison: its server, sessions, rounds and workers' CPU."""
+
+    def __init__(self, name: str, server: subprocess.Popen, base: str, sessions: list) -> None:  # type: ignore[type-arg]
+        self.name, self.server, self.base, self.sessions = name, server, base, sessions
+        self.rounds: list[dict] = []  # type: ignore[type-arg]
+        self.warmup: dict = {}  # type: ignore[type-arg]
+        self.cpu = 0.0
+
+    def run(self, seconds: int, connections: int) -> dict:  # type: ignore[type-arg]
+        before = workers_cpu_seconds(self.server.pid)
+        result = run_load(self.base, self.sessions, seconds, connections)
+        after = workers_cpu_seconds(self.server.pid)
+        if before is not None and after is not None:
+            self.cpu += after - before
+        result["rate"] = result["statuses"].get("302", 0) / result["seconds"]
+        self.rounds.append(result)
+        return result
+
+    def median(self, key: str) -> float:
+        return statistics.median(r[key] for r in self.rounds)
+
+    def accepted(self) -> int:
+        return sum(r["statuses"].get("302", 0) for r in [*self.rounds, self.warmup])
+
+    def other_statuses(self) -> dict[str, int]:
+        other: dict[str, int] = {}
+        for r in [*self.rounds, self.warmup]:
+            for status, n in r["statuses"].items():
+                if status != "302":
+                    other[status] = other.get(status, 0) + n
+        return other
+
+    def errors(self, *kinds: str) -> int:
+        return sum(r[k] for r in [*self.rounds, self.warmup] for k in kinds)
+
+    def summary(self) -> str:
+        return (
+            f"{self.median('rate'):,.0f} sign-ups/s, p50 {self.median('p50'):.1f} ms,"
+            f" p99 {self.median('p99'):.1f} ms, {self.errors('timeout')} time-outs"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=5, help="per round and side")
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--json", type=Path, help="write the result row here (run_all.py)")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is missing: apt-get install wrk")
 
-    reference_before = reference_ms()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "INSTANCE_PATH": tmp, "NIEMAND_ALLEEN_PRESET": "demo", **RAISED}
         env["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        env["BENCH_BARE_DB"] = str(Path(tmp) / "bare.sqlite3")
         subprocess.run(
             [BIN / "niemand-alleen", "db", "upgrade"], env=env, check=True, capture_output=True
         )
         subprocess.run([sys.executable, "-c", SEED], env=env, check=True)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        gunicorn = subprocess.Popen(
-            [
-                BIN / "gunicorn",
-                "-k",
-                "sync",
-                "-w",
-                "2",
-                "--log-level",
-                "warning",  # and no --access-logfile: no access log
-                "-b",
-                f"127.0.0.1:{port}",
-                "--backlog",
-                "64",
-                "niemand_alleen.wsgi:app",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        bare_database(Path(env["BENCH_BARE_DB"]))
+        project_server, project_base = start_gunicorn("niemand_alleen.wsgi:app", env, "/privacy")
+        bare_server, bare_base = start_gunicorn("signup_load:bare_app()", env, "/ping")
         try:
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(f"{base}/privacy", timeout=1).read()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            sessions = [browser_session(base) for _ in range(args.connections)]
-            warmup = run_wrk(base, sessions, 3, args.connections)  # both workers load the map
-            cpu_before = workers_cpu_seconds(gunicorn.pid)
-            result = run_wrk(base, sessions, args.seconds, args.connections)
-            cpu_after = workers_cpu_seconds(gunicorn.pid)
+            project = Side(
+                "project",
+                project_server,
+                project_base,
+                [browser_session(project_base) for _ in range(args.connections)],
+            )
+            bare = Side("bare", bare_server, bare_base, [("", "")])
+            for side in (project, bare):  # both workers of each load what they load lazily
+                side.warmup = run_load(side.base, side.sessions, 2, args.connections)
+            for number in range(args.rounds):
+                order = (project, bare) if number % 2 == 0 else (bare, project)
+                for side in order:
+                    side.run(args.seconds, args.connections)
+                p, b = project.rounds[-1], bare.rounds[-1]
+                print(
+                    f"round {number + 1}: project {p['rate']:7.1f}/s p99 {p['p99']:6.1f} ms"
+                    f" | bare {b['rate']:7.1f}/s p99 {b['p99']:6.1f} ms"
+                    f" | ratio {b['rate'] / max(p['rate'], 1e-9):.2f}",
+                    flush=True,
+                )
         finally:
-            gunicorn.terminate()
-            gunicorn.wait(timeout=10)
-        reference_after = reference_ms()
+            for server in (project_server, bare_server):
+                server.terminate()
+                server.wait(timeout=10)
         counts = json.loads(
             subprocess.run(
                 [sys.executable, "-c", COUNT], env=env, check=True, capture_output=True, text=True
             ).stdout
         )
+        bare_stored = bare_count(Path(env["BENCH_BARE_DB"]))
 
-    accepted = result["statuses"].get("302", 0) + warmup["statuses"].get("302", 0)
-    other = {s: n for run in (warmup, result) for s, n in run["statuses"].items() if s != "302"}
-    socket_errors = sum(result[k] + warmup[k] for k in ("connect", "read", "write", "timeout"))
-    rate = result["statuses"].get("302", 0) / result["seconds"]
-    p95 = result["p95"] / 1000
-    # wrk stops counting at the end of each run while up to one request per connection is
+    # The load stops counting at the end of each run while up to one request per connection is
     # still being served: those are stored without being counted as accepted.
-    in_flight = counts["volunteers"] - accepted
+    runs = args.rounds + 1
+    in_flight = counts["volunteers"] - project.accepted()
     stored_once = (
         counts["volunteers"] == counts["distinct_emails"] == counts["mails"]
-        and 0 <= in_flight <= 2 * args.connections
+        and 0 <= in_flight <= runs * args.connections
     )
+    bare_in_flight = bare_stored - bare.accepted()
+    ratios = [
+        b["rate"] / max(p["rate"], 1e-9) for p, b in zip(project.rounds, bare.rounds, strict=True)
+    ]
+    ratio = statistics.median(ratios)
     print("NOTE: rate limits and the cap per oproep raised for this run (one client address):")
     print("      " + ", ".join(f"{k}={v}" for k, v in RAISED.items()))
     print(
-        f"setup: gunicorn 2 sync workers, SQLite (WAL), wrk {args.connections} connections"
-        f" (one browser session each), {args.seconds} s after a 3 s warm-up; sign-ups spread"
-        f" over {OPROEPEN} oproepen (about {counts['volunteers'] // OPROEPEN} each)"
+        f"setup: gunicorn {' '.join(GUNICORN)}, SQLite (WAL), {args.connections}"
+        f" client connections, {args.rounds} alternating rounds of {args.seconds} s after a"
+        f" 2 s warm-up each; sign-ups spread over {OPROEPEN} oproepen; load average"
+        f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
-    print(f"sustained sign-ups/s       {rate:8.1f}   (target >= {TARGET_RATE:.0f})")
-    if cpu_before is not None and cpu_after is not None and result["requests"]:
-        per_request = (cpu_after - cpu_before) / result["requests"] * 1000
+    print(f"{'':28}{'project':>12}{'bare':>12}")
+    print(f"{'sign-ups/s (median)':28}{project.median('rate'):12.1f}{bare.median('rate'):12.1f}")
+    for key in ("p50", "p95", "p99"):
         print(
-            f"CPU in the workers         {per_request:8.1f} ms per sign-up"
-            f"   (load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+            f"{key + ' ms (median of rounds)':28}{project.median(key):12.1f}"
+            f"{bare.median(key):12.1f}"
         )
+
+    def worst(side: Side) -> str:
+        p99 = max(r["p99"] for r in side.rounds)
+        return f"{p99:.1f} / {max(r['max'] for r in side.rounds):.0f}"
+
+    print(f"{'worst p99 / max ms':28}{worst(project):>12}{worst(bare):>12}")
+    for side in (project, bare):
+        requests = sum(r["requests"] for r in side.rounds)
+        if side.cpu and requests:
+            print(
+                f"CPU in the workers, {side.name:8}"
+                f" {side.cpu / requests * 1000:6.2f} ms per sign-up"
+            )
+    print(f"time-outs                   {project.errors('timeout'):12}{bare.errors('timeout'):12}")
     print(
-        f"machine speed reference    {reference_before:6.0f} ms before, {reference_after:.0f} ms"
-        " after   (a fixed CPU workload; lower is faster; it varies between runs here)"
+        f"socket errors               {project.errors('connect', 'read'):12}"
+        f"{bare.errors('connect', 'read'):12}"
     )
     print(
-        f"latency p50 / p95 / p99    {result['p50'] / 1000:6.1f} / {p95:6.1f} /"
-        f" {result['p99'] / 1000:6.1f} ms   (target p95 < {TARGET_P95_MS:.0f} ms;"
-        f" max {result['max'] / 1000:.1f} ms)"
+        f"non-302 responses           {project.other_statuses() or 0}"
+        f"  |  {bare.other_statuses() or 0}"
     )
     print(
-        f"errors                     {sum(other.values())} non-302 responses {other or ''},"
-        f" {socket_errors} socket errors   (target 0)"
-    )
-    print(
-        f"stored                     {counts['volunteers']} sign-ups, {counts['distinct_emails']}"
-        f" distinct addresses, {counts['mails']} confirm mails; {accepted} POSTs answered 302"
-        f" + {in_flight} still in flight when wrk stopped"
+        f"stored (project)            {counts['volunteers']} sign-ups, {counts['distinct_emails']}"
+        f" distinct addresses, {counts['mails']} confirm mails; {project.accepted()} POSTs"
+        f" answered 302 + {in_flight} still in flight when the load stopped"
         f"   ({'each stored once' if stored_once else 'MISMATCH'})"
     )
-    ok = rate >= TARGET_RATE and p95 < TARGET_P95_MS and not other and not socket_errors
-    print(
-        "result                     " + ("targets met" if ok and stored_once else "TARGETS MISSED")
+    print(f"stored (bare)               {bare_stored} rows; {bare_in_flight} in flight")
+    worst_p99 = max(r["p99"] for r in project.rounds)
+    ok = (
+        ratio <= TARGET_RATIO
+        and project.median("p99") < TARGET_P99_MS
+        and not project.errors("timeout", "connect", "read")
+        and not project.other_statuses()
+        and stored_once
     )
+    print(
+        f"ratio bare / project        {ratio:.2f} (median of the rounds' ratios; target <="
+        f" {TARGET_RATIO:g}; p99 < {TARGET_P99_MS:.0f} ms; no time-outs)"
+    )
+    print("result                      " + ("targets met" if ok else "TARGETS MISSED"))
+    if args.json:
+        row = {
+            "path": f"public sign-up POST ({args.connections} connections, 2 sync workers, SQLite)",
+            "project": project.summary() + f" (worst p99 {worst_p99:.0f} ms)",
+            "baseline": bare.summary(),
+            "ratio": ratio,
+            "target": f"≤ {TARGET_RATIO:g}×, p99 < {TARGET_P99_MS:.0f} ms, no time-outs",
+            "met": ok,
+        }
+        args.json.write_text(json.dumps([row], ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import json
 import os
 import re
 import socket
@@ -220,7 +221,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--json", type=Path, help="write the result rows here (run_all.py)")
     args = parser.parse_args()
+    rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         instance, static = Path(tmp) / "instance", Path(tmp) / "static"
         static.mkdir()
@@ -280,6 +283,17 @@ def main() -> None:
                         f" {page_ms / saved_ms:>6.2f} {file_ms:>10.2f} {page_ms / file_ms:>6.2f}",
                         flush=True,
                     )
+                    rows.append(
+                        {
+                            "path": f"staff list {path}, page {page} of {args.rows:,} rows"
+                            f" ({size:,} bytes)",
+                            "project": f"{page_ms:.1f} ms",
+                            "baseline": f"same bytes as a page of the app: {saved_ms:.1f} ms",
+                            "ratio": page_ms / saved_ms,
+                            "target": f"≤ {TARGET_RATIO:g}×",
+                            "met": page_ms / saved_ms <= TARGET_RATIO,
+                        }
+                    )
             print(
                 f"medians of {args.rounds} alternating rounds. static: the same bytes as a page"
                 " of the app (same login, session and headers; no database, no template);"
@@ -289,6 +303,8 @@ def main() -> None:
         finally:
             gunicorn.terminate()
             gunicorn.wait(timeout=10)
+    if args.json:
+        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Start-up time of the web app and memory of one gunicorn web worker after 100 pages.
 
-    .venv/bin/python bench/web_startup.py
+    .venv/bin/python bench/web_startup.py [--json PATH]
 
 Targets (issue "Foundation"): create_app under 2 s; one web worker under 150 MB RSS after
 serving 100 pages. Issue #17: import + app within 1.5x the time, and the process within
@@ -11,6 +11,8 @@ Everything runs on 127.0.0.1 with a throw-away demo database.
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import re
 import socket
@@ -108,7 +110,7 @@ def _one_run(code: str, env: dict[str, str]) -> tuple[float, float, float]:
     return float(out[0]) + float(out[1]), float(out[1]), int(out[2]) / 1024
 
 
-def measure_startup(env: dict[str, str]) -> None:
+def measure_startup(env: dict[str, str]) -> list[dict[str, object]]:
     """The project's and the baseline's start in alternating fresh processes, so a busy
     minute on a shared machine weighs on both alike."""
     project: list[tuple[float, float, float]] = []
@@ -133,6 +135,25 @@ def measure_startup(env: dict[str, str]) -> None:
     print(f"RSS after create_app       median {rss:7.1f} MB")
     print(f"framework baseline RSS     median {base_rss:7.1f} MB")
     print(f"  ratio {rss / base_rss:.2f}  (target <= 1.25)")
+    return [
+        {
+            "path": "web worker: import + create_app",
+            "project": f"{total * 1000:.0f} ms",
+            "baseline": f"Flask + SQLAlchemy + WTF + Babel + Login + cryptography:"
+            f" {base_total * 1000:.0f} ms",
+            "ratio": total / base_total,
+            "target": "≤ 1.5×",
+            "met": total / base_total <= 1.5,
+        },
+        {
+            "path": "web worker: RSS once the app exists",
+            "project": f"{rss:.1f} MB",
+            "baseline": f"the same bare app: {base_rss:.1f} MB",
+            "ratio": rss / base_rss,
+            "target": "≤ 1.25×",
+            "met": rss / base_rss <= 1.25,
+        },
+    ]
 
 
 def free_port() -> int:
@@ -171,7 +192,7 @@ def serve_pages(base: str, email: str, password: str, pages: int) -> int:
     return served
 
 
-def measure_worker_memory(env: dict[str, str], instance: Path) -> None:
+def measure_worker_memory(env: dict[str, str], instance: Path) -> dict[str, object]:
     out = subprocess.run(
         [BIN / "niemand-alleen", "demo", "--no-serve"],
         env=env,
@@ -211,18 +232,31 @@ def measure_worker_memory(env: dict[str, str], instance: Path) -> None:
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=10)
+    return {
+        "path": "gunicorn web worker: RSS after 100 pages",
+        "project": f"{after:.1f} MB ({before:.1f} MB after start)",
+        "baseline": "",
+        "ratio": None,
+        "target": "< 150 MB",
+        "met": after < 150,
+    }
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="write the result rows here (run_all.py)")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "INSTANCE_PATH": tmp}
         env.pop("DATABASE_URL", None)
         subprocess.run(
             [BIN / "niemand-alleen", "demo", "--no-serve"], env=env, check=True, capture_output=True
         )
-        measure_startup(env)
+        rows = measure_startup(env)
         instance = Path(tmp) / "memory"
-        measure_worker_memory({**env, "INSTANCE_PATH": str(instance)}, instance)
+        rows.append(measure_worker_memory({**env, "INSTANCE_PATH": str(instance)}, instance))
+    if args.json:
+        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

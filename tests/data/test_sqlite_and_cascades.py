@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 import uuid
@@ -117,6 +118,39 @@ def test_two_threads_read_then_write_without_database_is_locked(sqlite_engine: s
     assert errors == []
     with sqlite_engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT n FROM counter").scalar_one() == 2
+
+
+def test_a_writer_waits_for_the_lock_until_the_timeout_and_then_fails(tmp_path: Path) -> None:
+    """A write lock held by another process's connection: the writer keeps trying until
+    the lock timeout, then fails with SQLAlchemy's OperationalError (which the sign-up turns
+    into "probeer het zo nog eens"); the connection's busy timeout is restored afterwards, and
+    once the lock is free the same engine writes."""
+    path = tmp_path / "locked.sqlite3"
+    engine = make_engine(f"sqlite:///{path}", lock_timeout_ms=300)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE item (id INTEGER PRIMARY KEY)")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    with pytest.raises(sa.exc.OperationalError, match="locked"), engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO item (id) VALUES (1)")
+    waited = time.monotonic() - started
+    assert 0.3 <= waited < 3
+    holder.execute("ROLLBACK")
+    holder.close()
+
+    blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")
+    releases = threading.Timer(0.1, lambda: blocker.execute("ROLLBACK"))
+    releases.start()
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO item (id) VALUES (2)")
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 300
+    releases.join()
+    blocker.close()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT id FROM item").scalars().all() == [2]
+    engine.dispose()
 
 
 def test_deleting_an_oproep_cascades_and_a_resident_unlinks(
