@@ -25,12 +25,18 @@ ROLE_LABELS = {
 class LoginForm(FlaskForm):
     email = EmailField(
         "E-mailadres",
-        validators=[DataRequired("Vul uw e-mailadres in."), Length(max=254)],
+        validators=[
+            DataRequired("Vul uw e-mailadres in."),
+            Length(max=254, message="Hoogstens 254 tekens."),
+        ],
         render_kw={"autocomplete": "username", "spellcheck": "false"},
     )
     password = PasswordField(
         "Wachtwoord",
-        validators=[DataRequired("Vul uw wachtwoord in."), Length(max=128)],
+        validators=[
+            DataRequired("Vul uw wachtwoord in."),
+            Length(max=128, message="Hoogstens 128 tekens."),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -46,7 +52,10 @@ class NewUserForm(FlaskForm):
     )
     email = EmailField(
         "E-mailadres",
-        validators=[DataRequired("Vul een e-mailadres in."), Length(max=254)],
+        validators=[
+            DataRequired("Vul een e-mailadres in."),
+            Length(max=254, message="Hoogstens 254 tekens."),
+        ],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     role = SelectField(
@@ -70,7 +79,7 @@ class CodeForm(FlaskForm):
 
 class EnrolForm(CodeForm):
     # The secret shown in the QR code travels with the form until a code confirms it.
-    secret = HiddenField(validators=[Length(max=64)])
+    secret = HiddenField(validators=[Length(max=64, message="Deze code is te lang.")])
 
 
 STRENGTH_HINT = "Minstens 12 tekens. Een zin van een paar woorden is sterk en goed te onthouden."
