@@ -301,3 +301,19 @@ def test_login_follows_a_next_path_on_this_site(client: FlaskClient, staff: User
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/mijn-account"
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        ("a" * 250 + "@example.org", PASSWORD, "Hoogstens 254 tekens."),
+        ("coordinator@example.org", "w" * 129, "Hoogstens 128 tekens."),
+    ],
+)
+def test_a_too_long_login_is_refused_in_dutch(
+    client: FlaskClient, email: str, password: str, message: str
+) -> None:
+    response = post_login(client, email, password)
+    html = response.get_data(as_text=True)
+    assert response.status_code in (200, 400)  # the form again, no way in
+    assert message in html
