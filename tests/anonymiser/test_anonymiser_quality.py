@@ -81,7 +81,7 @@ def test_the_generator_draws_valid_numbers_and_differs_per_split(quality_bench: 
 # (leaks at most, need-words at least, artefacts at most) per split. The tuning split
 # is held to issue 14's targets; the frozen test split is reported and never tuned on, so
 # for it these are regression bounds a little below what it scores.
-BOUNDS = {"tuning": (0.01, 0.90, 0), "test": (0.0125, 0.85, 0)}
+BOUNDS = {"tuning": (0.01, 0.90, 0), "test": (0.0125, 0.86, 0)}
 
 
 @pytest.mark.slow  # scores a whole evaluation split
