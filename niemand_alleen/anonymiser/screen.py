@@ -26,6 +26,7 @@ still look like a name or a number, computed without deduce (it runs in the web 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -349,7 +350,7 @@ class Screen:
             return "woord met een hoofdletter"
         if _street_like(folded) and self.words.frequency(folded) < STREET_WORD_ZIPF:
             return "straatnaam"  # "gaffelstraat", "Vriendschapslaan": a street is a place
-        if not all(self.words.is_known(part) for part in parts):
+        if not all(self.words.is_known(part) or self.words.is_verb_form(part) for part in parts):
             return self._unknown_suspect(folded, parts, mode, capital)
         return self._known_word_suspect(parts, mode, capital)
 
@@ -755,7 +756,10 @@ class Screen:
         pet = _pet_kept(sentence, units)
         if pet:
             return pet
+        untouched = len(sentence)  # the text before this offset is as it was
         for unit_start, unit_end in sorted(units, reverse=True):
+            if unit_end > untouched:
+                continue  # gone with a later unit's aside or clause: "(Tijger, Snoesje)"
             replaced = (
                 _as_age_range(sentence, unit_start, unit_end)
                 or _without_unit(sentence, unit_start, unit_end)
@@ -766,6 +770,7 @@ class Screen:
             )
             if replaced is None:
                 return ""
+            untouched = min(untouched, unit_start, _common_prefix(sentence, replaced))
             sentence = replaced
         if _dangles(sentence):
             return ""
@@ -800,6 +805,10 @@ class Screen:
             ):
                 marks.append(Mark(token.start, token.end, "lijkt op een naam"))
         return sorted(marks, key=lambda mark: mark.start)
+
+
+def _common_prefix(one: str, other: str) -> int:
+    return len(os.path.commonprefix([one, other]))
 
 
 def _verb_like(folded: str, words: Vocabulary) -> bool:

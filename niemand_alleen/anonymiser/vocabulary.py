@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import importlib.util
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,6 +34,7 @@ from niemand_alleen.anonymiser.lexicon import (
 ORDINARY_ZIPF = 2.0  # below this a word is too rare to tell from a name
 SHORT_ZIPF = 3.5  # three-letter words: "vdb", "jkl" are frequent as initials
 TWO_LETTER_ZIPF = 4.5  # two letters: "vk" (3.9) and "pk" (4.0) are initials, "ga" (5.9) a word
+VERB_ZIPF = 3.0  # "tolken" (3.1), "praten": a verb frequent enough to know its forms by
 NAME_AS_WORD_ZIPF = 4.0  # a name that is this frequent is also an ordinary word ("roos")
 
 # Short forms of quick notes and chat.
@@ -82,6 +84,17 @@ class Vocabulary:
                 or folded in CHAT_ABBREVIATIONS
             )
         return folded in self.zipf or folded in self.terms or self._is_compound(folded)
+
+    def is_verb_form(self, folded: str) -> bool:
+        """ "tolkt", "praat", "vindt": a present-tense form of a frequent verb ("tolken",
+        "praten", "vinden"), rare on its own in the word list; never a name."""
+        if len(folded) < 5 or not folded.endswith("t") or folded in self.names:
+            return False
+        stem = folded[:-1]
+        stems = {stem, re.sub(r"([aeou])\1(?=[^aeiou]$)", r"\1", stem)}  # "praa" -> "pra"
+        return any(self.frequency(stem + "en") >= VERB_ZIPF for stem in stems) or any(
+            self.frequency(stem + "ten") >= VERB_ZIPF for stem in stems if stem.endswith("a")
+        )
 
     def is_abbreviation(self, folded: str) -> bool:
         """ "overl", "alleenst", "buurvr": the start of a frequent word, written with a dot."""
