@@ -197,6 +197,7 @@ INSTITUTION_HEADS = (
     "school", "basisschool", "moskee", "kerk", "parochie", "gemeente", "verzorgingstehuis",
     "bejaardenhuis", "bejaardentehuis", "serviceflat", "woongroep", "zorgvilla",
     "tempel", "mandir", "gurdwara", "synagoge", "pagode", "kapel", "cami", "masjid",
+    "college", "lyceum", "gymnasium", "atheneum",
 )  # fmt: skip
 # Clubs, shops and firms: a name after them is theirs ("harmonie Crescendo").
 CLUB_HEADS = (
@@ -212,7 +213,8 @@ HET_HEADS = frozenset((
     "ziekenhuis", "gezondheidscentrum", "verpleeghuis", "revalidatiecentrum", "wijkcentrum",
     "buurthuis", "buurtcentrum", "hospice", "inloophuis", "orkest", "koor", "zangkoor",
     "kerkkoor", "mannenkoor", "vrouwenkoor", "café", "eetcafé", "restaurant", "eethuis",
-    "zwembad", "atelier", "bedrijf", "theehuis", "koffiehuis",
+    "zwembad", "atelier", "bedrijf", "theehuis", "koffiehuis", "college", "lyceum",
+    "gymnasium", "atheneum",
 ))  # fmt: skip
 # A house of prayer named in its own language is named in Dutch in the oproep.
 DUTCH_HEAD = {"mandir": "tempel", "gurdwara": "tempel", "cami": "moskee", "masjid": "moskee"}
@@ -313,3 +315,19 @@ def age_range(value: int) -> str:
     if value < 20:
         return "jong volwassen"
     return f"in de {_DECADES[value // 10 * 10]}"
+
+
+_DURATION_RE = re.compile(r"\d+\s*(?:jaar|jr)\.?\s+(?P<word>[a-zé][\w-]*)", re.IGNORECASE)
+_PAST_BEFORE_RE = re.compile(r"\b(?:was|waren|werkte|woonde|werd)\s+$", re.IGNORECASE)
+_PROFESSION_ENDINGS = ("er", "eur", "ist", "ster", "ier", "man", "vrouw", "kundige", "arts")
+
+
+def is_duration(before: str, number_onwards: str, value: int) -> bool:
+    """ "was 30 jaar chauffeur", "waren 40 jaar getrouwd": a span of time in the past tense,
+    not an age (below 60 only; an age in the present, "is 45 jaar monteur", stays an age)."""
+    after = _DURATION_RE.match(number_onwards)
+    if value >= 60 or after is None or not _PAST_BEFORE_RE.search(before):
+        return False
+    word = after.group("word").lower()
+    participle = word.startswith("ge") and word.endswith(("d", "t")) and len(word) > 5
+    return participle or (len(word) > 4 and word.endswith(_PROFESSION_ENDINGS))

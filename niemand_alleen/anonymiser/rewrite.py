@@ -35,6 +35,7 @@ from niemand_alleen.anonymiser.lexicon import (
     TITLE_RE,
     age_range,
     fold,
+    is_duration,
 )
 from niemand_alleen.anonymiser.model import Kind, Span
 from niemand_alleen.anonymiser.persons import (
@@ -93,10 +94,11 @@ _HEAD_IN_NAME_RE = re.compile(r"\b(?P<head>" + _HEAD_ALT + r")\b", re.IGNORECASE
 _HEAD_WORDS = frozenset((*INSTITUTION_HEADS, *CLUB_HEADS))
 
 
-def _ends_in_head(name: str) -> bool:
-    """A name found as a person's that ends in a building's or organisation's head noun."""
+def _names_a_head(name: str) -> bool:
+    """A name found as a person's that starts or ends with a building's or organisation's
+    head noun ("Stichting Timon", "Shri Krishna Mandir")."""
     words = name.split()
-    return len(words) > 1 and words[-1].lower() in _HEAD_WORDS
+    return len(words) > 1 and (words[-1].lower() in _HEAD_WORDS or words[0].lower() in _HEAD_WORDS)
 
 
 _CARE_PREP_LEFT_RE = re.compile(
@@ -311,7 +313,7 @@ class _Rewriter:
         text = self.text
         if is_resident_group(text, group, self.context):
             self._resident(group)
-        elif _ends_in_head(text[group.start : group.end]):
+        elif _names_a_head(text[group.start : group.end]):
             self.institution(group)  # "de Shri Krishna Mandir" -> "de mandir"
         else:
             self._other_person(group)
@@ -588,6 +590,8 @@ class _Rewriter:
             return
         value = int(digits[0])
         start, end = group.start, group.end
+        if is_duration(_left(text, start, 30), text[start:], value):
+            return  # "was 30 jaar chauffeur": how long, not how old
         modifier = _AGE_MODIFIER_LEFT_RE.search(_left(text, start, 20))
         if modifier:
             start -= len(modifier.group())
@@ -652,9 +656,30 @@ class _Rewriter:
 # --- applying and tidying -------------------------------------------------------------
 
 
+_HEAD_AFTER_RE = re.compile(r"[ \t]+(?P<head>[A-Z][a-z]+)\b")
+_NAME_KINDS = frozenset({Kind.NAME, Kind.STREET, Kind.AREA, Kind.PLACE})
+
+
+def _with_heads(text: str, spans: Iterable[Span]) -> list[Span]:
+    """A name found before a capitalised head noun is that institution's name: "het Insula
+    College", "de Bilal Moskee" become one institution ("het college", "de moskee")."""
+    result = []
+    for span in spans:
+        after = _HEAD_AFTER_RE.match(text, span.end)
+        if (
+            span.kind in _NAME_KINDS
+            and not span.own
+            and after
+            and after.group("head").lower() in _HEAD_WORDS
+        ):
+            span = Span(span.start, after.end(), Kind.INSTITUTION, "instelling")
+        result.append(span)
+    return result
+
+
 def rewrite(text: str, spans: Iterable[Span], context: RewriteContext) -> RewriteResult:
     """Replace the spans in ``text`` with natural Dutch and tidy the result."""
-    groups = join_adjacent(text, clusters(text, spans))
+    groups = join_adjacent(text, clusters(text, _with_heads(text, spans)))
     rewriter = _Rewriter(text, context)
     rewriter.nickname_clauses()
     handlers = {

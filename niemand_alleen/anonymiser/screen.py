@@ -42,6 +42,7 @@ from niemand_alleen.anonymiser.lexicon import (
     TUSSENVOEGSELS,
     age_range,
     fold,
+    is_duration,
     wordset,
 )
 from niemand_alleen.anonymiser.sentences import split_sentences
@@ -184,7 +185,8 @@ def _is_age(value: str, before: str, following: str) -> bool:
     duration = _DURATION_LEFT_RE.search(before[-40:]) or re.match(
         r"(?:jaar|jr)\.?\s+(?:geleden|lang|getrouwd)", following
     )
-    return int(re.sub(r"\D", "", value)) >= 15 and not duration
+    number = int(re.sub(r"\D", "", value))
+    return number >= 15 and not duration and not is_duration(before, value + following, number)
 
 
 def _harmless_shape(value: str, before: str, following: str) -> bool:

@@ -199,6 +199,11 @@ def test_what_deduce_misses_is_redacted(
         # a club, a shop or a firm with a name of its own keeps only its kind
         ("Hij was lid van harmonie Crescendo.", "Hij was lid van een harmonie."),
         ("Ze sport bij sportschool FitLife.", "Ze sport bij een sportschool."),
+        ("Hij krijgt begeleiding via Stichting Timon.", "Hij krijgt begeleiding via de stichting."),
+        ("Haar kleinzoon zit op het Insula College.", "Haar kleinzoon zit op het college."),
+        # how long, in the past tense, is not how old
+        ("Hij was 30 jaar chauffeur.", "Hij was 30 jaar chauffeur."),
+        ("Hij is 45 jaar en werkt.", "Hij is in de veertig en werkt."),
     ],
 )
 def test_replacements_read_as_natural_dutch(
