@@ -82,9 +82,9 @@ def _parse_ids(values: list[str]) -> list[uuid.UUID] | None:
         return None
 
 
-def _search_area_map(session: Session, oproep: Oproep, proposal: Proposal) -> Markup:
+def _search_area_map(session: Session, oproep: Oproep, proposal: Proposal) -> tuple[Markup, bool]:
     """The wijken of Dordrecht with the search area filled and the resident's approximate spot
-    (coordinators only: it never leaves the service)."""
+    (coordinators only: it never leaves the service); and whether that spot is on it."""
     resident = session.get(Resident, oproep.resident_id) if oproep.resident_id else None
     location = resident_location(resident)
     markers, circle = [], None
@@ -99,13 +99,14 @@ def _search_area_map(session: Session, oproep: Oproep, proposal: Proposal) -> Ma
                 radius_m=proposal.area.radius_m,
                 label=f"{proposal.area.radius_m} meter",
             )
-    return wijk_map(
+    drawn = wijk_map(
         session,
         highlighted=proposal.area.wijk_codes,
         markers=markers,
         circle=circle,
         title="Zoekgebied van de oproep",
     )
+    return drawn, bool(markers)
 
 
 def _page(
@@ -120,6 +121,9 @@ def _page(
     settings = current_settings()
     sendable = oproep.status in (OproepStatus.APPROVED, OproepStatus.OPEN)
     proposal = proposal_for(db_session, settings, oproep) if sendable else None
+    map_svg, resident_on_map = (
+        _search_area_map(db_session, oproep, proposal) if proposal else (None, False)
+    )
     if checked is None and proposal is not None:
         checked = {org.id for org in proposal.proposed if org.id not in proposal.already_sent}
     html = render_template(
@@ -142,7 +146,8 @@ def _page(
         cancel_form=cancel_form or CancelForm(formdata=None),
         error=error,
         radius_m=settings.distribution_radius_m,
-        map_svg=_search_area_map(db_session, oproep, proposal) if proposal else None,
+        map_svg=map_svg,
+        resident_on_map=resident_on_map,
     )
     return html, status
 

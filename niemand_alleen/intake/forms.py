@@ -29,24 +29,45 @@ from niemand_alleen.geo import (
 )
 from niemand_alleen.intake.service import HELP_CHOICES, AanmeldingInput
 from niemand_alleen.models import LawfulBasisArt6, LawfulBasisArt9, utcnow
+from niemand_alleen.signup import outside_area
+from niemand_alleen.web_helpers import current_settings
 
 SITUATION_MAX_LENGTH = 5000
 SHORT_TEXT_MAX_LENGTH = 500
 DEADLINE_MAX_DAYS = 120
 T = TypeVar("T")
 
+# The reasons in plain words (B1); the law's own terms are in ``*_LEGAL_TERMS``, shown in a
+# hint for whoever needs them.
 ART6_LABELS = {
-    LawfulBasisArt6.PUBLIC_TASK: "Taak van algemeen belang (gemeentelijke taak)",
-    LawfulBasisArt6.CONSENT: "Toestemming van de bewoner",
-    LawfulBasisArt6.LEGITIMATE_INTEREST: "Gerechtvaardigd belang",
-    LawfulBasisArt6.VITAL_INTEREST: "Vitaal belang",
+    LawfulBasisArt6.PUBLIC_TASK: "Het hoort bij het werk van de gemeente",
+    LawfulBasisArt6.CONSENT: "De bewoner gaf toestemming",
+    LawfulBasisArt6.LEGITIMATE_INTEREST: "Een goede reden die zwaarder weegt dan de privacy",
+    LawfulBasisArt6.VITAL_INTEREST: "Het is nodig om de bewoner uit gevaar te helpen",
 }
 ART9_LABELS = {
-    LawfulBasisArt9.EXPLICIT_CONSENT: "Uitdrukkelijke toestemming van de bewoner",
-    LawfulBasisArt9.SOCIAL_CARE: "Noodzakelijk voor sociale dienstverlening",
-    LawfulBasisArt9.VITAL_INTEREST: "Vitaal belang",
-    LawfulBasisArt9.NOT_APPLICABLE: "Geen bijzondere persoonsgegevens",
+    LawfulBasisArt9.EXPLICIT_CONSENT: "De bewoner gaf zelf duidelijk toestemming",
+    LawfulBasisArt9.SOCIAL_CARE: "Het is nodig voor de hulp aan de bewoner",
+    LawfulBasisArt9.VITAL_INTEREST: "Het is nodig om de bewoner uit gevaar te helpen",
+    LawfulBasisArt9.NOT_APPLICABLE: "Ik schrijf niets over gezondheid of een beperking",
 }
+ART6_LEGAL_TERMS = {
+    LawfulBasisArt6.PUBLIC_TASK: "taak van algemeen belang (AVG art. 6 lid 1 sub e)",
+    LawfulBasisArt6.CONSENT: "toestemming (AVG art. 6 lid 1 sub a)",
+    LawfulBasisArt6.LEGITIMATE_INTEREST: "gerechtvaardigd belang (AVG art. 6 lid 1 sub f)",
+    LawfulBasisArt6.VITAL_INTEREST: "vitaal belang (AVG art. 6 lid 1 sub d)",
+}
+ART9_LEGAL_TERMS = {
+    LawfulBasisArt9.EXPLICIT_CONSENT: "uitdrukkelijke toestemming (AVG art. 9 lid 2 sub a)",
+    LawfulBasisArt9.SOCIAL_CARE: (
+        "noodzakelijk voor sociale dienstverlening en zorg (AVG art. 9 lid 2 sub h)"
+    ),
+    LawfulBasisArt9.VITAL_INTEREST: "vitaal belang (AVG art. 9 lid 2 sub c)",
+    LawfulBasisArt9.NOT_APPLICABLE: "geen bijzondere persoonsgegevens",
+}
+# No reason is chosen beforehand: the law asks that someone chooses it (never a default).
+NO_CHOICE = SelectChoice("", "Kies een reden")
+MSG_OUTSIDE_AREA = "Deze postcode ligt buiten het werkgebied van Niemand Alleen."
 
 
 # The geography's messages speak to the person typing their own address ("uw postcode");
@@ -105,11 +126,13 @@ class AanmeldingForm(FlaskForm):
     preferences = StringField("Voorkeuren", render_kw={"autocomplete": "off"})
     lawful_basis_art6 = SelectField(
         "Waarom mogen we deze gegevens bewaren?",
-        choices=[SelectChoice(key.value, label) for key, label in ART6_LABELS.items()],
+        choices=[NO_CHOICE] + [SelectChoice(k.value, label) for k, label in ART6_LABELS.items()],
+        default="",
     )
     lawful_basis_art9 = SelectField(
         "Waarom mogen we iets over de gezondheid bewaren?",
-        choices=[SelectChoice(key.value, label) for key, label in ART9_LABELS.items()],
+        choices=[NO_CHOICE] + [SelectChoice(k.value, label) for k, label in ART9_LABELS.items()],
+        default="",
     )
     consent_date = StringField(
         "Datum van de toestemming",
@@ -140,6 +163,8 @@ class AanmeldingForm(FlaskForm):
 
     def validate_postcode(self, field: Field) -> None:
         field.data = checked(lambda: _about_the_resident(normalise_postcode, field.data))
+        if outside_area(field.data, current_settings().service_area_pc4):
+            raise ValidationError(MSG_OUTSIDE_AREA)
 
     def validate_phone(self, field: Field) -> None:
         field.data = checked(lambda: validation.phone_number(field.data))
@@ -175,6 +200,17 @@ class AanmeldingForm(FlaskForm):
     def validate_help_wished(self, field: Field) -> None:
         if not field.data and not (self.help_other.data or "").strip():
             raise ValidationError("Kies minstens één soort hulp, of vul in wat er nodig is.")
+
+    def validate_lawful_basis_art6(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError("Kies waarom we de gegevens van de bewoner mogen bewaren.")
+
+    def validate_lawful_basis_art9(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError(
+                "Kies waarom we iets over de gezondheid mogen bewaren. Schrijft u daar niets "
+                "over? Kies dan ‘Ik schrijf niets over gezondheid of een beperking’."
+            )
 
     def validate_consent_date(self, field: Field) -> None:
         field.parsed = None

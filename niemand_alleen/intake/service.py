@@ -21,6 +21,8 @@ from niemand_alleen.models import (
     AuditAction,
     LawfulBasisArt6,
     LawfulBasisArt9,
+    Match,
+    MatchStatus,
     Oproep,
     OproepStatus,
     Resident,
@@ -189,6 +191,17 @@ def update_resident(
     return SaveResult(resident=resident, oproep=oproep, warnings=warnings)
 
 
+def confirmed_neighbours(session: Session, oproep: Oproep) -> int:
+    """How many good neighbours confirmed for this oproep (a number, never who)."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Match)
+            .where(Match.oproep_id == oproep.id, Match.status == MatchStatus.CONFIRMED)
+        ).one()
+    )
+
+
 def oproep_of(session: Session, resident: Resident) -> Oproep:
     oproep = session.exec(
         select(Oproep).where(Oproep.resident_id == resident.id).order_by(col(Oproep.created_at))
@@ -350,5 +363,11 @@ def approve_oproep(
         raise ApprovalError("Deze oproep is al goedgekeurd of niet meer actief.")
     if not text.strip():
         raise ApprovalError("Schrijf eerst de tekst van de oproep.")
+    if oproep.pc4 is not None and oproep.pc4 not in settings.service_area_pc4:
+        # Registered before the aanmelding form refused such postcodes.
+        raise ApprovalError(
+            "De bewoner woont buiten het werkgebied van Niemand Alleen. Deze oproep kan "
+            "niet verstuurd worden. Vraag de buurtwerker de postcode na te kijken."
+        )
     oproep.text = text.strip()
     return move_oproep(session, settings, oproep, Move.APPROVE, actor_id=approved_by)

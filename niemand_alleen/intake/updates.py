@@ -14,7 +14,15 @@ from sqlmodel import Session
 
 from niemand_alleen.config import Settings
 from niemand_alleen.mail import queue_mail, render_mail
-from niemand_alleen.models import Oproep, OproepStatus, Resident, Role, User, utcnow
+from niemand_alleen.models import (
+    FollowupOutcome,
+    Oproep,
+    OproepStatus,
+    Resident,
+    Role,
+    User,
+    utcnow,
+)
 from niemand_alleen.reference import wijk_short_name
 
 # What the buurtwerker reads, per step.
@@ -27,8 +35,36 @@ STEP_TEXTS = {
     OproepStatus.MATCHED.value: (
         "Er zijn goede buren gevonden. De coördinator brengt hen in contact met de bewoner."
     ),
-    "followup": "De coördinator heeft na zes weken nagevraagd of het contact nog loopt.",
 }
+# The six-week check may be recorded early (with a reason), so its text names no time.
+FOLLOWUP_TEXTS = {
+    FollowupOutcome.ACTIVE: "Het contact tussen de bewoner en de goede buren loopt nog.",
+    FollowupOutcome.ENDED: "Het contact tussen de bewoner en de goede buren is gestopt.",
+    FollowupOutcome.UNKNOWN: "Het is niet bekend of het contact nog loopt.",
+}
+FOLLOWUP_STEP = "De coördinator heeft nagevraagd hoe het contact gaat. {outcome}"
+# The oproep's status as the buurtwerker reads it (the coordinator's words are shorter).
+BUURTWERKER_STATUS_LABELS = {
+    OproepStatus.DRAFT: "Wacht op de coördinator",
+    OproepStatus.APPROVED: "Goedgekeurd, nog niet verstuurd",
+    OproepStatus.OPEN: "Goede buren kunnen zich aanmelden",
+    OproepStatus.CLOSED: "Aanmelden gesloten, de coördinator belt",
+    OproepStatus.MATCHED: "Goede buur gevonden",
+    OproepStatus.CANCELLED: "Gestopt",
+}
+
+
+def step_text(oproep: Oproep, step: str) -> str:
+    """What the buurtwerker reads about ``step``; the six-week check names its outcome."""
+    if step != "followup":
+        return STEP_TEXTS[step]
+    outcome = oproep.followup_outcome or FollowupOutcome.UNKNOWN
+    return FOLLOWUP_STEP.format(outcome=FOLLOWUP_TEXTS[outcome])
+
+
+def neighbours_found(number: int) -> str:
+    """The number of good neighbours found, e.g. "1 goede buur gevonden"."""
+    return f"{number} goede {'buur' if number == 1 else 'buren'} gevonden"
 
 
 def tell_buurtwerker(
@@ -47,7 +83,7 @@ def tell_buurtwerker(
     mail = render_mail(
         "buurtwerker_update",
         buurtwerker_name=user.name,
-        step=STEP_TEXTS[step],
+        step=step_text(oproep, step),
         registered_on=resident.created_at,
         wijk_name=wijk_short_name(session, oproep.wijk_code),
         resident_url=f"{settings.public_base_url}/aanmeldingen/{resident.id}",
@@ -94,7 +130,7 @@ class StepTimes(Protocol):
 def latest_step(oproep: StepTimes) -> LatestStep | None:
     """The most recent thing that happened to an oproep, for the buurtwerker's list."""
     steps = [
-        ("Nacontrole na zes weken", oproep.followup_recorded_at),
+        ("Nagevraagd hoe het contact gaat", oproep.followup_recorded_at),
         ("Goede buren gevonden", oproep.matched_at),
         ("Aanmelden gesloten", oproep.closed_at),
         ("Naar de organisaties gestuurd", oproep.sent_at),

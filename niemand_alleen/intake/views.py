@@ -13,7 +13,9 @@ from niemand_alleen.db import request_session
 from niemand_alleen.intake import review
 from niemand_alleen.intake.forms import (
     ART6_LABELS,
+    ART6_LEGAL_TERMS,
     ART9_LABELS,
+    ART9_LEGAL_TERMS,
     AanmeldingForm,
     ReviewForm,
     default_deadline,
@@ -23,6 +25,7 @@ from niemand_alleen.intake.service import (
     HELP_CHOICES,
     ApprovalError,
     approve_oproep,
+    confirmed_neighbours,
     oproep_of,
     oproepen_page,
     record_view,
@@ -30,7 +33,13 @@ from niemand_alleen.intake.service import (
     residents_page,
     update_resident,
 )
-from niemand_alleen.intake.updates import latest_step, on_oproep_moved
+from niemand_alleen.intake.updates import (
+    BUURTWERKER_STATUS_LABELS,
+    FOLLOWUP_TEXTS,
+    latest_step,
+    neighbours_found,
+    on_oproep_moved,
+)
 from niemand_alleen.lifecycle import OPROEP_STATUS_LABELS, on_entering
 from niemand_alleen.mail import MailKind, register_mail_kind
 from niemand_alleen.models import Oproep, OproepStatus, Resident, Role
@@ -64,10 +73,17 @@ def _context() -> dict[str, object]:
         "help_labels": HELP_CHOICES,
         "art6_labels": ART6_LABELS,
         "art9_labels": ART9_LABELS,
+        "art6_legal_terms": ART6_LEGAL_TERMS,
+        "art9_legal_terms": ART9_LEGAL_TERMS,
         "status_labels": OPROEP_STATUS_LABELS,
         "format_phone": format_phone,
         "wijk_name": _wijk_name,
     }
+
+
+def _buurtwerker_context() -> dict[str, object]:
+    """As ``_context``, with the oproep's status in the buurtwerker's words."""
+    return {**_context(), "status_labels": BUURTWERKER_STATUS_LABELS}
 
 
 @bp.route("/aanmeldingen")
@@ -84,7 +100,7 @@ def my_residents() -> str | tuple[str, int]:
         listing,
         statuses=list(OproepStatus),
         latest_step=latest_step,
-        **_context(),
+        **_buurtwerker_context(),
     )
 
 
@@ -103,7 +119,9 @@ def new_resident() -> str | Response:
             flash(warning, "warning")
         flash("De aanmelding is opgeslagen. Een coördinator bekijkt de oproep.", "info")
         return redirect(url_for("intake.resident_detail", resident_id=result.resident.id))
-    return render_template("intake/resident_form.html", form=form, resident=None, **_context())
+    return render_template(
+        "intake/resident_form.html", form=form, resident=None, **_buurtwerker_context()
+    )
 
 
 @bp.route("/aanmeldingen/<uuid:resident_id>")
@@ -112,11 +130,14 @@ def resident_detail(resident_id: uuid.UUID) -> str:
     resident = _own_resident(resident_id)
     session = request_session()
     record_view(session, current_staff().user_id, resident)
+    oproep = oproep_of(session, resident)
     return render_template(
         "intake/resident_detail.html",
         resident=resident,
-        oproep=oproep_of(session, resident),
-        **_context(),
+        oproep=oproep,
+        found=neighbours_found(confirmed_neighbours(session, oproep)),
+        followup_texts=FOLLOWUP_TEXTS,
+        **_buurtwerker_context(),
     )
 
 
@@ -139,7 +160,11 @@ def edit_resident(resident_id: uuid.UUID) -> str | Response:
         flash("De wijzigingen zijn opgeslagen.", "info")
         return redirect(url_for("intake.resident_detail", resident_id=resident.id))
     return render_template(
-        "intake/resident_form.html", form=form, resident=resident, oproep=oproep, **_context()
+        "intake/resident_form.html",
+        form=form,
+        resident=resident,
+        oproep=oproep,
+        **_buurtwerker_context(),
     )
 
 

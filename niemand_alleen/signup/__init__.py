@@ -2,10 +2,11 @@
 
 from flask import Flask
 
+from niemand_alleen.signup.answers import outside_area
 from niemand_alleen.signup.service import confirmed_signups
 from niemand_alleen.signup.tokens import withdraw_url
 
-__all__ = ["confirmed_signups", "init_app", "withdraw_url"]
+__all__ = ["confirmed_signups", "init_app", "outside_area", "withdraw_url"]
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -110,7 +111,58 @@ def test_aanmelding_is_stored_encrypted_located_and_normalised(
     assert "06 1234 5678" in page
 
 
-def test_outside_the_known_area_is_accepted_with_a_warning(
+OUTSIDE = "Deze postcode ligt buiten het werkgebied van Niemand Alleen."
+
+
+@pytest.mark.parametrize("postcode", ["3011 AB", "9999 ZZ", "1012 AB"])
+def test_a_postcode_outside_the_service_area_is_refused_and_nothing_stored(
+    client: FlaskClient,
+    login_as: LoginAs,
+    get_csrf: GetCsrf,
+    geography: Session,
+    db_session: Session,
+    postcode: str,
+) -> None:
+    """Rotterdam, a postcode that is not issued, Amsterdam: not Dordrecht's PC4 areas."""
+    login_as(Role.BUURTWERKER)
+    response = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form(postcode=postcode))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert OUTSIDE in body
+    assert 'href="#postcode"' in body
+    assert "overleg met de coördinator" not in body
+    assert count(db_session, Resident) == 0
+    assert count(db_session, Oproep) == 0
+
+
+def test_the_service_area_is_the_configured_one(
+    client: FlaskClient,
+    login_as: LoginAs,
+    get_csrf: GetCsrf,
+    geography: Session,
+    db_session: Session,
+    app: Flask,
+) -> None:
+    """``SERVICE_AREA_PC4`` decides, not a list of its own: with 3011 in the area, the
+    Rotterdam postcode is taken (with the warning that no wijk is known)."""
+    settings = app.config["SETTINGS"]
+    app.config["SETTINGS"] = replace(
+        settings, service_area_pc4=settings.service_area_pc4 | {"3011"}
+    )
+    login_as(Role.BUURTWERKER)
+    response = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form(postcode="3011 AB"))
+    assert response.status_code == 302
+    assert "buiten de wijken die we kennen" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert count(db_session, Resident) == 1
+    app.config["SETTINGS"] = replace(settings, service_area_pc4=frozenset({"3328"}))
+    refused = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form())
+    assert OUTSIDE in refused.get_data(as_text=True)
+    assert count(db_session, Resident) == 1
+
+
+def test_editing_to_a_postcode_outside_the_service_area_is_refused(
     client: FlaskClient,
     login_as: LoginAs,
     get_csrf: GetCsrf,
@@ -118,13 +170,34 @@ def test_outside_the_known_area_is_accepted_with_a_warning(
     db_session: Session,
 ) -> None:
     login_as(Role.BUURTWERKER)
-    response = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form(postcode="1012 AB"))
-    assert response.status_code == 302
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "buiten de wijken die we kennen" in page
+    path = post_form(client, get_csrf, "/aanmeldingen/nieuw", valid_form()).headers["Location"]
+    response = post_form(
+        client, get_csrf, path + "/wijzigen", valid_form(postcode="3011 AB", street="Coolsingel")
+    )
+    assert response.status_code == 200
+    assert OUTSIDE in response.get_data(as_text=True)
+    db_session.rollback()
     resident = db_session.exec(select(Resident)).one()
-    assert resident.wijk_code is None
-    assert resident.location_precision == LocationPrecision.UNKNOWN
+    assert (resident.postcode, resident.street) == ("3311AB", "Groenedijk")
+
+
+def test_no_legal_basis_is_chosen_beforehand(
+    client: FlaskClient, login_as: LoginAs, geography: Session
+) -> None:
+    """The law asks that someone chooses the basis: no option is preselected, the empty
+    choice asks for one, and the options speak plain Dutch with the legal terms in a hint."""
+    login_as(Role.BUURTWERKER)
+    page = client.get("/aanmeldingen/nieuw").get_data(as_text=True)
+    for name in ("lawful_basis_art6", "lawful_basis_art9"):
+        select_html = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S)
+        assert select_html is not None
+        selected = re.findall(r"<option selected[^>]*>[^<]*</option>", select_html.group(0))
+        assert selected == ['<option selected value="">Kies een reden</option>']
+        assert "Vitaal belang" not in select_html.group(0)
+        assert "art." not in select_html.group(0)
+    assert "Het is nodig voor de hulp aan de bewoner" in page
+    assert "Noodzakelijk voor sociale dienstverlening" not in page
+    assert "vitaal belang (AVG art. 9 lid 2 sub c)" in page, "legal terms stay in a hint"
 
 
 @pytest.mark.parametrize(
@@ -152,6 +225,9 @@ def test_outside_the_known_area_is_accepted_with_a_warning(
         ("consent_date", "", "toestemming gaf"),
         ("help_wished", [], "minstens één soort hulp"),
         ("lawful_basis_art6", "anything", "Ongeldige keuze"),
+        ("lawful_basis_art6", "", "Kies waarom we de gegevens van de bewoner mogen bewaren."),
+        ("lawful_basis_art9", "", "Kies waarom we iets over de gezondheid mogen bewaren."),
+        ("lawful_basis_art9", "anything", "Ongeldige keuze"),
     ],
 )
 def test_bad_input_is_refused_with_a_field_message_and_changes_nothing(

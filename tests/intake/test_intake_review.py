@@ -204,3 +204,21 @@ def test_oproepen_list_shows_status_labels(
     page = client.get("/oproepen").get_data(as_text=True)
     assert "Concept" in page
     assert "3311" in page
+
+
+def test_an_oproep_outside_the_service_area_cannot_be_approved(
+    client: FlaskClient, login_as: LoginAs, get_csrf: GetCsrf, oproep: Oproep, db_session: Session
+) -> None:
+    """An aanmelding stored before the form refused a postcode outside the service area
+    (here Rotterdam's 3011) never reaches sending."""
+    oproep = fresh(db_session, oproep)
+    oproep.pc4 = "3011"
+    db_session.add(oproep)
+    db_session.commit()
+    login_as(Role.COORDINATOR)
+    response = approve(client, get_csrf, oproep, PROPOSAL)
+    assert response.status_code == 200
+    assert "buiten het werkgebied van Niemand Alleen" in response.get_data(as_text=True)
+    refused = fresh(db_session, oproep)
+    assert refused.status == OproepStatus.DRAFT
+    assert refused.text is None

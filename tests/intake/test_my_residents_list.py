@@ -74,12 +74,12 @@ def test_the_list_filters_by_the_status_of_the_oproep(
     assert len(ROW.findall(page)) == 2
     assert "Gerrit0" in page
     assert "Wilhelmina0" not in page
-    assert "2 aanmeldingen met status gematcht." in page
+    assert "2 aanmeldingen met status goede buur gevonden." in page
     assert "Alle aanmeldingen (5)" in page
-    assert "Verzonden (3)" in page
+    assert "Goede buren kunnen zich aanmelden (3)" in page
     assert '<option value="matched" selected>' in page
     empty = client.get("/aanmeldingen?status=cancelled").get_data(as_text=True)
-    assert "U heeft geen aanmeldingen met status geannuleerd." in empty
+    assert "U heeft geen aanmeldingen met status gestopt." in empty
 
 
 def test_a_colleagues_aanmeldingen_are_neither_shown_nor_counted(
