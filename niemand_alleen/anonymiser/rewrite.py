@@ -507,8 +507,10 @@ class _Rewriter:
         if head_before:
             head_start = start - len(head_before.group())
             before_head = _left(text, head_start, 30)
+            head = head_before.group("head")
             if re.search(r"\b(?:in|naar|bij|van|uit|op|via|door|met)\s+$", before_head, re.I):
-                self.edits.append(Edit(head_start, head_start, "een "))
+                # "via Apotheek Crabbehof" -> "via een apotheek": the head is a noun again
+                self.edits.append(Edit(head_start, head_start + len(head), "een " + head.lower()))
             self.edits.append(Edit(start - 1, end, ""))
             return
         head_inside = _HEAD_IN_NAME_RE.search(name)

@@ -201,6 +201,7 @@ def test_what_deduce_misses_is_redacted(
         ("Ze sport bij sportschool FitLife.", "Ze sport bij een sportschool."),
         ("Hij krijgt begeleiding via Stichting Timon.", "Hij krijgt begeleiding via de stichting."),
         ("Haar kleinzoon zit op het Insula College.", "Haar kleinzoon zit op het college."),
+        ("Medicatie via Apotheek Crabbehof.", "Medicatie via een apotheek."),
         # how long, in the past tense, is not how old
         ("Hij was 30 jaar chauffeur.", "Hij was 30 jaar chauffeur."),
         ("Hij is 45 jaar en werkt.", "Hij is in de veertig en werkt."),
