@@ -658,13 +658,13 @@ class _Rewriter:
 # --- applying and tidying -------------------------------------------------------------
 
 
-_HEAD_AFTER_RE = re.compile(r"[ \t]+(?P<head>[A-Z][a-z]+)\b")
-_NAME_KINDS = frozenset({Kind.NAME, Kind.STREET, Kind.AREA, Kind.PLACE})
+_HEAD_AFTER_RE = re.compile(r"[ \t]+(?P<head>[A-Za-z][a-z]+)\b")
+_NAME_KINDS = frozenset({Kind.NAME, Kind.STREET, Kind.AREA, Kind.PLACE, Kind.INSTITUTION})
 
 
 def _with_heads(text: str, spans: Iterable[Span]) -> list[Span]:
-    """A name found before a capitalised head noun is that institution's name: "het Insula
-    College", "de Bilal Moskee" become one institution ("het college", "de moskee")."""
+    """A name found before a head noun is that institution's name: "het Insula College",
+    "de johannes kerk" become one institution ("het college", "de kerk")."""
     result = []
     for span in spans:
         after = _HEAD_AFTER_RE.match(text, span.end)

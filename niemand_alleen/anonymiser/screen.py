@@ -65,6 +65,7 @@ PERSON_CUES = frozenset(ROLE_NOUNS) | wordset(
     vrouw moeder vader mama papa ma pa mantelzorger begeleider begeleidster
     contactpersoon wijkverpleegkundige huisarts casemanager consulent consulente mentor
     bewindvoerder familie fam gezin genaamd heet heette noemt genoemd roepnaam alias
+    maat maten
     """
 )
 PET_CUES = PET_NOUNS
@@ -477,7 +478,35 @@ class Screen:
             if self._a_language(text, tokens[index]):
                 del found[index]  # "spreekt Kriolu, Portugees en wat Nederlands"
         self._mark_repeats(tokens, found)
+        self._mark_spoken_numbers(text, tokens, found)
+        self._mark_particle_surnames(text, tokens, mode, found)
         return [found[index] for index in sorted(found)]
+
+    @staticmethod
+    def _mark_spoken_numbers(text: str, tokens: list[Token], found: dict[int, Suspect]) -> None:
+        """ "nul zes een twee drie vier ...": a number read out digit by digit (a phone
+        number, a BSN) is a number like any other."""
+        for run in _SPOKEN_DIGITS_RE.finditer(text):
+            for index, token in enumerate(tokens):
+                if run.start() <= token.start < run.end():
+                    found.setdefault(index, Suspect(token.start, token.end, "nummer"))
+
+    def _mark_particle_surnames(
+        self, text: str, tokens: list[Token], mode: str, found: dict[int, Suspect]
+    ) -> None:
+        """In a text without capitals, "van damme", "de bruijn": a surname after its particle
+        that is no ordinary word."""
+        if mode == "normal":
+            return
+        for index, token in enumerate(tokens):
+            folded = fold(token.text)
+            if index in found or folded not in self.words.particle_names:
+                continue
+            if self.words.is_ordinary(folded) or not _PARTICLE_BEFORE_RE.search(
+                text[: token.start]
+            ):
+                continue
+            found[index] = Suspect(token.start, token.end, "naam")
 
     def _mark_words_and_numbers(
         self, text: str, tokens: list[Token], mode: str, found: dict[int, Suspect]
@@ -683,8 +712,8 @@ class Screen:
             return True  # "buurthuis de wissel", "buurvrouw van leeuwen"; not "van de overkant"
         parts = [part for part in folded.split("-") if part]
         named = any(self.words.is_name(part) for part in parts)
-        if cue in PERSON_CUES and named and not folded.endswith("t"):
-            return True  # "de familie visser", "kleindochter maria-louise"; not "belt"
+        if cue in PERSON_CUES and named and not self.words.is_verb_form(folded, names_too=True):
+            return True  # "de familie visser", "maten piet"; not "dochter belt"
         if len(parts) > 1 and all(
             self.words.is_known(part) and self.words.frequency(part) >= 3.5 for part in parts
         ):
@@ -807,6 +836,13 @@ class Screen:
             ):
                 marks.append(Mark(token.start, token.end, "lijkt op een naam"))
         return sorted(marks, key=lambda mark: mark.start)
+
+
+_DIGIT_WORD = r"(?:nul|een|één|twee|drie|vier|vijf|zes|zeven|acht|negen)"
+_SPOKEN_DIGITS_RE = re.compile(
+    rf"\b{_DIGIT_WORD}(?:[\s,.-]+{_DIGIT_WORD}){{5,}}\b", re.IGNORECASE
+)  # six or more digits read out: no count or time is said so
+_PARTICLE_BEFORE_RE = re.compile(r"\b(?:van|de|der|den|ter|ten|van de|van der|van den)\s+$")
 
 
 def _common_prefix(one: str, other: str) -> int:

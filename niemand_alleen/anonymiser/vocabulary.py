@@ -85,16 +85,22 @@ class Vocabulary:
             )
         return folded in self.zipf or folded in self.terms or self._is_compound(folded)
 
-    def is_verb_form(self, folded: str) -> bool:
-        """ "tolkt", "praat", "vindt": a present-tense form of a frequent verb ("tolken",
-        "praten", "vinden"), rare on its own in the word list; never a name."""
-        if len(folded) < 5 or not folded.endswith("t") or folded in self.names:
+    def is_verb_form(self, folded: str, *, names_too: bool = False) -> bool:
+        """ "tolkt", "loopt", "praat", "belt": a present-tense form of a frequent verb
+        ("tolken", "lopen", "praten", "bellen"); a word on the name lists only with
+        ``names_too``."""
+        if len(folded) < 3 or not folded.endswith("t"):
+            return False
+        if folded in self.names and not names_too:
             return False
         stem = folded[:-1]
-        stems = {stem, re.sub(r"([aeou])\1(?=[^aeiou]$)", r"\1", stem)}  # "praa" -> "pra"
-        return any(self.frequency(stem + "en") >= VERB_ZIPF for stem in stems) or any(
-            self.frequency(stem + "ten") >= VERB_ZIPF for stem in stems if stem.endswith("a")
-        )
+        infinitives = [stem + "en"]
+        single = re.sub(r"([aeou])\1(?=[^aeiou]?$)", r"\1", stem)  # "loop", "praa", "ee"
+        if single != stem:
+            infinitives.append(single + ("ten" if single.endswith(("a", "e")) else "en"))
+        if re.search(r"[aeiou][bdfgklmnprs]$", stem):
+            infinitives.append(stem + stem[-1] + "en")  # "bel" -> "bellen"
+        return any(self.frequency(verb) >= VERB_ZIPF for verb in infinitives)
 
     def is_abbreviation(self, folded: str) -> bool:
         """ "overl", "alleenst", "buurvr": the start of a frequent word, written with a dot."""

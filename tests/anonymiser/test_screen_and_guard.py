@@ -47,6 +47,15 @@ def absent(value: str, text: str) -> bool:
             ["Pietje", "Tijger", "Snoesje"],
             ["Heeft parkiet en 2 katten."],
         ),
+        # dictated text without capitals: digits read out, a surname after its particle,
+        # a first name after "maten" that is also a word
+        (
+            "nummer van de dochter is nul zes een twee drie vier vijf zes. ze breit.",
+            ["twee drie vier"],
+            ["ze breit."],
+        ),
+        ("buurman henk of van damme kijkt om. ze breit.", ["damme"], ["ze breit."]),
+        ("hij kaart met zn maten piet en klaas.", ["piet", "klaas"], ["hij kaart met zn maten"]),
         # a present-tense verb of a frequent verb is a word, not a name
         ("spreekt arabisch, dochter fatima tolkt.", ["fatima"], ["dochter tolkt"]),
         ("Haar hondje heet Fientje, da's haar alles.", ["Fientje"], ["Ze heeft een hondje,"]),
