@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from support import GetCsrf, LoginAs
 from werkzeug.test import TestResponse
 
+from niemand_alleen.geo import LocationPrecision
 from niemand_alleen.models import (
     AuditAction,
     AuditEvent,
@@ -204,3 +205,17 @@ def test_oproepen_list_shows_status_labels(
     page = client.get("/oproepen").get_data(as_text=True)
     assert "Concept" in page
     assert "3311" in page
+
+
+def test_the_residents_location_precision_reads_without_double_brackets(
+    client: FlaskClient, login_as: LoginAs, oproep: Oproep, db_session: Session
+) -> None:
+    resident = db_session.get(Resident, oproep.resident_id)
+    assert resident is not None
+    resident.location_precision = LocationPrecision.PC4
+    db_session.add(resident)
+    db_session.commit()
+    login_as(Role.COORDINATOR)
+    page = client.get(review_path(oproep)).get_data(as_text=True)
+    assert "locatie bij benadering (postcodegebied)</span>" in page
+    assert "))" not in page
