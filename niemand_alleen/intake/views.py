@@ -45,6 +45,7 @@ from niemand_alleen.mail import MailKind, register_mail_kind
 from niemand_alleen.models import Oproep, OproepStatus, Resident, Role
 from niemand_alleen.pagination import read_list_request
 from niemand_alleen.reference import wijk_short_name
+from niemand_alleen.signup import confirmed_signups
 from niemand_alleen.validation import format_phone
 from niemand_alleen.web_helpers import current_settings, list_page
 
@@ -269,6 +270,7 @@ def review_oproep(oproep_id: uuid.UUID) -> str | Response:
         pieces=pieces,
         marked=review.has_marks(pieces),
         error=error,
+        confirmed=confirmed_signups(session, oproep.id),
         **_context(),
     )
 

@@ -186,10 +186,24 @@ def format_distance(metres: float) -> str:
     return f"{rounded / 1000:.2f}".rstrip("0").rstrip(".").replace(".", ",") + " km"
 
 
-def distance_label(metres: float, *, approximate: bool) -> str:
-    """Dutch, as the coordinator reads it: "350 m" or "bij benadering 1,25 km"."""
+COARSE_BELOW_M = 1000
+
+
+def distance_label(metres: float, *, approximate: bool, coarse: bool = False) -> str:
+    """Dutch, as the coordinator reads it: "350 m" or "bij benadering 1,25 km".
+
+    ``coarse``: either point is only a postcode area's centre (PC4), so a short distance
+    says nothing more precise than "minder dan 1 km" (two such points may even coincide).
+    """
+    if coarse and round_distance(metres) < COARSE_BELOW_M:
+        return "minder dan 1 km (bij benadering)"
     prefix = "bij benadering " if approximate else ""
     return prefix + format_distance(metres)
+
+
+def is_coarse(origin: Origin, neighbour: Neighbour) -> bool:
+    """Either location is known only to its postcode area (PC4)."""
+    return LocationPrecision.PC4 in (origin.precision, neighbour.precision)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,10 +214,11 @@ class Ranked:
     approximate: bool  # either point stands for a postcode area, not an address
     tie_with_previous: bool = False  # same distance as the one before: sign-up time decided
     proposed: bool = False
+    coarse: bool = False  # either point is only known to its PC4 area
 
     @property
     def distance_label(self) -> str:
-        return distance_label(self.distance_m, approximate=self.approximate)
+        return distance_label(self.distance_m, approximate=self.approximate, coarse=self.coarse)
 
     @property
     def explanation(self) -> str:
@@ -286,7 +301,11 @@ def measured_distance_label(origin: Origin | None, neighbour: Neighbour) -> str 
     if origin is None or not neighbour.has_location:
         return None
     approximate = origin.precision.is_approximate or neighbour.precision.is_approximate
-    return distance_label(geodesic_m(origin, neighbour), approximate=approximate)
+    return distance_label(
+        geodesic_m(origin, neighbour),
+        approximate=approximate,
+        coarse=is_coarse(origin, neighbour),
+    )
 
 
 def _status_exclusion(neighbour: Neighbour, rules: Rules) -> Excluded | None:
@@ -558,6 +577,7 @@ def _positions(
                 approximate=origin.precision.is_approximate or neighbour.precision.is_approximate,
                 tie_with_previous=previous is not None and distance == previous,
                 proposed=position <= rules.places,
+                coarse=is_coarse(origin, neighbour),
             )
         )
         previous = distance

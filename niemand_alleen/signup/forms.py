@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, TelField, TextAreaField
 
-from niemand_alleen.signup.answers import AREA_NAME
+from niemand_alleen.signup.answers import AREA_NAME, MOTIVATION_MAX_LENGTH
 
 HONEYPOT_FIELD = "website"
 
@@ -54,7 +54,8 @@ class SignupForm(FlaskForm):
     )
     availability = StringField(lazy_gettext("Wanneer kunt u? (niet verplicht)"))
     motivation = TextAreaField(
-        lazy_gettext("Waarom wilt u goede buur zijn? (niet verplicht)"), render_kw={"rows": 4}
+        lazy_gettext("Waarom wilt u goede buur zijn? (niet verplicht)"),
+        render_kw={"rows": 4, "maxlength": MOTIVATION_MAX_LENGTH},
     )
     languages = StringField(lazy_gettext("Welke talen spreekt u? (niet verplicht)"))
     consent = BooleanField(

@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from niemand_alleen.auth import public
+from niemand_alleen.dates import local_moment
 from niemand_alleen.db import (
     StorageUnavailable,
     commit_request_now,
@@ -28,7 +29,13 @@ from niemand_alleen.i18n import current_locale
 from niemand_alleen.mail import MailKind, register_mail_kind
 from niemand_alleen.models import VolunteerStatus, local_today, utcnow
 from niemand_alleen.signup import ratelimit
-from niemand_alleen.signup.answers import AREA_NAME, kilometres, outside_area, read_signup
+from niemand_alleen.signup.answers import (
+    AREA_NAME,
+    MOTIVATION_MAX_LENGTH,
+    kilometres,
+    outside_area,
+    read_signup,
+)
 from niemand_alleen.signup.forms import HONEYPOT_FIELD, LinkForm, SignupForm
 from niemand_alleen.signup.service import (
     OproepLink,
@@ -83,13 +90,28 @@ def _form_page(
         and outside_area(request.form.get("postcode"), settings.service_area_pc4),
         area_name=AREA_NAME,
         outside_area_distance=kilometres(settings.outside_area_max_distance_km, current_locale()),
+        motivation_max=MOTIVATION_MAX_LENGTH,
+        retry_at=_retry_at() if held_back else None,
     )
 
 
-def _held_back(link: OproepLink | None, reason: str) -> tuple[str, int]:
-    """Not stored, for now: the form again with everything typed and what to do instead."""
+def _retry_at() -> str:
+    """When a client over its limit may try again: the limits count per clock hour, so at
+    the next full hour (local time, "22:00")."""
+    again = ratelimit.window_start(utcnow()) + ratelimit.WINDOW
+    return local_moment(again).strftime("%H:%M")
+
+
+def _held_back(
+    link: OproepLink | None, reason: str, errors: dict[str, str] | None = None
+) -> tuple[str, int]:
+    """Not stored, for now: the form again with everything typed and what to do instead.
+    ``errors``: what to fix in what was typed, shown as on any refused form."""
     status = 503 if reason == "busy" else 429
-    return _form_page(SignupForm(), link, held_back=reason), status
+    form = SignupForm()
+    if errors:
+        form.show_errors(errors)
+    return _form_page(form, link, held_back=reason), status
 
 
 def _invalid_link(kind: str) -> tuple[str, int]:
@@ -121,10 +143,12 @@ def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Pag
     if flooding is None:
         with database().read_connection() as lookup:
             flooding = _over_limit(ratelimit.attempts_so_far(lookup, client, now))
-    if flooding:
-        log.info("sign-up refused: sender endpoint=%s", request.endpoint)
-        return _held_back(link, "sender")
     answers = read_signup(request.form, settings.service_area_pc4)
+    if flooding:
+        # Checked without storing or counting anything: what to fix is shown as to anyone,
+        # as it only concerns what this client typed.
+        log.info("sign-up refused: sender endpoint=%s", request.endpoint)
+        return _held_back(link, "sender", answers.errors)
     bot = bool((request.form.get(HONEYPOT_FIELD) or "").strip())
     if answers.input is None or bot:
         return _refuse_answers(link, answers.errors, client, bot=bot, now=now)
@@ -165,7 +189,7 @@ def _refuse_answers(
         allowed = True
     if not allowed:
         log.info("sign-up refused: sender endpoint=%s", request.endpoint)
-        return _held_back(link, "sender")
+        return _held_back(link, "sender", None if bot else errors)
     if bot:
         # A bot: the same page a person sees after sending, and nothing stored.
         log.info("sign-up honeypot filled endpoint=%s", request.endpoint)

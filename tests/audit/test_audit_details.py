@@ -277,7 +277,7 @@ def test_review_page_and_export_show_earlier_events_in_dutch(
     page = client.get("/beheer/audit").get_data(as_text=True)
     assert "Gewijzigd (verstuurd naar 3 organisaties)" in page
     assert "Inloggen mislukt (tweede stap)" in page
-    assert "<td>geweigerd</td>" in page
+    assert '<td data-label="Uitkomst">geweigerd</td>' in page
     assert "organisations" not in page
     token = get_csrf(client, "/beheer/audit")
     text = client.post("/beheer/audit/export", data={"csrf_token": token}).get_data(as_text=True)

@@ -678,6 +678,29 @@ TOO_WIDE = """width => {
 }"""
 
 
+# Tables that do not fit their box at this width: the columns past the edge are hidden
+# behind a scroll inside the table with no cue, and their text is cut off at the edge. On a
+# phone every table reads as stacked blocks ("label: value") instead.
+HIDDEN_COLUMNS = """() => {
+  const hidden = [];
+  for (const table of document.querySelectorAll("main table")) {
+    const box = table.parentElement.getBoundingClientRect();
+    const own = table.getBoundingClientRect();
+    const cut = [...table.querySelectorAll("tbody th, tbody td")].filter(cell => {
+      const r = cell.getBoundingClientRect();
+      return r.width > 0 && (r.right > box.right + 1 || cell.scrollWidth > cell.clientWidth + 1);
+    });
+    if (own.width > box.width + 1 || cut.length) {
+      const caption = table.querySelector("caption");
+      hidden.push((caption ? caption.textContent.trim() : table.className) + ": "
+        + Math.round(own.width) + " px in " + Math.round(box.width) + " px, "
+        + cut.length + " cells cut off");
+    }
+  }
+  return hidden;
+}"""
+
+
 def _check_qr_code(page: Any, width: int) -> None:
     """The QR code is drawn whole inside its box, and the box fits the screen."""
     svg = page.locator(".qr-code svg").bounding_box()
@@ -722,6 +745,8 @@ def test_page_fits_375px_without_axe_violations(
         f"{name}: the page is {scroll_width}px wide (innerWidth {inner}) at {width}px; "
         f"too wide: {page.evaluate(TOO_WIDE, width)}"
     )
+    hidden: list[str] = page.evaluate(HIDDEN_COLUMNS)
+    assert hidden == [], f"{name}: tables wider than the screen at {width}px: {hidden}"
     if visit.template == "auth/enrol.html":
         _check_qr_code(page, width)
     results = axe.run(page)

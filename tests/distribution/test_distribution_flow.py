@@ -196,8 +196,12 @@ def test_overview_counts_sign_ups_per_organisation_link(
 
     html = client.get(page(scenario.oproep)).get_data(as_text=True)
 
-    home_row = html[html.index("<td>Wijkcentrum Sterrenburg</td>") :].split("</tr>")[0]
-    near_row = html[html.index("<td>Kerk Dubbeldam</td>") :].split("</tr>")[0]
+    home_row = html[
+        html.index('<td data-label="Organisatie">Wijkcentrum Sterrenburg</td>') :
+    ].split("</tr>")[0]
+    near_row = html[html.index('<td data-label="Organisatie">Kerk Dubbeldam</td>') :].split(
+        "</tr>"
+    )[0]
     assert "3 (2 bevestigd)" in home_row
     assert "0 (0 bevestigd)" in near_row
     assert "Wacht op verzending" in home_row

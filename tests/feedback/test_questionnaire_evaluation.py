@@ -4,6 +4,7 @@ open answers (both databases)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -63,14 +64,17 @@ def test_the_page_shows_figures_and_a_chart_per_question(
     assert '<h2 id="vragenlijsten">Vragenlijsten</h2>' in html
     # Neighbours, question 1: scores 5, 4, 5 → three answers, mean 4,7.
     assert "Vraag 1: 3 antwoorden, gemiddeld 4,7." in html
+    # Each cell names its column for the stacked layout on a phone.
+    assert '<td data-label="Score 4">1</td>' in html
+    cells = re.sub(r' data-label="[^"]*"', "", html)
     assert (
         '<th scope="row">1. Hoe gaat het contact met de bewoner?</th><td>3</td><td>4,7</td>'
-        "<td>0</td><td>0</td><td>0</td><td>1</td><td>2</td>" in html
+        "<td>0</td><td>0</td><td>0</td><td>1</td><td>2</td>" in cells
     )
     # Organisations apart: one answer.
     assert (
         '<th scope="row">3. Hoe tevreden bent u over de samenwerking met Niemand Alleen?</th>'
-        "<td>1</td><td>5</td><td>0</td><td>0</td><td>0</td><td>0</td><td>1</td>" in html
+        "<td>1</td><td>5</td><td>0</td><td>0</td><td>0</td><td>0</td><td>1</td>" in cells
     )
     assert 'id="grafiek-neighbour-1-titel">Hoe gaat het contact met de bewoner?</title>' in html
     assert 'id="grafiek-organisation-3-titel"' in html

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from support import GetCsrf, LoginAs
 from werkzeug.test import TestResponse
 
+from niemand_alleen.geo import LocationPrecision
 from niemand_alleen.models import (
     AuditAction,
     AuditEvent,
@@ -222,3 +223,17 @@ def test_an_oproep_outside_the_service_area_cannot_be_approved(
     refused = fresh(db_session, oproep)
     assert refused.status == OproepStatus.DRAFT
     assert refused.text is None
+
+
+def test_the_residents_location_precision_reads_without_double_brackets(
+    client: FlaskClient, login_as: LoginAs, oproep: Oproep, db_session: Session
+) -> None:
+    resident = db_session.get(Resident, oproep.resident_id)
+    assert resident is not None
+    resident.location_precision = LocationPrecision.PC4
+    db_session.add(resident)
+    db_session.commit()
+    login_as(Role.COORDINATOR)
+    page = client.get(review_path(oproep)).get_data(as_text=True)
+    assert "locatie bij benadering (postcodegebied)</span>" in page
+    assert "))" not in page

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from support import LoginAs, count_statements
 
 from niemand_alleen.intake.service import OPROEPEN_PER_PAGE
-from niemand_alleen.models import OproepStatus, Role, utcnow
+from niemand_alleen.models import OproepStatus, Role, VolunteerStatus, utcnow
 
 ROW = re.compile(r'<a href="/oproepen/[0-9a-f-]{36}">')
 
@@ -92,7 +92,75 @@ def test_the_number_of_queries_does_not_grow_with_the_oproepen(
     coordinator_client.get("/oproepen")  # the first page of a process reads the geography
     few = count_statements(app, lambda: coordinator_client.get("/oproepen"))
     for _ in range(60):
-        factories.oproep(db_session, of=owner, wijk_code=STERRENBURG, status=OproepStatus.OPEN)
+        more = factories.oproep(
+            db_session, of=owner, wijk_code=STERRENBURG, status=OproepStatus.OPEN
+        )
+        factories.signup(db_session, more)  # the sign-up counts come in the same statement
     many = count_statements(app, lambda: coordinator_client.get("/oproepen"))
     assert many == few
     assert "Sterrenburg" in coordinator_client.get("/oproepen").get_data(as_text=True)
+
+
+def _row_of(page: str, oproep_id: object) -> str:
+    """The table row of one oproep."""
+    start = page.index(f'<a href="/oproepen/{oproep_id}">')
+    return page[page.rindex("<tr>", 0, start) : page.index("</tr>", start)]
+
+
+def test_the_list_shows_confirmed_signups_and_links_to_matching(
+    coordinator_client: FlaskClient, db_session: Session
+) -> None:
+    owner = factories.resident(db_session)
+    busy = factories.oproep(db_session, of=owner, status=OproepStatus.OPEN)
+    for _ in range(3):
+        factories.signup(db_session, busy)
+    factories.signup(db_session, busy, status=VolunteerStatus.UNCONFIRMED)
+    factories.signup(db_session, busy, status=VolunteerStatus.WITHDRAWN)
+    quiet = factories.oproep(db_session, of=owner, status=OproepStatus.OPEN)
+    closed = factories.oproep(db_session, of=owner, status=OproepStatus.CLOSED)
+    draft = factories.oproep(db_session, of=owner, status=OproepStatus.DRAFT)
+    page = coordinator_client.get("/oproepen").get_data(as_text=True)
+    assert '<th scope="col">Bevestigde aanmeldingen</th>' in page
+    matching = 'href="/oproepen/{}/koppelen"'
+    busy_row = _row_of(page, busy.id)
+    assert '<td data-label="Bevestigde aanmeldingen">3 · ' in busy_row
+    assert matching.format(busy.id) in busy_row
+    # Open without sign-ups: nothing to match yet.
+    quiet_row = _row_of(page, quiet.id)
+    assert '<td data-label="Bevestigde aanmeldingen">0</td>' in quiet_row
+    assert "koppelen" not in quiet_row
+    # Closed: the coordinator matches (or sees there is no one), whatever the count.
+    assert matching.format(closed.id) in _row_of(page, closed.id)
+    assert "koppelen" not in _row_of(page, draft.id)
+
+
+def test_the_oproep_pages_link_to_matching_once_there_are_signups(
+    coordinator_client: FlaskClient, db_session: Session
+) -> None:
+    owner = factories.resident(db_session)
+    oproep = factories.oproep(db_session, of=owner, status=OproepStatus.OPEN)
+    link = f'href="/oproepen/{oproep.id}/koppelen"'
+    pages = (f"/oproepen/{oproep.id}", f"/oproepen/{oproep.id}/verspreiding")
+    for path in pages:
+        assert 'id="koppelen"' not in coordinator_client.get(path).get_data(as_text=True)
+    factories.signup(db_session, oproep)
+    factories.signup(db_session, oproep)
+    for path in pages:
+        body = coordinator_client.get(path).get_data(as_text=True)
+        notice = body[
+            body.index('id="koppelen"') : body.index("</div>", body.index('id="koppelen"'))
+        ]
+        assert "2 bevestigde aanmeldingen." in notice
+        assert link in notice
+        assert "Goede buren koppelen" in notice
+
+
+def test_a_closed_oproep_links_to_matching_without_signups(
+    coordinator_client: FlaskClient, db_session: Session
+) -> None:
+    owner = factories.resident(db_session)
+    oproep = factories.oproep(db_session, of=owner, status=OproepStatus.CLOSED)
+    body = coordinator_client.get(f"/oproepen/{oproep.id}").get_data(as_text=True)
+    notice = body[body.index('id="koppelen"') :]
+    assert "0 bevestigde aanmeldingen; de oproep is gesloten." in notice
+    assert f'href="/oproepen/{oproep.id}/koppelen"' in notice

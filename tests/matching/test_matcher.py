@@ -19,6 +19,7 @@ from niemand_alleen.matching.matcher import (
     Origin,
     Rules,
     Source,
+    distance_label,
     format_distance,
     geodesic_m,
     rank,
@@ -264,7 +265,7 @@ def test_every_exclusion_has_a_dutch_reason() -> None:
     assert "3 km" in ranking.excluded[-1].explanation
     assert all(e.explanation for e in ranking.excluded)
     assert [r.neighbour.person for r in ranking.proposed] == ["same"]
-    assert ranking.proposed[0].distance_label.startswith("bij benadering")
+    assert "bij benadering" in ranking.proposed[0].distance_label
 
 
 def test_without_the_residents_location_nobody_is_dropped() -> None:
@@ -287,3 +288,35 @@ def test_without_the_residents_location_nobody_is_dropped() -> None:
 def test_distances_rounded_to_50_m(metres: float, rounded: int, label: str) -> None:
     assert round_distance(metres) == rounded
     assert format_distance(metres) == label
+
+
+@pytest.mark.parametrize(
+    ("metres", "approximate", "coarse", "label"),
+    [
+        (30, False, False, "50 m"),  # exact addresses keep their distance
+        (30, True, False, "bij benadering 50 m"),  # a PC6 centre is close to the address
+        (0, True, True, "minder dan 1 km (bij benadering)"),  # the same PC4 centre
+        (949, True, True, "minder dan 1 km (bij benadering)"),
+        (1000, True, True, "bij benadering 1 km"),
+        (2990, True, True, "bij benadering 3 km"),
+    ],
+)
+def test_short_distances_from_a_postcode_area_are_not_given_in_metres(
+    metres: float, approximate: bool, coarse: bool, label: str
+) -> None:
+    assert distance_label(metres, approximate=approximate, coarse=coarse) == label
+
+
+def test_a_pc4_position_on_either_side_makes_the_ranked_distance_coarse() -> None:
+    for origin_precision, neighbour_precision, coarse in (
+        (LocationPrecision.ADDRESS, LocationPrecision.PC4, True),
+        (LocationPrecision.PC4, LocationPrecision.ADDRESS, True),
+        (LocationPrecision.PC6, LocationPrecision.ADDRESS, False),
+    ):
+        origin = Origin(lat=DORDRECHT[0], lon=DORDRECHT[1], precision=origin_precision)
+        pool = [
+            neighbour(lat=DORDRECHT[0] + 0.001, lon=DORDRECHT[1], precision=neighbour_precision)
+        ]
+        ranked = rank(origin, pool, Rules()).proposed[0]
+        assert ranked.coarse is coarse
+        assert ranked.distance_label.startswith("minder dan 1 km") is coarse

@@ -221,8 +221,10 @@ def test_declined_and_unreachable_proposals_keep_their_distance(
     add_neighbour: AddNeighbour,
     client: FlaskClient,
 ) -> None:
+    # From 1 km: the resident's place is a PC4 centre, and closer than that reads "minder
+    # dan 1 km" for everyone.
     for i in range(5):
-        add_neighbour(open_scenario.oproep.id, 400 * i)
+        add_neighbour(open_scenario.oproep.id, 1000 + 400 * i)
     before = _closed(client, open_scenario)
     first, second, _third = _matches(db_session, open_scenario.oproep.id)
     shown = {match.id: _distance(_article(before, match)) for match in (first, second)}
@@ -265,3 +267,32 @@ def test_a_declined_neighbour_without_a_location_shows_an_unknown_distance(
     db_session.commit()
     article = _article(client.get(page).get_data(as_text=True), first)
     assert _distance(article) == "onbekend"
+
+
+def test_a_short_distance_from_a_postcode_area_is_shown_as_less_than_a_km(
+    app: Flask,
+    db_session: Session,
+    open_scenario: OpenScenario,
+    add_neighbour: AddNeighbour,
+    client: FlaskClient,
+) -> None:
+    """Two neighbours placed at the centre of the resident's PC4 are not "50 m" away: all
+    that is known is that they live in the same postcode area."""
+    from niemand_alleen.geo import LocationPrecision
+
+    near = [add_neighbour(open_scenario.oproep.id, offset) for offset in (0, 0, 600)]
+    far = add_neighbour(open_scenario.oproep.id, 1500)
+    for volunteer in (*near, far):
+        row = db_session.get(Volunteer, volunteer.id)
+        assert row is not None
+        row.location_precision = LocationPrecision.PC4
+        db_session.add(row)
+    db_session.commit()
+    html = _closed(client, open_scenario)
+    shown = [
+        _distance(_article(html, match)) for match in _matches(db_session, open_scenario.oproep.id)
+    ]
+    assert shown == ["minder dan 1 km (bij benadering)"] * 3
+    assert "bij benadering 1,5 km" in html  # the reserve: further off, still a distance
+    assert "<dd>0 m</dd>" not in html
+    assert "<dd>50 m</dd>" not in html

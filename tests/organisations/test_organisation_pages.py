@@ -172,7 +172,7 @@ def test_list_shows_state_and_actions(
     assert f"Afgemeld op {today.day}-{today.month}-{today.year}" in page  # a table: 4-12-2026
     assert page.count("Weer aanmelden<span") == 1
     assert "Sterrenburg" in page
-    assert "<td>2</td>" in page  # two addresses
+    assert '<td data-label="E-mailadressen">2</td>' in page  # two addresses
 
 
 def test_activate_deactivate_and_resubscribe(

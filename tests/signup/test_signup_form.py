@@ -393,3 +393,49 @@ def test_nothing_about_other_signups_is_shown(
         assert "eerste@example.org" not in body
     count = db_session.exec(select(func.count()).select_from(Volunteer)).one()
     assert count == 1
+
+
+ENGLISH = {"Accept-Language": "en-GB,en;q=0.9"}
+
+
+def test_in_english_the_oproep_says_it_is_written_in_dutch(
+    app: Flask, client: FlaskClient, scenario: OpenOproep
+) -> None:
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(contact_phone="078 123 45 67")
+    body = client.get(scenario.path, headers=ENGLISH).get_data(as_text=True)
+    assert '<html lang="en">' in body
+    note = body[body.index('id="oproep-taal"') : body.index("</p>", body.index('id="oproep-taal"'))]
+    assert "The request below is written in Dutch." in note
+    assert "Would you like help reading it? Call or email us" in note
+    assert '<a href="tel:+31781234567">078 123 45 67</a>' in note
+    # The text itself is marked as Dutch, for screen readers.
+    text = body.index('<div class="oproep-text" lang="nl">')
+    assert body.index("Een vrouw van in de 80 woont sinds kort alleen.") > text
+    # Without a configured contact: the partner organisations.
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(contact_phone=None)
+    body = client.get(scenario.path, headers=ENGLISH).get_data(as_text=True)
+    assert "Please contact Samen Dordt or Buurtwerk Dordrecht." in body
+
+
+def test_in_dutch_the_oproep_needs_no_language_note(
+    client: FlaskClient, scenario: OpenOproep
+) -> None:
+    body = client.get(scenario.path, headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert 'id="oproep-taal"' not in body
+    assert '<div class="oproep-text" lang="nl">' in body
+
+
+def test_the_motivation_says_its_limit_before_sending(client: FlaskClient) -> None:
+    body = client.get("/aanmelden").get_data(as_text=True)
+    assert "Een paar zinnen is genoeg, hoogstens 1000 tekens." in body
+    field = body[body.index("<textarea") : body.index(">", body.index("<textarea"))]
+    assert 'id="motivation"' in field
+    assert 'maxlength="1000"' in field
+    english = client.get("/aanmelden", headers=ENGLISH).get_data(as_text=True)
+    assert "A few sentences are enough, at most 1000 characters." in english
+
+
+def test_the_sent_page_says_how_long_the_confirm_link_works(client: FlaskClient) -> None:
+    body = client.get("/aanmelden/verstuurd").get_data(as_text=True)
+    assert "U hebt daar 7 dagen de tijd voor." in body
+    assert "Dat kan 7 dagen" not in body

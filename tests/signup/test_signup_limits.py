@@ -216,7 +216,7 @@ def test_too_many_attempts_from_one_address_get_429_and_store_nothing(
     assert post_signup(client, "/aanmelden", email="twee@example.org").status_code == 302
     refused = post_signup(client, scenario.path, email="drie@example.org")
     assert refused.status_code == 429
-    assert "Probeer het over een uur opnieuw." in refused.get_data(as_text=True)
+    assert _retry_line(refused.get_data(as_text=True)) in _next_full_hours()
     assert_form_kept(refused.get_data(as_text=True), "drie@example.org")
     assert count(db_session, Volunteer) == 2
     # Another address is not held back.
@@ -319,3 +319,68 @@ def test_counts_of_earlier_hours_are_deleted_when_a_new_hour_starts(
     rows = db_session.exec(select(SignupRate)).all()
     assert [(row.bucket, row.count) for row in rows] == [("address:a", 1)]
     assert rows[0].window_start == datetime(2026, 11, 22, 11, tzinfo=UTC)
+
+
+def _next_full_hours() -> set[str]:
+    """When the client may try again: the next full local hour (two, near an hour's turn)."""
+    from niemand_alleen.dates import local_moment
+
+    now = datetime.now(UTC)
+    starts = {ratelimit.window_start(now + timedelta(seconds=s)) for s in (-30, 0, 30)}
+    return {local_moment(start + ratelimit.WINDOW).strftime("%H:%M") for start in starts}
+
+
+def _retry_line(body: str) -> str:
+    marker = "U kunt het vanaf "
+    assert marker in body
+    return body.split(marker, 1)[1].split(" uur opnieuw proberen.", 1)[0]
+
+
+def test_over_the_limit_a_form_with_mistakes_shows_what_to_fix(
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+) -> None:
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
+        signup_rate_per_address_per_hour=1, contact_phone="078 123 45 67"
+    )
+    assert post_signup(client, scenario.path, email="een@example.org").status_code == 302
+    rates_before = db_session.exec(select(SignupRate.bucket, SignupRate.count)).all()
+    # Over the limit, via the oproep's link and via the general form, with mistakes.
+    for path in (scenario.path, "/aanmelden"):
+        refused = post_signup(client, path, email="geen-adres", consent=None)
+        assert refused.status_code == 429
+        body = refused.get_data(as_text=True)
+        assert "Uw aanmelding is nog niet verstuurd." in body
+        # What to fix, at the fields, as for anyone.
+        assert 'id="email-error"' in body
+        assert 'id="consent-error"' in body
+        assert "Vink aan dat u de privacyverklaring hebt gelezen." in body
+        # When to try again and whom to contact.
+        assert _retry_line(body) in _next_full_hours()
+        assert '<a href="tel:+31781234567">078 123 45 67</a>' in body
+    # Nothing stored, nothing more counted.
+    assert count(db_session, Volunteer) == 1
+    assert db_session.exec(select(SignupRate.bucket, SignupRate.count)).all() == rates_before
+
+
+def test_over_the_limit_a_correct_form_shows_no_field_errors(
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+) -> None:
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
+        signup_rate_per_address_per_hour=1
+    )
+    assert post_signup(client, scenario.path, email="een@example.org").status_code == 302
+    refused = post_signup(client, scenario.path, email="twee@example.org")
+    assert refused.status_code == 429
+    body = refused.get_data(as_text=True)
+    assert "Uw aanmelding is nog niet verstuurd." in body
+    assert "error-message" not in body
+    assert_form_kept(body, "twee@example.org")
+    assert count(db_session, Volunteer) == 1
