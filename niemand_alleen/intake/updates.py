@@ -10,11 +10,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from niemand_alleen.config import Settings
 from niemand_alleen.mail import queue_mail, render_mail
-from niemand_alleen.models import Oproep, OproepStatus, Resident, Role, User, utcnow
+from niemand_alleen.models import (
+    Match,
+    MatchStatus,
+    Oproep,
+    OproepStatus,
+    Resident,
+    Role,
+    User,
+    utcnow,
+)
 from niemand_alleen.reference import wijk_short_name
 
 # What the buurtwerker reads, per step.
@@ -29,6 +39,30 @@ STEP_TEXTS = {
     ),
     "followup": "De coördinator heeft na zes weken nagevraagd of het contact nog loopt.",
 }
+
+
+def matched_text(found: int) -> str:
+    """The matched step with the number of good neighbours found, singular or plural."""
+    if found == 1:
+        return (
+            "Er is een goede buur gevonden. De coördinator brengt deze buur in contact met de "
+            "bewoner."
+        )
+    return (
+        f"Er zijn {found} goede buren gevonden. De coördinator brengt hen in contact met de "
+        "bewoner."
+    )
+
+
+def _step_text(session: Session, oproep: Oproep, step: str) -> str:
+    if step != OproepStatus.MATCHED.value:
+        return STEP_TEXTS[step]
+    found = session.exec(
+        select(func.count())
+        .select_from(Match)
+        .where(Match.oproep_id == oproep.id, Match.status == MatchStatus.CONFIRMED)
+    ).one()
+    return matched_text(found) if found else STEP_TEXTS[step]
 
 
 def tell_buurtwerker(
@@ -47,7 +81,7 @@ def tell_buurtwerker(
     mail = render_mail(
         "buurtwerker_update",
         buurtwerker_name=user.name,
-        step=STEP_TEXTS[step],
+        step=_step_text(session, oproep, step),
         registered_on=resident.created_at,
         wijk_name=wijk_short_name(session, oproep.wijk_code),
         resident_url=f"{settings.public_base_url}/aanmeldingen/{resident.id}",
