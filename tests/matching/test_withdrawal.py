@@ -97,7 +97,7 @@ def test_a_withdrawn_proposal_shows_as_withdrawn_and_the_next_one_is_proposed(
     assert _matches(db_session, oproep.id)[0].status == MatchStatus.WITHDRAWN
     # In the evaluation the withdrawal is no refusal.
     totals = evaluate(load_rows(db_session)).totals
-    assert totals.matches_declined == 0
+    assert (totals.matches_declined, totals.matches_withdrawn) == (0, 1)
 
 
 def test_a_withdrawal_does_not_block_finishing_with_fewer(
