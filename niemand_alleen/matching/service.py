@@ -830,6 +830,25 @@ def settle_withdrawal(
     return settled
 
 
+def settle_stale_withdrawals(session: Session, settings: Settings, oproep_id: uuid.UUID) -> int:
+    """Open or confirmed proposals of this oproep whose neighbour withdrew before withdrawals
+    settled proposals: settled now, as :func:`settle_withdrawal` would have. One read when
+    there are none (the usual case)."""
+    stale = session.exec(
+        select(Match.volunteer_id)
+        .join(Volunteer, col(Volunteer.id) == col(Match.volunteer_id))
+        .where(
+            Match.oproep_id == oproep_id,
+            col(Match.status).in_(ACTIVE_MATCH),
+            Volunteer.status == VolunteerStatus.WITHDRAWN,
+        )
+    ).all()
+    settled = 0
+    for volunteer_id in sorted({v for v in stale if v is not None}, key=str):
+        settled += len(settle_withdrawal(session, settings, volunteer_id, utcnow()))
+    return settled
+
+
 def _tell_withdrawn(session: Session, settings: Settings, oproep: Oproep, match: Match) -> None:
     """The coordinator's mail: a confirmed good neighbour of a matched oproep withdrew
     (no neighbour's details, only the oproep and the link to its page)."""

@@ -48,6 +48,7 @@ from niemand_alleen.matching.service import (
     ranking_for,
     record_followup,
     reopen_oproep,
+    settle_stale_withdrawals,
     volunteer_distance_label,
 )
 from niemand_alleen.models import (
@@ -214,6 +215,8 @@ def _page(
 ) -> tuple[str, int]:
     session = request_session()
     settings = current_settings()
+    if oproep.status in (OproepStatus.CLOSED, OproepStatus.MATCHED):
+        settle_stale_withdrawals(session, settings, oproep.id)
     ranking = ranking_for(session, settings, oproep, reserve_size=PAGE_RESERVE)
     resident = session.get(Resident, oproep.resident_id) if oproep.resident_id else None
     wishes = _wishes(resident)

@@ -23,8 +23,11 @@ from niemand_alleen.models import (
     OutboxMail,
     Resident,
     Role,
+    Volunteer,
+    utcnow,
 )
 from niemand_alleen.signup import tokens
+from niemand_alleen.signup.service import withdraw_volunteer
 
 
 def _matches(session: Session, oproep_id: uuid.UUID) -> list[Match]:
@@ -221,3 +224,25 @@ def test_the_confirmed_mail_says_all_places_are_filled_when_they_are(
 def test_the_buurtwerker_reads_the_number_found() -> None:
     assert matched_text(1).startswith("Er is een goede buur gevonden.")
     assert matched_text(2).startswith("Er zijn 2 goede buren gevonden.")
+
+
+def test_a_withdrawal_from_before_this_rule_is_settled_when_the_page_opens(
+    app: Flask, db_session: Session, open_scenario: OpenScenario, add_neighbour: AddNeighbour
+) -> None:
+    oproep = open_scenario.oproep
+    neighbours = [add_neighbour(oproep.id, 150 * i) for i in range(4)]
+    page = Page(app, open_scenario)
+    assert page.post("/sluiten") == 302
+    first = _matches(db_session, oproep.id)[0]
+    # Withdrawn the old way: the sign-up blanked, its proposal left as it was.
+    with app.app_context():
+        withdraw_volunteer(db_session, db_session.get_one(Volunteer, neighbours[0].id), utcnow())
+    db_session.commit()
+    assert _matches(db_session, oproep.id)[0].status == MatchStatus.PROPOSED
+
+    html = page.html()
+    assert "Heeft zich teruggetrokken op" in html
+    matches = _matches(db_session, oproep.id)
+    assert {m.id: m.status for m in matches}[first.id] == MatchStatus.WITHDRAWN
+    assert neighbours[3].id in {m.volunteer_id for m in matches}
+    assert html.count('class="form decision-form"') == 3
