@@ -175,6 +175,8 @@ class MatchStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     DECLINED = "declined"
     UNREACHABLE = "unreachable"
+    # The neighbour withdrew their sign-up (the withdraw link): neither a refusal nor open.
+    WITHDRAWN = "withdrawn"
 
 
 class MailStatus(enum.StrEnum):

@@ -84,6 +84,7 @@ MATCH_STATUS_WORDS: dict[MatchStatus, str] = {
     MatchStatus.CONFIRMED: "bevestigd",
     MatchStatus.DECLINED: "afgewezen",
     MatchStatus.UNREACHABLE: "niet bereikbaar",
+    MatchStatus.WITHDRAWN: "buur heeft zich teruggetrokken",
 }
 FOLLOWUP_WORDS: dict[FollowupOutcome, str] = {
     FollowupOutcome.ACTIVE: "netwerk actief",

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from niemand_alleen.config import Settings
 from niemand_alleen.mail import queue_mail, render_mail
 from niemand_alleen.models import (
     FollowupOutcome,
+    Match,
+    MatchStatus,
     Oproep,
     OproepStatus,
     Resident,
@@ -67,6 +70,30 @@ def neighbours_found(number: int) -> str:
     return f"{number} goede {'buur' if number == 1 else 'buren'} gevonden"
 
 
+def matched_text(found: int) -> str:
+    """The matched step with the number of good neighbours found, singular or plural."""
+    if found == 1:
+        return (
+            "Er is een goede buur gevonden. De coördinator brengt deze buur in contact met de "
+            "bewoner."
+        )
+    return (
+        f"Er zijn {found} goede buren gevonden. De coördinator brengt hen in contact met de "
+        "bewoner."
+    )
+
+
+def _step_text(session: Session, oproep: Oproep, step: str) -> str:
+    if step != OproepStatus.MATCHED.value:
+        return step_text(oproep, step)
+    found = session.exec(
+        select(func.count())
+        .select_from(Match)
+        .where(Match.oproep_id == oproep.id, Match.status == MatchStatus.CONFIRMED)
+    ).one()
+    return matched_text(found) if found else STEP_TEXTS[step]
+
+
 def tell_buurtwerker(
     session: Session, settings: Settings, oproep: Oproep, step: str, now: datetime | None = None
 ) -> None:
@@ -83,7 +110,7 @@ def tell_buurtwerker(
     mail = render_mail(
         "buurtwerker_update",
         buurtwerker_name=user.name,
-        step=step_text(oproep, step),
+        step=_step_text(session, oproep, step),
         registered_on=resident.created_at,
         wijk_name=wijk_short_name(session, oproep.wijk_code),
         resident_url=f"{settings.public_base_url}/aanmeldingen/{resident.id}",

@@ -3,7 +3,12 @@
 from flask import Flask
 
 from niemand_alleen.matching.report import ranking_report, ranking_text
-from niemand_alleen.matching.service import close_due_oproepen, ranking_for, remind_followups
+from niemand_alleen.matching.service import (
+    close_due_oproepen,
+    ranking_for,
+    remind_followups,
+    settle_withdrawal,
+)
 
 __all__ = [
     "close_due_oproepen",
@@ -12,6 +17,7 @@ __all__ = [
     "ranking_report",
     "ranking_text",
     "remind_followups",
+    "settle_withdrawal",
 ]
 
 

@@ -148,6 +148,7 @@ class OproepStats:
     days_to_first_signup: float | None
     days_to_match: float | None
     followup_outcome: FollowupOutcome | None
+    matches_withdrawn: int = 0  # the neighbour withdrew their sign-up: no refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +196,7 @@ class Totals:
     matches_confirmed: int
     matches_declined: int
     matches_unreachable: int
+    matches_withdrawn: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +357,7 @@ def _oproep_stats(
         matches_confirmed=_status_count(matches, MatchStatus.CONFIRMED),
         matches_declined=_status_count(matches, MatchStatus.DECLINED),
         matches_unreachable=_status_count(matches, MatchStatus.UNREACHABLE),
+        matches_withdrawn=_status_count(matches, MatchStatus.WITHDRAWN),
         declines=_decline_counts(matches),
         days_to_approval=days_between(oproep.created_at, oproep.approved_at),
         days_to_first_signup=days_between(oproep.created_at, first),
@@ -448,6 +451,7 @@ def _totals(
         matches_confirmed=_status_count(rows.matches, MatchStatus.CONFIRMED),
         matches_declined=_status_count(rows.matches, MatchStatus.DECLINED),
         matches_unreachable=_status_count(rows.matches, MatchStatus.UNREACHABLE),
+        matches_withdrawn=_status_count(rows.matches, MatchStatus.WITHDRAWN),
     )
 
 
@@ -512,6 +516,7 @@ CSV_COLUMNS = (
     "afgewezen",
     "afgewezen_redenen",
     "niet_bereikbaar",
+    "teruggetrokken",
     "nacontrole_zes_weken",
 )
 
@@ -575,6 +580,7 @@ def evaluation_csv(
                 row.matches_declined,
                 spreadsheet_safe(reasons),
                 row.matches_unreachable,
+                row.matches_withdrawn,
                 FOLLOWUP_LABELS[row.followup_outcome] if row.followup_outcome else "",
             ]
         )

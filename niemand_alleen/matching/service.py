@@ -664,6 +664,7 @@ STATUS_LABELS = {
     MatchStatus.CONFIRMED: "Bevestigd",
     MatchStatus.DECLINED: "Afgewezen",
     MatchStatus.UNREACHABLE: "Niet bereikbaar",
+    MatchStatus.WITHDRAWN: "Teruggetrokken",
 }
 DECLINE_LABELS = {
     DeclineCode.NO_TIME: "Heeft (nu) geen tijd",
@@ -791,6 +792,88 @@ def finish_with_fewer(
     complete_match(session, settings, oproep, actor_id)
 
 
+def settle_withdrawal(
+    session: Session, settings: Settings, volunteer_id: uuid.UUID, now: datetime
+) -> list[Match]:
+    """The neighbour withdrew their sign-up: each of their open or confirmed proposals is
+    settled as *withdrawn* (not a refusal, no longer open, no longer confirmed), under the
+    oproep's lock. A closed oproep gets the next candidate at once, as after a refusal; when
+    a confirmed neighbour of a matched oproep withdrew, the coordinator hears it."""
+    settled: list[Match] = []
+    oproep_ids = session.exec(
+        select(Match.oproep_id)
+        .where(Match.volunteer_id == volunteer_id, col(Match.status).in_(ACTIVE_MATCH))
+        .distinct()
+    ).all()
+    for oproep_id in sorted(oproep_ids, key=str):
+        oproep = lock_oproep(session, oproep_id)
+        for match in matches_of(session, oproep.id):
+            if match.volunteer_id != volunteer_id or match.status not in ACTIVE_MATCH:
+                continue
+            was_confirmed = match.status == MatchStatus.CONFIRMED
+            match.status = MatchStatus.WITHDRAWN
+            match.updated_at = now
+            session.add(match)
+            record_saved(
+                session,
+                match,
+                actor_user_id=None,
+                record_type=RecordType.MATCH,
+                detail=details.match_decided(MatchStatus.WITHDRAWN),
+            )
+            settled.append(match)
+            if oproep.status == OproepStatus.MATCHED and was_confirmed:
+                _tell_withdrawn(session, settings, oproep, match)
+        session.flush()
+        if oproep.status == OproepStatus.CLOSED:
+            fill_proposals(session, settings, oproep)
+    return settled
+
+
+def settle_stale_withdrawals(session: Session, settings: Settings, oproep_id: uuid.UUID) -> int:
+    """Open or confirmed proposals of this oproep whose neighbour withdrew before withdrawals
+    settled proposals: settled now, as :func:`settle_withdrawal` would have. One read when
+    there are none (the usual case)."""
+    stale = session.exec(
+        select(Match.volunteer_id)
+        .join(Volunteer, col(Volunteer.id) == col(Match.volunteer_id))
+        .where(
+            Match.oproep_id == oproep_id,
+            col(Match.status).in_(ACTIVE_MATCH),
+            Volunteer.status == VolunteerStatus.WITHDRAWN,
+        )
+    ).all()
+    settled = 0
+    for volunteer_id in sorted({v for v in stale if v is not None}, key=str):
+        settled += len(settle_withdrawal(session, settings, volunteer_id, utcnow()))
+    return settled
+
+
+def _tell_withdrawn(session: Session, settings: Settings, oproep: Oproep, match: Match) -> None:
+    """The coordinator's mail: a confirmed good neighbour of a matched oproep withdrew
+    (no neighbour's details, only the oproep and the link to its page)."""
+    contact = oproep_contact(session, oproep)
+    if contact is None:
+        return
+    left = _confirmed_count(session, oproep)
+    queue_mail(
+        session,
+        idempotency_key=f"match_withdrawn:{oproep.id}:{match.id}",
+        kind="match_withdrawn",
+        recipient=contact.email,
+        mail=render_mail(
+            "match_withdrawn",
+            coordinator_name=contact.name,
+            wijk_name=_wijk_name(session, oproep),
+            pc4=oproep.pc4,
+            matched_at=oproep.matched_at,
+            confirmed_left=left,
+            oproep_url=matching_url(settings, oproep.id),
+        ),
+        oproep_id=oproep.id,
+    )
+
+
 def _neighbour_context(settings: Settings, volunteer: Volunteer) -> dict[str, object]:
     return {
         "first_name": volunteer.first_name,
@@ -845,7 +928,14 @@ def complete_match(
     told: set[str] = set()
     for volunteer in sorted(confirmed, key=lambda v: str(v.id)):
         told.add(volunteer.email_hash)
-        _mail_neighbour(session, settings, oproep, volunteer, kind="match_confirmed", context=about)
+        _mail_neighbour(
+            session,
+            settings,
+            oproep,
+            volunteer,
+            kind="match_confirmed",
+            context={**about, "all_filled": len(confirmed) >= oproep.places},
+        )
     others = _others(session, oproep, matches)
     for volunteer in others:
         if not volunteer.email or volunteer.email_hash in told:

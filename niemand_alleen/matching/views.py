@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
 from markupsafe import Markup
@@ -48,6 +48,7 @@ from niemand_alleen.matching.service import (
     ranking_for,
     record_followup,
     reopen_oproep,
+    settle_stale_withdrawals,
     volunteer_distance_label,
 )
 from niemand_alleen.models import (
@@ -63,6 +64,7 @@ from niemand_alleen.models import (
     Resident,
     Role,
     Volunteer,
+    VolunteerStatus,
     local_today,
     utcnow,
 )
@@ -113,9 +115,21 @@ class ProposalRow:
     shared_languages: tuple[str, ...]  # languages of the preferences this neighbour speaks
 
     @property
+    def withdrawn_at(self) -> datetime | None:
+        """When the neighbour withdrew their sign-up; None while they have not. Also for a
+        proposal left open by a withdrawal from before withdrawals settled proposals."""
+        volunteer = self.volunteer
+        gone = volunteer is not None and volunteer.status == VolunteerStatus.WITHDRAWN
+        if self.match.status != MatchStatus.WITHDRAWN and not gone:
+            return None
+        if volunteer is not None and volunteer.withdrawn_at is not None:
+            return volunteer.withdrawn_at
+        return self.match.updated_at
+
+    @property
     def active(self) -> bool:
         """Proposed, approached or confirmed: one of the neighbours for this resident."""
-        return self.match.status in ACTIVE_MATCH
+        return self.match.status in ACTIVE_MATCH and self.withdrawn_at is None
 
 
 def _organisation_name(session: Session, volunteer: Volunteer | None) -> str | None:
@@ -201,6 +215,8 @@ def _page(
 ) -> tuple[str, int]:
     session = request_session()
     settings = current_settings()
+    if oproep.status in (OproepStatus.CLOSED, OproepStatus.MATCHED):
+        settle_stale_withdrawals(session, settings, oproep.id)
     ranking = ranking_for(session, settings, oproep, reserve_size=PAGE_RESERVE)
     resident = session.get(Resident, oproep.resident_id) if oproep.resident_id else None
     wishes = _wishes(resident)
@@ -249,9 +265,26 @@ def _page(
         if oproep.status != OproepStatus.DRAFT
         else None,
         open_statuses=(MatchStatus.PROPOSED, MatchStatus.APPROACHED),
-        confirmed=sum(1 for row in rows if row.match.status == MatchStatus.CONFIRMED),
+        confirmed=sum(
+            1 for row in rows if row.active and row.match.status == MatchStatus.CONFIRMED
+        ),
+        left_after_match=_left_after_match(oproep, rows),
     )
     return html, status
+
+
+def _left_after_match(oproep: Oproep, rows: list[ProposalRow]) -> list[ProposalRow]:
+    """Good neighbours of a matched oproep who withdrew after the match: the coordinator
+    must act, since the resident has fewer (or no) neighbours than the page was matched with."""
+    if oproep.status != OproepStatus.MATCHED or oproep.matched_at is None:
+        return []
+    matched_at = oproep.matched_at
+    return [
+        row
+        for row in rows
+        if row.withdrawn_at is not None
+        and (row.match.status != MatchStatus.WITHDRAWN or row.match.updated_at >= matched_at)
+    ]
 
 
 def _back(oproep_id: uuid.UUID) -> Response:
@@ -411,6 +444,11 @@ MAIL_KINDS = (
     MailKind("match_confirmed", "Bevestigd als goede buur (aan goede buur)", "goede buur"),
     MailKind("match_thanks", "Bedankt voor de aanmelding (aan goede buur)", "goede buur"),
     MailKind("match_followup", "Nacontrole na zes weken (aan coördinator)", "coördinator"),
+    MailKind(
+        "match_withdrawn",
+        "Bevestigde goede buur teruggetrokken (aan coördinator)",
+        "coördinator",
+    ),
 )
 
 

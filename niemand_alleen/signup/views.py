@@ -27,6 +27,7 @@ from niemand_alleen.db import (
 )
 from niemand_alleen.i18n import current_locale
 from niemand_alleen.mail import MailKind, register_mail_kind
+from niemand_alleen.matching import settle_withdrawal
 from niemand_alleen.models import VolunteerStatus, local_today, utcnow
 from niemand_alleen.signup import ratelimit
 from niemand_alleen.signup.answers import (
@@ -268,7 +269,9 @@ def withdraw(token: str) -> Page:
         return _invalid_link("withdraw")
     form = LinkForm()
     if form.validate_on_submit():
-        withdraw_volunteer(session, volunteer, utcnow())
+        now = utcnow()
+        settle_withdrawal(session, current_settings(), volunteer.id, now)
+        withdraw_volunteer(session, volunteer, now)
         return render_template("signup/withdrawn.html")
     return render_template("signup/withdraw.html", form=form)
 
