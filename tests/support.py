@@ -68,6 +68,15 @@ def without_random_ids(text: str) -> str:
     return _RANDOM_ID.sub("<id>", text)
 
 
+_CSRF_VALUE = re.compile(r'(name="csrf_token" type="hidden" value=")[^"]*"')
+
+
+def same_page(text: str) -> str:
+    """``text`` without its CSRF tokens: a token is signed with the second it was made, so
+    two loads of one page differ there when they fall in different seconds."""
+    return _CSRF_VALUE.sub(r'\1<csrf>"', text)
+
+
 def first_group(pattern: str, text: str) -> str:
     """The first group of ``pattern``'s first match in ``text``; no match fails the test."""
     found = re.search(pattern, text)

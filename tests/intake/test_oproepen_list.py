@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from oproep_support import STERRENBURG, load_geography
 from sqlmodel import Session
-from support import LoginAs, count_statements
+from support import LoginAs, count_statements, same_page
 
 from niemand_alleen.intake.service import OPROEPEN_PER_PAGE
 from niemand_alleen.models import OproepStatus, Role, VolunteerStatus, utcnow
@@ -48,7 +48,9 @@ def test_the_list_comes_a_page_at_a_time_newest_first(
     assert len(ROW.findall(second)) == 20
     assert "Vorige pagina" in second
     # A page past the end shows the last one.
-    assert coordinator_client.get("/oproepen?pagina=9").get_data(as_text=True) == second
+    assert same_page(coordinator_client.get("/oproepen?pagina=9").get_data(as_text=True)) == (
+        same_page(second)
+    )
 
 
 def test_the_list_filters_by_status_and_counts_each(
