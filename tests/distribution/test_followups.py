@@ -123,7 +123,7 @@ def test_a_filled_oproep_sends_the_vervuld_mail_once(
     mails = smtp_server.wait_for(2)
     assert len(mails) == 2
     assert "Oproep vervuld" in mails[1].message["Subject"]
-    assert "genoeg goede buren gevonden" in mails[1].text
+    assert "heeft de coördinator een goede buur gevonden" in mails[1].text
 
 
 def test_coordinator_is_reminded_once_when_sign_ups_lag_before_the_deadline(

@@ -143,7 +143,7 @@ def test_match_mails_follow_the_neighbours_language_and_staff_mails_stay_dutch(
     assert "The coordinator (Cor de Coördinator) will soon put you in touch" in confirmed.body_text
     assert "You can always email the coordinator: cor@example.org" in confirmed.body_text
     assert thanks.subject == "Thank you for signing up as a good neighbour"
-    assert "We have now found enough good neighbours for this request." in thanks.body_text
+    assert "The search for this request has now been completed." in thanks.body_text
     assert thanks.body_html is not None
     assert '<a href="https://example.org/aanmelden">Sign up for your neighbourhood</a>' in (
         thanks.body_html
