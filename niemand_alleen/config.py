@@ -69,6 +69,7 @@ class Settings:
     # The service area (PC4). A neighbour from elsewhere signs up only after ticking that they
     # still want to help, and is never proposed further from the resident than this.
     service_area_pc4: frozenset[str] = DORDRECHT_PC4
+    service_area_name: str = "Dordrecht"  # the service area as people know it, on the pages
     outside_area_max_distance_km: float = 2.0
     # Fewer confirmed sign-ups than this, this many days before the deadline: remind.
     reminder_min_signups: int = 3
@@ -245,6 +246,22 @@ def parse_service_area(raw: str, setting: str = "SERVICE_AREA_PC4") -> frozenset
             "holds no postcode area; leave it unset for Dordrecht",
         )
     return frozenset(codes)
+
+
+_AREA_NAME = re.compile(r"[^\W\d_][\w '’.-]{0,59}")
+
+
+def _service_area_name(environ: Mapping[str, str]) -> str:
+    raw = " ".join(environ.get("SERVICE_AREA_NAME", "").split())
+    if not raw:
+        return "Dordrecht"
+    if not _AREA_NAME.fullmatch(raw):
+        raise ConfigError(
+            "SERVICE_AREA_NAME",
+            "moet een plaatsnaam zijn: letters, spaties en koppeltekens, hoogstens 60 tekens",
+            "must be a place name: letters, spaces and hyphens, at most 60 characters",
+        )
+    return raw
 
 
 def _service_area(environ: Mapping[str, str]) -> frozenset[str]:
@@ -430,6 +447,7 @@ def load_settings(
         contact_phone=_contact_phone(env, preset),
         contact_email=_contact_email(env),
         service_area_pc4=_service_area(env),
+        service_area_name=_service_area_name(env),
         generated_keys_file=generated_keys_file,
     )
     generic: dict[str, Any] = {
@@ -663,6 +681,16 @@ DECLARED_SETTINGS: tuple[Declared, ...] = (
             "the service area: postcode areas (PC4) and ranges, separated by commas. A neighbour "
             "whose postcode lies outside it signs up only after ticking that they still want to "
             "help, and is marked *buiten werkgebied*"
+        ),
+    ),
+    Declared(
+        env="SERVICE_AREA_NAME",
+        attribute="service_area_name",
+        shown_default="`Dordrecht`",
+        meaning=(
+            "the service area as people know it, in the sign-up form's question to a neighbour "
+            'from outside it ("Uw postcode ligt buiten Dordrecht"); letters, spaces and '
+            "hyphens, at most 60 characters"
         ),
     ),
     Declared(

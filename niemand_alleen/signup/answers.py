@@ -29,18 +29,16 @@ MSG_CONSENT = N_(
     "Vink aan dat u de privacyverklaring hebt gelezen. "
     "Zonder uw toestemming kunnen we uw aanmelding niet bewaren."
 )
-# The service area as people know it (the default of ``SERVICE_AREA_PC4``).
-AREA_NAME = "Dordrecht"
 # An unticked checkbox is absent; these values also mean "no" (as in WTForms).
 _NOT_TICKED = ("", "false")
 
 
-def msg_outside_area(postcode: str) -> str:
+def msg_outside_area(postcode: str, area_name: str) -> str:
     """Why a sign-up from outside the service area waits for the "toch helpen" box."""
     return _(
         "Niemand Alleen is er voor %(area)s. Uw postcode %(postcode)s ligt buiten %(area)s. "
         "Wilt u toch helpen? Vink dan het vakje aan.",
-        area=AREA_NAME,
+        area=area_name,
         postcode=format_postcode(postcode),
     )
 
@@ -75,11 +73,14 @@ def _one_line(raw: str | None, label: str, max_length: int) -> str:
     return validation.free_text(value, label=label, max_length=max_length)
 
 
-def read_signup(form: Mapping[str, str], service_area: Collection[str]) -> SignupAnswers:
+def read_signup(
+    form: Mapping[str, str], service_area: Collection[str], area_name: str = "Dordrecht"
+) -> SignupAnswers:
     """Check every field of a posted sign-up form (its first value per name).
 
     A postcode outside ``service_area`` (PC4 codes) is taken only with the box
-    ``outside_area`` ticked: the neighbour still wants to help."""
+    ``outside_area`` ticked: the neighbour still wants to help. ``area_name`` is how the
+    message names the area (``SERVICE_AREA_NAME``)."""
     errors: dict[str, str] = {}
 
     def check(name: str, call: Callable[[str | None], str]) -> str:
@@ -98,7 +99,7 @@ def read_signup(form: Mapping[str, str], service_area: Collection[str]) -> Signu
     house_number = check("house_number", lambda v: str(normalise_house_number(v or "")))
     outside = bool(postcode) and postcode[:4] not in service_area
     if outside and form.get("outside_area", "") in _NOT_TICKED:
-        errors["outside_area"] = msg_outside_area(postcode)
+        errors["outside_area"] = msg_outside_area(postcode, area_name)
     availability = check(
         "availability", lambda v: _one_line(v, _("wanneer u kunt"), AVAILABILITY_MAX_LENGTH)
     )

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_babel import lazy_gettext
+from flask_babel import LazyString, gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, TelField, TextAreaField
 
-from niemand_alleen.signup.answers import AREA_NAME, MOTIVATION_MAX_LENGTH
+from niemand_alleen.signup.answers import MOTIVATION_MAX_LENGTH
+from niemand_alleen.web_helpers import current_settings
 
 HONEYPOT_FIELD = "website"
+
+
+def _outside_area_label() -> str:
+    """The "toch helpen" box, naming the configured service area (``SERVICE_AREA_NAME``)."""
+    return gettext(
+        "Ik wil toch helpen, ook al woon ik buiten %(area)s.",
+        area=current_settings().service_area_name,
+    )
 
 
 class SignupForm(FlaskForm):
@@ -49,9 +58,7 @@ class SignupForm(FlaskForm):
         render_kw={"spellcheck": "false", "class": "short"},
     )
     # Shown only when the postcode lies outside the service area (``answers.outside_area``).
-    outside_area = BooleanField(
-        lazy_gettext("Ik wil toch helpen, ook al woon ik buiten %(area)s.", area=AREA_NAME)
-    )
+    outside_area = BooleanField(LazyString(_outside_area_label))
     availability = StringField(lazy_gettext("Wanneer kunt u? (niet verplicht)"))
     motivation = TextAreaField(
         lazy_gettext("Waarom wilt u goede buur zijn? (niet verplicht)"),

@@ -31,7 +31,6 @@ from niemand_alleen.matching import settle_withdrawal
 from niemand_alleen.models import VolunteerStatus, local_today, utcnow
 from niemand_alleen.signup import ratelimit
 from niemand_alleen.signup.answers import (
-    AREA_NAME,
     MOTIVATION_MAX_LENGTH,
     kilometres,
     outside_area,
@@ -89,7 +88,7 @@ def _form_page(
         # question whether they still want to help.
         outside_area=request.method == "POST"
         and outside_area(request.form.get("postcode"), settings.service_area_pc4),
-        area_name=AREA_NAME,
+        area_name=settings.service_area_name,
         outside_area_distance=kilometres(settings.outside_area_max_distance_km, current_locale()),
         motivation_max=MOTIVATION_MAX_LENGTH,
         retry_at=_retry_at() if held_back else None,
@@ -144,7 +143,7 @@ def _handle_signup(link: OproepLink | None, flooding: bool | None = None) -> Pag
     if flooding is None:
         with database().read_connection() as lookup:
             flooding = _over_limit(ratelimit.attempts_so_far(lookup, client, now))
-    answers = read_signup(request.form, settings.service_area_pc4)
+    answers = read_signup(request.form, settings.service_area_pc4, settings.service_area_name)
     if flooding:
         # Checked without storing or counting anything: what to fix is shown as to anyone,
         # as it only concerns what this client typed.

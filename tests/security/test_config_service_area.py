@@ -135,3 +135,18 @@ def test_the_command_refuses_to_start_with_a_bad_area(tmp_path: Path) -> None:
     assert "SERVICE_AREA_PC4: '33280' is geen postcodegebied" in lines[0]
     assert "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "instance").exists()
+
+
+def test_the_service_area_has_a_name_people_know(tmp_path: Path) -> None:
+    assert load_settings("test", environ={}, instance_path=tmp_path).service_area_name == (
+        "Dordrecht"
+    )
+    named = load_settings(
+        "test", environ={"SERVICE_AREA_NAME": "  de  Drechtsteden "}, instance_path=tmp_path
+    )
+    assert named.service_area_name == "de Drechtsteden"
+
+
+@pytest.mark.parametrize("raw", ["<b>Dordrecht</b>", "3311", "D" * 61, "Dordrecht\x00"])
+def test_a_bad_service_area_name_stops_the_start(tmp_path: Path, raw: str) -> None:
+    assert "moet een plaatsnaam zijn" in refusal(tmp_path, SERVICE_AREA_NAME=raw)

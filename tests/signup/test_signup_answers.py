@@ -98,7 +98,7 @@ def test_a_postcode_outside_the_area_waits_for_the_go_on_box(postcode: str, pc4:
     assert answers.input is None
     assert list(answers.errors) == ["outside_area"]
     message = answers.errors["outside_area"]
-    assert message == msg_outside_area(pc4 + "AB")
+    assert message == msg_outside_area(pc4 + "AB", "Dordrecht")
     assert "Niemand Alleen is er voor Dordrecht." in message
     assert f"Uw postcode {pc4} AB ligt buiten Dordrecht." in message
 

@@ -192,3 +192,19 @@ def test_an_expired_form_keeps_the_question_and_the_ticked_box(
     assert "Het formulier was verlopen." in body
     assert 'checked id="outside_area" name="outside_area" type="checkbox"' in body
     assert volunteers(db_session) == []
+
+
+def test_the_form_names_the_configured_service_area(
+    app: Flask,
+    client: FlaskClient,
+    db_session: Session,
+    scenario: OpenOproep,
+    post_signup: PostSignup,
+) -> None:
+    settings = app.config["SETTINGS"]
+    app.config["SETTINGS"] = settings.with_overrides(service_area_name="de Drechtsteden")
+    body = post_signup(client, scenario.path, postcode="1012 AB").get_data(as_text=True)
+    assert "Uw postcode 1012 AB ligt buiten de Drechtsteden." in body
+    assert "ook al woon ik buiten de Drechtsteden" in body
+    assert "Dordrecht" not in body.split("<main", 1)[1].split("</main>", 1)[0]
+    assert volunteers(db_session) == []
