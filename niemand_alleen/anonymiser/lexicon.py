@@ -331,3 +331,14 @@ def is_duration(before: str, number_onwards: str, value: int) -> bool:
     word = after.group("word").lower()
     participle = word.startswith("ge") and word.endswith(("d", "t")) and len(word) > 5
     return participle or (len(word) > 4 and word.endswith(_PROFESSION_ENDINGS))
+
+
+_OWNER_SUBJECT = {"haar": "ze", "d'r": "ze", "zijn": "hij", "z'n": "hij"}
+
+
+def has_pet(owner: str, pet: str, *, capital: bool) -> str:
+    """A sentence that named a pet, without the name: ("z'n", "parkiet") -> "Hij heeft een
+    parkiet", ("", "poes") -> "heeft een poes" (a quick note has no subject)."""
+    subject = _OWNER_SUBJECT.get(fold(owner.strip()), "")
+    phrase = f"{subject} heeft een {pet.lower()}".strip()
+    return phrase[:1].upper() + phrase[1:] if capital else phrase

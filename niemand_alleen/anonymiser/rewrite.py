@@ -35,6 +35,7 @@ from niemand_alleen.anonymiser.lexicon import (
     TITLE_RE,
     age_range,
     fold,
+    has_pet,
     is_duration,
 )
 from niemand_alleen.anonymiser.model import Kind, Span
@@ -261,16 +262,6 @@ _PET_IS_RE = re.compile(
     rf"(?P<pet>{_PET_ALT})\s+(?:heet|genaamd)\s+$",
     re.IGNORECASE,
 )
-_OWNER_SUBJECT = {"haar": "ze", "d'r": "ze", "zijn": "hij", "z'n": "hij"}
-
-
-def _pet_phrase(match: re.Match[str]) -> str:
-    """ "Z'n parkiet heet" -> "Hij heeft een parkiet", "Poes heet" -> "Heeft een poes"."""
-    owner = fold(match.group("owner").strip())
-    subject = _OWNER_SUBJECT.get(owner, "")
-    phrase = f"{subject} heeft een {match.group('pet').lower()}".strip()
-    written = match.group("owner") or match.group("pet")
-    return phrase[:1].upper() + phrase[1:] if written[:1].isupper() else phrase
 
 
 def _pet_names(text: str) -> dict[str, str]:
@@ -373,7 +364,9 @@ class _Rewriter:
         for token in tokens:
             self.roles.setdefault(token, "de " + named.group("pet").lower())
         owner_at = start - len(left) + named.start("owner")
-        self.edits.append(Edit(owner_at, group.end, _pet_phrase(named)))
+        written = named.group("owner") or named.group("pet")
+        phrase = has_pet(named.group("owner"), named.group("pet"), capital=written[:1].isupper())
+        self.edits.append(Edit(owner_at, group.end, phrase))
         return True
 
     def _other_person(self, group: Group) -> None:

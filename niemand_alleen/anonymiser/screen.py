@@ -42,6 +42,7 @@ from niemand_alleen.anonymiser.lexicon import (
     TUSSENVOEGSELS,
     age_range,
     fold,
+    has_pet,
     is_duration,
     wordset,
 )
@@ -987,7 +988,6 @@ _PET_NAMED_RE = re.compile(
     re.IGNORECASE,
 )
 _PET_REST_RE = re.compile(r"^[^\w]*?(?:(?P<clause>[,;]\s*\w.*)|[^\w]*)$", re.DOTALL)
-_OWNER_SUBJECT = {"haar": "ze", "d'r": "ze", "zijn": "hij", "z'n": "hij"}
 
 
 def _pet_kept(sentence: str, units: list[tuple[int, int]]) -> str:
@@ -999,11 +999,8 @@ def _pet_kept(sentence: str, units: list[tuple[int, int]]) -> str:
     rest = _PET_REST_RE.match(sentence[last:])
     if not named or not rest or fold(named.group("pet")) not in PET_CUES:
         return ""
-    owner = fold(named.group("owner") or "")
-    subject = _OWNER_SUBJECT.get(owner, "")
-    phrase = f"{subject} heeft een {named.group('pet').lower()}".strip()
-    if sentence.lstrip(" -*•")[:1].isupper():
-        phrase = phrase[:1].upper() + phrase[1:]
+    capital = sentence.lstrip(" -*•")[:1].isupper()
+    phrase = has_pet(named.group("owner") or "", named.group("pet"), capital=capital)
     clause = rest.group("clause")
     ending = clause if clause else "."
     return named.group("lead") + phrase + ending

@@ -222,7 +222,7 @@ def _signup_mail(
     return render_mail(kind, **context)
 
 
-def _queue_to(
+def queue_to_organisation(
     session: Session,
     dispatch: Dispatch,
     addresses: Iterable[str],
@@ -317,7 +317,7 @@ def send_oproep(
         mail = _signup_mail(session, settings, oproep, organisation, dispatch, "oproep")
         addresses = contact_addresses(organisation)
         key = f"oproep:{oproep.id}:{organisation.id}"
-        _queue_to(session, dispatch, addresses, mail, kind="oproep", key=key)
+        queue_to_organisation(session, dispatch, addresses, mail, kind="oproep", key=key)
         dispatches.append(dispatch)
 
     if oproep.status == OproepStatus.APPROVED:
@@ -367,7 +367,7 @@ def _queue_followups(
             continue
         followup = render_mail(kind, **_mail_context(session, settings, oproep, organisation))
         addresses = [address for address in received if address is not None]  # None: purged
-        queued += _queue_to(session, dispatch, addresses, followup, kind=kind)
+        queued += queue_to_organisation(session, dispatch, addresses, followup, kind=kind)
     session.flush()
     return queued
 
@@ -459,7 +459,7 @@ def remind_organisations(
             continue
         mail = _signup_mail(session, settings, oproep, organisation, dispatch, "oproep_reminder")
         addresses = contact_addresses(organisation)
-        queued += _queue_to(session, dispatch, addresses, mail, kind="oproep_reminder")
+        queued += queue_to_organisation(session, dispatch, addresses, mail, kind="oproep_reminder")
     if not queued:
         raise DistributionError("Er is geen organisatie meer die een herinnering kan krijgen.")
     oproep.organisations_reminded_at = utcnow()

@@ -12,7 +12,6 @@ commit: the job or the request commits once.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -149,11 +148,6 @@ def invite_neighbours(session: Session, settings: Settings, now: datetime) -> in
     return len(rows)
 
 
-def _address_key(address: str) -> str:
-    # Idempotency keys hold no personal data: a short hash stands for the address.
-    return hashlib.sha256(address.casefold().encode()).hexdigest()[:16]
-
-
 def invite_organisations(session: Session, settings: Settings, now: datetime) -> int:
     """Mail a questionnaire to each organisation that received an oproep which has closed
     (closed or matched, not cancelled) within a link's life, once per dispatch; inactive and
@@ -190,16 +184,13 @@ def invite_organisations(session: Session, settings: Settings, now: datetime) ->
             questionnaire_url=questionnaire_url(settings, token),
             expires_at=invitation.expires_at,
         )
-        for address in distribution.contact_addresses(organisation):
-            queue_mail(
-                session,
-                idempotency_key=f"{ORGANISATION_KIND}:{dispatch.id}:{_address_key(address)}",
-                kind=ORGANISATION_KIND,
-                recipient=address,
-                mail=mail,
-                oproep_id=oproep.id,
-                dispatch_id=dispatch.id,
-            )
+        distribution.queue_to_organisation(
+            session,
+            dispatch,
+            distribution.contact_addresses(organisation),
+            mail,
+            kind=ORGANISATION_KIND,
+        )
     session.flush()
     return len(rows)
 

@@ -39,7 +39,7 @@ def test_every_mail_template_is_a_registered_kind(app: Flask) -> None:
 
 # The calls that name the kind of a mail they queue: the outbox's, and the helpers of a
 # feature that queue one mail to several people.
-QUEUEING = ("queue_mail", "outbox_values", "_queue_to", "_mail_neighbour")
+QUEUEING = ("queue_mail", "outbox_values", "queue_to_organisation", "_mail_neighbour")
 
 
 def test_every_kind_queued_in_the_code_is_registered(app: Flask) -> None:
